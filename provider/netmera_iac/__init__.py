@@ -1,0 +1,1 @@
+"""netmera-iac: Netmera user state as Pulumi resources."""

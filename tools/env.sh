@@ -1,0 +1,20 @@
+# Offline-safe Pulumi settings shared by every script and test. Source it: `. tools/env.sh`.
+#
+# - state goes to a local file backend inside the project (.pulumi/state, ignored), never to a cloud;
+# - PULUMI_HOME is project-local, so nothing leaks into or out of ~/.pulumi;
+# - no update checks, no automatic plugin downloads, no registry look-ups (these machines are offline);
+# - secrets use the passphrase provider. The default passphrase below is for the `demo` stack and the
+#   test stacks ONLY, whose secrets are the emulator's public demo key. Any real stack (e.g. `production`)
+#   must be given its own PULUMI_CONFIG_PASSPHRASE (or _FILE) from a secret store.
+NETMERA_IAC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export NETMERA_IAC_ROOT
+export PULUMI_HOME="${PULUMI_HOME:-$NETMERA_IAC_ROOT/.pulumi/home}"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$NETMERA_IAC_ROOT/.pulumi/state}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+export PULUMI_SKIP_CONFIRMATIONS=true
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  export PULUMI_CONFIG_PASSPHRASE="netmera-iac-demo-only"
+fi
+mkdir -p "$PULUMI_HOME" "${PULUMI_BACKEND_URL#file://}"

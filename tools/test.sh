@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up everything and run the whole test suite: lint, types, unit, emulator and end-to-end tests.
+# Extra arguments go to pytest (e.g. `tools/test.sh -k emulator`).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+start=$(date +%s)
+eval "$(tools/setup.sh)"
+echo "test.sh: set-up took $(( $(date +%s) - start ))s" >&2
+. tools/env.sh
+
+ruff check .
+ruff format --check .
+mypy
+# -n 2: the machines have two cores; end-to-end tests spend most of their time waiting on the engine.
+pytest -n 2 "$@"
