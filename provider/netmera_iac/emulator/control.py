@@ -1,0 +1,106 @@
+"""Test-only routes under `/_emulator/`: reset, inspection of state the API cannot read back, the
+request log and fault injection. The provider never calls these; tests and benchmarks do."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from . import errors
+from .faults import FaultRule, Faults
+from .fixtures import load_fixture, seed
+from .state import Backend
+
+CONTROL_PREFIX = "/_emulator"
+router = APIRouter(prefix=CONTROL_PREFIX, tags=["test-only"])
+
+
+def _backend(request: Request) -> Backend:
+    backend: Backend = request.app.state.backend
+    return backend
+
+
+def _faults(request: Request) -> Faults:
+    faults: Faults = request.app.state.faults
+    return faults
+
+
+@router.post("/reset")
+async def reset(request: Request, fixture: Annotated[str | None, Body(embed=True)] = None) -> dict[str, Any]:
+    """Wipe every app and load the fixture (default: the one the server started with)."""
+    name = fixture or request.app.state.fixture
+    backend = _backend(request)
+
+    def work() -> None:
+        backend.store.wipe()
+        seed(backend.store, load_fixture(name))
+
+    await run_in_threadpool(work)
+    _faults(request).clear()
+    _faults(request).clear_log()
+    return {"fixture": name, "apps": backend.app_ids()}
+
+
+@router.get("/apps/{app}/users/{ext_id}/tags")
+async def tags_of_user(request: Request, app: str, ext_id: str) -> list[str]:
+    return await run_in_threadpool(_backend(request).tags_of_user, app, ext_id)
+
+
+@router.get("/apps/{app}/tags/{tag}/users")
+async def users_of_tag(request: Request, app: str, tag: str) -> list[str]:
+    return await run_in_threadpool(_backend(request).users_of_tag, app, tag)
+
+
+@router.get("/apps/{app}/users/{ext_id}/contact")
+async def contact_of_user(request: Request, app: str, ext_id: str) -> JSONResponse:
+    """Email/MSISDN and their permissions: Netmera has no REST read for them."""
+    contact = await run_in_threadpool(_backend(request).contact_of_user, app, ext_id)
+    if contact is None:
+        return JSONResponse({"error": f"no user {ext_id} in app {app}"}, status_code=404)
+    return JSONResponse(contact)
+
+
+@router.get("/apps/{app}/messages/{message_id}")
+async def message(request: Request, app: str, message_id: int) -> JSONResponse:
+    approved = await run_in_threadpool(_backend(request).message_approved, app, message_id)
+    if approved is None:
+        return JSONResponse({"error": f"no message {message_id} in app {app}"}, status_code=404)
+    return JSONResponse({"messageId": message_id, "approved": approved})
+
+
+@router.get("/requests")
+async def request_log(request: Request, operation: str | None = None) -> list[dict[str, Any]]:
+    faults = _faults(request)
+    with faults.lock:
+        records = list(faults.log)
+    return [asdict(r) for r in records if operation is None or r.operation == operation]
+
+
+@router.get("/requests/counts")
+async def request_counts(request: Request) -> dict[str, int]:
+    return _faults(request).counts()
+
+
+@router.delete("/requests")
+async def clear_request_log(request: Request) -> dict[str, bool]:
+    _faults(request).clear_log()
+    return {"cleared": True}
+
+
+@router.post("/faults")
+async def add_fault(request: Request, rule: FaultRule) -> dict[str, Any]:
+    _faults(request).add(rule)
+    return {"added": rule.model_dump(by_alias=True, exclude_none=True)}
+
+
+@router.delete("/faults")
+async def clear_faults(request: Request) -> dict[str, bool]:
+    _faults(request).clear()
+    return {"cleared": True}
+
+
+__all__ = ["CONTROL_PREFIX", "errors", "router"]

@@ -1,0 +1,71 @@
+"""Pydantic models of Netmera's wire format, shared by the client and the emulator."""
+
+from .category_preference import CHANNELS, CategoryPreferenceEntry, CategoryPreferencesResponse
+from .consent import (
+    MailPermissionRequest,
+    PushTarget,
+    SmsPermissionRequest,
+    UpdateEmailRequest,
+    UpdateMsisdnRequest,
+)
+from .device import Device, DevicesResponse, DeviceTokenEntry, DeviceTokensResponse
+from .error import ErrorBody
+from .operations import (
+    BASE_PATH,
+    BY_NAME,
+    DEFAULT_BASE_URL,
+    MAX_IDS_PER_REQUEST,
+    OPERATIONS,
+    Operation,
+)
+from .profile_attribute import (
+    AppProfileAttributesResponse,
+    AttributeDefinition,
+    DataType,
+    DeleteProfileAttributesEntry,
+    DeleteProfileAttributeValueEntry,
+    ProfileAttributesResponse,
+    ProfileEntry,
+    UnsetProfileEntry,
+)
+from .segment import Segment, SegmentsResponse, SegmentUser, SegmentUsersResponse
+from .tag import TagUsersRequest, UntagUsersRequest
+from .user import DeleteUsersRequest, PushApprovalEntry
+
+__all__ = [
+    "BASE_PATH",
+    "BY_NAME",
+    "CHANNELS",
+    "DEFAULT_BASE_URL",
+    "MAX_IDS_PER_REQUEST",
+    "OPERATIONS",
+    "AppProfileAttributesResponse",
+    "AttributeDefinition",
+    "CategoryPreferenceEntry",
+    "CategoryPreferencesResponse",
+    "DataType",
+    "DeleteProfileAttributeValueEntry",
+    "DeleteProfileAttributesEntry",
+    "DeleteUsersRequest",
+    "Device",
+    "DeviceTokenEntry",
+    "DeviceTokensResponse",
+    "DevicesResponse",
+    "ErrorBody",
+    "MailPermissionRequest",
+    "Operation",
+    "ProfileAttributesResponse",
+    "ProfileEntry",
+    "PushApprovalEntry",
+    "PushTarget",
+    "Segment",
+    "SegmentUser",
+    "SegmentUsersResponse",
+    "SegmentsResponse",
+    "SmsPermissionRequest",
+    "TagUsersRequest",
+    "UnsetProfileEntry",
+    "UntagUsersRequest",
+    "UpdateEmailRequest",
+    "UpdateMsisdnRequest",
+]
