@@ -1,0 +1,50 @@
+"""Typed client for Netmera's user & device REST API (httpx + pydantic + stamina)."""
+
+from ._http import RetryEvent, Throttle
+from .batching import entry_batches, id_batches
+from .client import NetmeraClient, WriteResult
+from .errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    BatchError,
+    BatchOutcome,
+    ConfigurationError,
+    InvalidAddressError,
+    NetmeraError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseFormatError,
+    ServerError,
+    TransportError,
+    UnsafePageError,
+    error_class,
+)
+from .settings import ClientSettings
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "BatchError",
+    "BatchOutcome",
+    "ClientSettings",
+    "ConfigurationError",
+    "InvalidAddressError",
+    "NetmeraClient",
+    "NetmeraError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "RetryEvent",
+    "ServerError",
+    "Throttle",
+    "TransportError",
+    "UnsafePageError",
+    "WriteResult",
+    "entry_batches",
+    "error_class",
+    "id_batches",
+]

@@ -1,0 +1,234 @@
+"""One request to Netmera: rate and concurrency caps, retries, and the error mapping.
+
+Retries use stamina (bounded attempts, an overall deadline, exponential backoff with jitter). Retried:
+429 (waiting at least its Retry-After, up to a cap), 5xx except 501, timeouts and dropped connections.
+Every other 4xx is final. Every Netmera write we send is idempotent (sets, flags, overwrites), so a
+write whose answer was lost may be sent again; `deleteUsersPermanently` is handled by the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import stamina
+
+from .errors import (
+    APIError,
+    ConfigurationError,
+    NetmeraError,
+    RateLimitError,
+    TransportError,
+    error_class,
+)
+from .settings import ClientSettings
+
+log = logging.getLogger("netmera_iac.client")
+API_KEY_HEADER = "X-netmera-api-key"
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """Reported to `on_retry` before each retry: what failed and how long we intend to wait."""
+
+    operation: str
+    attempt: int
+    reason: str
+    wait: float | None  # None: stamina's exponential backoff with jitter
+
+
+class Throttle:
+    """Spaces request starts at least 1/rate seconds apart, across all threads of one client.
+
+    Small enough to own (a GCRA: one timestamp and a lock); the clock and sleep are injectable for tests.
+    """
+
+    def __init__(
+        self,
+        per_second: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 1.0 / per_second
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            self._sleep(start - now)
+
+
+class _Transient(Exception):
+    """A transport failure worth retrying; becomes `TransportError` when retries run out."""
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+class HttpCore:
+    """Owns the httpx client; `request` is the only way anything reaches Netmera."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        transport: httpx.BaseTransport | None = None,
+        on_retry: Callable[[RetryEvent], None] | None = None,
+    ) -> None:
+        if settings.api_key is None or not settings.api_key.get_secret_value():
+            raise ConfigurationError(
+                "no Netmera API key: set the secret stack config `netmera:apiKey` or NETMERA_API_KEY"
+            )
+        base = httpx.URL(settings.base_url.rstrip("/") + "/")
+        if base.scheme not in ("http", "https") or not base.host:
+            raise ConfigurationError(
+                f"the Netmera base URL must be an http(s) URL, got {settings.base_url!r}"
+            )
+        self.settings = settings
+        self.base_url = base
+        self._secret = settings.api_key.get_secret_value()
+        self._on_retry = on_retry
+        self._throttle = Throttle(settings.max_requests_per_second)
+        self._in_flight = threading.BoundedSemaphore(settings.max_concurrency)
+        self._http = httpx.Client(
+            base_url=base,
+            headers={API_KEY_HEADER: self._secret, "Accept": "application/json"},
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            limits=httpx.Limits(max_connections=settings.max_concurrency),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def redact(self, text: str) -> str:
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def same_origin(self, url: str) -> bool:
+        target = httpx.URL(url)
+        return (target.scheme, target.host, target.port) == (
+            self.base_url.scheme,
+            self.base_url.host,
+            self.base_url.port,
+        )
+
+    # -- one attempt ----------------------------------------------------------------------------------
+    def _send_once(self, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self._throttle.acquire()
+        with self._in_flight:
+            started = time.perf_counter()
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                raise _Transient(f"{type(exc).__name__}: {self.redact(str(exc))}") from exc
+            except httpx.HTTPError as exc:
+                raise ConfigurationError(
+                    f"{operation}: cannot send the request: {self.redact(str(exc))}"
+                ) from exc
+        log.debug(
+            "%s %s -> %s in %.0f ms",
+            method,
+            operation,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        if response.is_success:
+            return response
+        raise self._api_error(operation, response)
+
+    def _api_error(self, operation: str, response: httpx.Response) -> APIError:
+        code: int | None = None
+        text = response.text.strip()
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            raw_code = body.get("code")
+            code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
+            text = str(body.get("error") or body.get("detail") or body.get("title") or text)
+        text = self.redact(text) or response.reason_phrase
+        cls = error_class(response.status_code, code)
+        if cls is RateLimitError:
+            return RateLimitError(
+                operation,
+                response.status_code,
+                code,
+                text,
+                _retry_after_seconds(response.headers.get("Retry-After")),
+            )
+        return cls(operation, response.status_code, code, text)
+
+    # -- with retries ---------------------------------------------------------------------------------
+    def request(self, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send with retries; raises a `NetmeraError` whose `attempts` says how often it was sent."""
+        s = self.settings
+        attempt = 0
+
+        def backoff(number: int) -> float:
+            return float(min(s.retry_initial_wait * 2 ** (number - 1), s.retry_max_wait))
+
+        def should_retry(exc: Exception) -> bool | float:
+            if isinstance(exc, RateLimitError):
+                # Retry-After is a minimum (RFC 9110); never wait longer than the cap.
+                wait = min(max(exc.retry_after or 0.0, backoff(attempt)), s.retry_after_cap)
+                self._report(operation, attempt, str(exc), wait)
+                return wait
+            retry = isinstance(exc, _Transient) or (
+                isinstance(exc, APIError) and exc.retryable and exc.status != 501
+            )
+            if retry:
+                self._report(operation, attempt, str(exc), None)
+            return retry
+
+        try:
+            for retrying in stamina.retry_context(
+                on=should_retry,
+                attempts=s.max_attempts,
+                timeout=s.retry_deadline,
+                wait_initial=s.retry_initial_wait,
+                wait_max=s.retry_max_wait,
+                wait_jitter=s.retry_jitter,
+            ):
+                with retrying:
+                    attempt = retrying.num
+                    return self._send_once(operation, method, url, **kwargs)
+        except _Transient as exc:
+            raise TransportError(operation, str(exc), attempt) from exc.__cause__
+        except NetmeraError as exc:
+            exc.attempts = attempt
+            raise
+        raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
+
+    def _report(self, operation: str, attempt: int, reason: str, wait: float | None) -> None:
+        log.warning(
+            "%s: attempt %d failed (%s); retrying%s",
+            operation,
+            attempt,
+            reason,
+            f" in {wait:.2f}s" if wait is not None else "",
+        )
+        if self._on_retry is not None:
+            self._on_retry(RetryEvent(operation, attempt, reason, wait))

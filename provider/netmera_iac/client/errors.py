@@ -1,0 +1,160 @@
+"""The client's one error tree. httpx's exceptions never escape; they are chained as `__cause__`.
+
+    NetmeraError
+    ├── ConfigurationError        bad or missing settings (no API key, bad base URL); never retried
+    ├── UnsafePageError           a `nextPage` pointing away from the configured base URL (key not sent)
+    ├── TransportError            timeouts and dropped connections, after retries
+    ├── BatchError                some batches of a split request failed for good; says which were applied
+    ├── ResponseFormatError       a 2xx answer that is not in the documented shape
+    └── APIError                  Netmera answered with an error (status, code, text)
+        ├── BadRequestError       400: wrong type 2004, invalid JSON 2009, missing parameter 2020, ...
+        ├── AuthenticationError   403/2010 invalid key, 401/5007
+        ├── PermissionDeniedError 403/2021 IP not allowed, 403/2022, 403/4000, 400/5021, 400/5022
+        ├── NotFoundError         400/5016 user, 400/5003 message, 400/5042 segment
+        ├── InvalidAddressError   400/6000: an email address Netmera rejected (whole request failed)
+        ├── RateLimitError        429 (retried, honouring Retry-After)
+        └── ServerError           5xx (retried except 501), 400/2001 "Retry later"
+
+Netmera reuses codes across statuses (2021 is a 400 and a 403), so the class is chosen by the pair
+(HTTP status, Netmera code), falling back to the status alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_TEXT = 200  # Netmera's text is cut so that messages and logs stay small and safe.
+
+
+class NetmeraError(Exception):
+    """Base of every error the client raises. `attempts`: how often the failing request was sent."""
+
+    attempts: int = 1
+
+
+class ConfigurationError(NetmeraError):
+    """Settings are missing or invalid; nothing was sent."""
+
+
+class UnsafePageError(NetmeraError):
+    """A pagination link points to another scheme, host or port; it was not followed."""
+
+
+class ResponseFormatError(NetmeraError):
+    """Netmera answered 2xx, but the body is not what the API documents."""
+
+
+class TransportError(NetmeraError):
+    """The request did not get an answer (timeout, refused or dropped connection), after retries."""
+
+    def __init__(self, operation: str, detail: str, attempts: int) -> None:
+        super().__init__(f"{operation}: no answer from Netmera after {attempts} attempt(s): {detail}")
+        self.operation = operation
+        self.attempts = attempts
+
+
+class APIError(NetmeraError):
+    """Netmera answered with an error."""
+
+    retryable = False
+
+    def __init__(self, operation: str, status: int, code: int | None, text: str) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.text = text[:MAX_TEXT]
+        code_part = f", Netmera code {code}" if code is not None else ""
+        super().__init__(f"{operation}: HTTP {status}{code_part}: {self.text}")
+
+
+class BadRequestError(APIError):
+    pass
+
+
+class AuthenticationError(APIError):
+    pass
+
+
+class PermissionDeniedError(APIError):
+    pass
+
+
+class NotFoundError(APIError):
+    pass
+
+
+class InvalidAddressError(BadRequestError):
+    pass
+
+
+class RateLimitError(APIError):
+    retryable = True
+
+    def __init__(
+        self, operation: str, status: int, code: int | None, text: str, retry_after: float | None = None
+    ) -> None:
+        super().__init__(operation, status, code, text)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    retryable = True
+
+
+_BY_STATUS_AND_CODE: dict[tuple[int, int], type[APIError]] = {
+    (400, 2001): ServerError,
+    (400, 2004): BadRequestError,
+    (400, 2009): BadRequestError,
+    (400, 2020): BadRequestError,
+    (400, 2021): BadRequestError,  # invalid configuration
+    (403, 2010): AuthenticationError,
+    (401, 5007): AuthenticationError,
+    (403, 2021): PermissionDeniedError,  # IP not allowed
+    (403, 2022): PermissionDeniedError,
+    (403, 4000): PermissionDeniedError,
+    (400, 5021): PermissionDeniedError,  # service usage not allowed
+    (400, 5022): PermissionDeniedError,  # quota exceeded
+    (400, 5003): NotFoundError,
+    (400, 5016): NotFoundError,
+    (400, 5042): NotFoundError,
+    (400, 6000): InvalidAddressError,
+}
+
+
+def error_class(status: int, code: int | None) -> type[APIError]:
+    if code is not None and (status, code) in _BY_STATUS_AND_CODE:
+        return _BY_STATUS_AND_CODE[(status, code)]
+    if status == 429:
+        return RateLimitError
+    if status in (401, 403):
+        return AuthenticationError if status == 401 else PermissionDeniedError
+    if status == 404:
+        return NotFoundError
+    if status >= 500:
+        return ServerError
+    return BadRequestError
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """One request of a split operation: its position, how many ids it carried, and its error if any."""
+
+    index: int
+    ids: int
+    error: NetmeraError | None = None
+
+
+class BatchError(NetmeraError):
+    """Some batches failed for good. `applied` were answered 200; `failed` were not applied."""
+
+    def __init__(self, operation: str, applied: list[BatchOutcome], failed: list[BatchOutcome]) -> None:
+        self.operation = operation
+        self.applied = applied
+        self.failed = failed
+        total = len(applied) + len(failed)
+        applied_part = ", ".join(f"#{b.index + 1} ({b.ids} ids)" for b in applied) or "none"
+        failed_part = "; ".join(f"#{b.index + 1} ({b.ids} ids): {b.error}" for b in failed)
+        super().__init__(
+            f"{operation}: {len(failed)} of {total} batches failed and were not applied: {failed_part}. "
+            f"Applied: {applied_part}."
+        )

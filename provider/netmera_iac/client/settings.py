@@ -1,0 +1,30 @@
+"""Client settings: explicit arguments, else `NETMERA_*` environment variables, else defaults."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ..models import DEFAULT_BASE_URL
+
+
+class ClientSettings(BaseSettings):
+    """Defaults follow shared/reference/perf-reliability.md (go-retryablehttp, AWS guidance).
+
+    Netmera documents no rate limit, so the request rate is capped client-side and can be lowered.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="NETMERA_", extra="ignore")
+
+    api_key: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=5, ge=1, description="attempts per request, the first included")
+    retry_deadline: float = Field(default=120.0, gt=0, description="seconds one request may spend retrying")
+    retry_initial_wait: float = Field(default=0.5, ge=0)
+    retry_max_wait: float = Field(default=30.0, ge=0)
+    retry_jitter: float = Field(default=1.0, ge=0)
+    retry_after_cap: float = Field(default=60.0, ge=0, description="longest Retry-After honoured, seconds")
+    max_concurrency: int = Field(default=4, ge=1, description="requests in flight at once, per client")
+    max_requests_per_second: float = Field(default=20.0, gt=0, description="shared by every call of a client")
