@@ -1,10 +1,129 @@
-"""The Pulumi program body (kept in the package so it is typed, linted and tested like the rest)."""
+"""The Pulumi program body: desired state under `stacks/<stack>/` -> Netmera resources.
+
+Everything that can be judged without Netmera is judged here, before any resource is registered:
+schema validation, overlaps between resources, empty sets, shard sizes. A problem stops the preview
+with a message naming the file, the path and the value.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pulumi
+
+from .engine import (
+    DEFAULT_MAX_PER_SHARD,
+    DesiredState,
+    DesiredStateError,
+    GuardSettings,
+    GuardViolation,
+    empty_set,
+    load_desired_state,
+    shards_needed,
+    split,
+)
+from .resources import CategoryPreferences, StackManifest, TagAssignment, TagExclusion, TagMembership
+
+PROJECT_CONFIG = "netmera-iac"
+
+
+def _stack_guard(config: pulumi.Config) -> GuardSettings:
+    return GuardSettings(
+        threshold=config.get_float("massChangeThreshold") or 0.30,
+        minimum=config.get_int("massChangeMinimum") or 10,
+        allow_mass_change=config.get_bool("allowMassChange") or False,
+    )
+
+
+def _parent_shard(index: int) -> int:
+    """The shard whose ids a new shard takes over when the count doubles (index minus its top bit)."""
+    return index - (1 << (index.bit_length() - 1)) if index else 0
+
+
+def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) -> dict[str, dict[str, Any]]:
+    """Register resources for `desired`; returns the manifest entries."""
+    manifest: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for m in desired.memberships:
+        settings = GuardSettings(
+            guard.threshold, guard.minimum, guard.allow_mass_change or m.allow_mass_change, m.allow_empty
+        )
+        try:
+            empty_set(m.source, len(m.members), settings)
+        except GuardViolation as exc:
+            problems.append(str(exc))
+            continue
+        if len(m.members) / m.shards > max_per_shard:
+            problems.append(
+                f"{m.source}: {len(m.members)} members in {m.shards} shard(s) exceed {max_per_shard} "
+                f"per resource; set `shards: {shards_needed(len(m.members), max_per_shard)}`"
+            )
+            continue
+        shards: dict[int, TagMembership] = {}
+        for index, ids in enumerate(split(m.members, m.shards)):
+            name = m.tag if index == 0 else f"{m.tag}#{index}"
+            depends = [shards[_parent_shard(index)]] if index else []
+            shards[index] = TagMembership(
+                name,
+                m.tag,
+                ids,
+                settings,
+                shard_index=index,
+                shard_count=m.shards,
+                opts=pulumi.ResourceOptions(
+                    protect=m.protect, retain_on_delete=m.retain_on_delete, depends_on=depends
+                ),
+            )
+            manifest[f"TagMembership:{name}"] = {
+                "type": "TagMembership",
+                "users": len(ids),
+                "removesUsers": True,
+                "retainOnDelete": m.retain_on_delete,
+                "shards": m.shards,
+            }
+    for a in desired.assignments:
+        TagAssignment(a.tag, a.tag, a.members)
+        manifest[f"TagAssignment:{a.tag}"] = {"type": "TagAssignment", "users": len(a.members)}
+    for e in desired.exclusions:
+        TagExclusion(e.tag, e.tag, e.members)
+        manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
+    for c in desired.categories:
+        settings = GuardSettings(
+            guard.threshold, guard.minimum, guard.allow_mass_change or c.allow_mass_change, c.allow_empty
+        )
+        try:
+            empty_set(c.source, len(c.preferences), settings)
+        except GuardViolation as exc:
+            problems.append(str(exc))
+            continue
+        CategoryPreferences(
+            c.target,
+            c.category,
+            dict(c.preferences),
+            settings,
+            channel=c.channel,
+            opts=pulumi.ResourceOptions(protect=c.protect),
+        )
+        manifest[f"CategoryPreferences:{c.target}"] = {
+            "type": "CategoryPreferences",
+            "users": len(c.preferences),
+        }
+    if problems:
+        raise DesiredStateError(problems)
+    return manifest
 
 
 def main() -> None:
-    config = pulumi.Config("netmera")
-    pulumi.export("netmeraBaseUrl", config.get("baseUrl") or "https://restapi.netmera.com/rest/3.0")
+    root = Path.cwd()
+    config = pulumi.Config(PROJECT_CONFIG)
+    state_dir = root / (config.get("stateDir") or f"stacks/{pulumi.get_stack()}")
+    guard = _stack_guard(config)
+    try:
+        desired = load_desired_state(state_dir, root / "schemas", shown_root=root)
+        manifest = register(desired, guard, config.get_int("maxIdsPerResource") or DEFAULT_MAX_PER_SHARD)
+    except DesiredStateError as exc:
+        raise pulumi.RunError(str(exc)) from None
+    StackManifest("manifest", manifest, guard)
+    pulumi.export("desiredStateFiles", list(desired.files))
+    pulumi.export("managedUsers", {name: entry["users"] for name, entry in sorted(manifest.items())})

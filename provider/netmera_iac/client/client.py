@@ -211,6 +211,14 @@ class NetmeraClient:
             params["channels"] = ",".join(channels)
         return self._get("getCategoryPreferences", CategoryPreferencesResponse, params)
 
+    def get_category_preferences_many(
+        self, external_ids: Sequence[str], channels: Sequence[str] | None = None
+    ) -> dict[str, CategoryPreferencesResponse]:
+        """`getCategoryPreferences` for many users, with the client's bounded concurrency."""
+        unique = list(dict.fromkeys(external_ids))
+        answers = self._pool.map(lambda e: self.get_category_preferences(e, channels), unique)
+        return dict(zip(unique, answers, strict=True))
+
     # -- profile attributes -----------------------------------------------------------------------------
     def set_profile_attributes(self, entries: Sequence[ProfileEntry]) -> WriteResult:
         return self._entry_write("setProfileAttributes", entries, lambda e: e.ext_id)

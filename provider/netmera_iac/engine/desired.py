@@ -1,0 +1,256 @@
+"""Loading a stack's desired state: YAML files validated against the JSON Schemas in `schemas/`.
+
+Every problem is reported with the file, the path inside it and the offending value, all at once,
+before any resource is registered, so nothing is sent for a state that is not valid as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .guards import Claim, overlaps
+from .plan import OPTED_IN, OPTED_OUT, Preference
+
+MAX_SHOWN_ERRORS = 25
+
+
+class DesiredStateError(Exception):
+    """The desired state is invalid; the message lists every problem as `file: path: problem`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:MAX_SHOWN_ERRORS]
+        more = f"\n  … and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        super().__init__("invalid desired state:\n  " + "\n  ".join(shown) + more)
+
+
+@dataclass(frozen=True)
+class TagMembershipSpec:
+    tag: str
+    members: tuple[str, ...]
+    source: str
+    allow_empty: bool = False
+    allow_mass_change: bool = False
+    shards: int = 1
+    protect: bool = False
+    retain_on_delete: bool = False
+    shared: bool = False
+
+
+@dataclass(frozen=True)
+class TagListSpec:
+    """An additive (`assignments`) or negative (`exclusions`) list for one tag."""
+
+    tag: str
+    members: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class CategoryPreferencesSpec:
+    category: str
+    channel: str | None
+    preferences: Mapping[str, Preference]
+    source: str
+    allow_empty: bool = False
+    allow_mass_change: bool = False
+    protect: bool = False
+
+    @property
+    def target(self) -> str:
+        return f"{self.category}/{self.channel}" if self.channel else self.category
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    memberships: tuple[TagMembershipSpec, ...] = ()
+    assignments: tuple[TagListSpec, ...] = ()
+    exclusions: tuple[TagListSpec, ...] = ()
+    categories: tuple[CategoryPreferencesSpec, ...] = ()
+    files: tuple[str, ...] = field(default_factory=tuple)
+
+    def claims(self) -> Iterator[Claim]:
+        for m in self.memberships:
+            yield Claim(m.source, "tag", m.tag, "authoritative", frozenset(m.members))
+        for a in self.assignments:
+            yield Claim(a.source, "tag", a.tag, "additive", frozenset(a.members))
+        for e in self.exclusions:
+            yield Claim(e.source, "tag", e.tag, "negative", frozenset(e.members))
+        for c in self.categories:
+            ins = frozenset(i for i, p in c.preferences.items() if p == OPTED_IN)
+            outs = frozenset(i for i, p in c.preferences.items() if p == OPTED_OUT)
+            yield Claim(c.source, "category", c.target, "authoritative", ins | outs)
+
+
+def _path(error: ValidationError) -> str:
+    text = ""
+    for part in error.absolute_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _schema_problems(document: Any, schema_file: Path, shown_name: str) -> list[str]:
+    validator = Draft202012Validator(json.loads(schema_file.read_text(encoding="utf-8")))
+    problems = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        reason = error.message if len(error.message) <= 160 else f"{error.validator} failed"
+        problems.append(f"{shown_name}: {_path(error)}: {reason} (value: {_short(error.instance)})")
+    return problems
+
+
+def _duplicates(ids: list[str], shown_name: str, where: str) -> list[str]:
+    seen: set[str] = set()
+    problems = []
+    for index, ext_id in enumerate(ids):
+        if ext_id in seen:
+            problems.append(f"{shown_name}: {where}[{index}]: {ext_id!r} is listed more than once")
+        seen.add(ext_id)
+    return problems
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML that refuses duplicate keys: a tag declared twice would otherwise silently win once."""
+
+
+def _construct_mapping(
+    loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Any, Any]:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        mapping[key] = loader.construct_object(value_node, deep=deep)
+    return mapping
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
+        problems.append(f"{shown_name}: {where}: {getattr(exc, 'problem', None) or exc}")
+        return None
+    return {} if document is None else document
+
+
+def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | None = None) -> DesiredState:
+    """Read `tags.yaml` and `categories.yaml` under `state_dir` (each optional)."""
+    problems: list[str] = []
+    shown_root = shown_root or state_dir.parent.parent
+
+    def shown(path: Path) -> str:
+        try:
+            return str(path.relative_to(shown_root))
+        except ValueError:
+            return str(path)
+
+    if not state_dir.is_dir():
+        raise DesiredStateError([f"{shown(state_dir)}: the stack's desired-state folder does not exist"])
+
+    memberships: list[TagMembershipSpec] = []
+    assignments: list[TagListSpec] = []
+    exclusions: list[TagListSpec] = []
+    categories: list[CategoryPreferencesSpec] = []
+    files: list[str] = []
+
+    tags_file = state_dir / "tags.yaml"
+    if tags_file.exists():
+        name = shown(tags_file)
+        files.append(name)
+        doc = _read_yaml(tags_file, name, problems)
+        if doc is not None:
+            schema_problems = _schema_problems(doc, schema_dir / "tags.schema.json", name)
+            problems += schema_problems
+            if not schema_problems:
+                for tag, spec in (doc.get("memberships") or {}).items():
+                    where = f"memberships.{tag}.members"
+                    problems += _duplicates(spec["members"], name, where)
+                    memberships.append(
+                        TagMembershipSpec(
+                            tag=tag,
+                            members=tuple(spec["members"]),
+                            source=f"{name}: memberships.{tag}",
+                            allow_empty=spec.get("allow_empty", False),
+                            allow_mass_change=spec.get("allow_mass_change", False),
+                            shards=spec.get("shards", 1),
+                            protect=spec.get("protect", False),
+                            retain_on_delete=spec.get("retain_on_delete", False),
+                            shared=spec.get("shared", False),
+                        )
+                    )
+                for section, target in (("assignments", assignments), ("exclusions", exclusions)):
+                    for tag, ids in (doc.get(section) or {}).items():
+                        problems += _duplicates(ids, name, f"{section}.{tag}")
+                        target.append(TagListSpec(tag, tuple(ids), f"{name}: {section}.{tag}"))
+
+    categories_file = state_dir / "categories.yaml"
+    if categories_file.exists():
+        name = shown(categories_file)
+        files.append(name)
+        doc = _read_yaml(categories_file, name, problems)
+        if doc is not None:
+            schema_problems = _schema_problems(doc, schema_dir / "categories.schema.json", name)
+            problems += schema_problems
+            if not schema_problems:
+                seen: dict[tuple[str, str | None], str] = {}
+                for index, entry in enumerate(doc.get("preferences") or []):
+                    where = f"preferences[{index}]"
+                    key = (entry["category"], entry.get("channel"))
+                    if key in seen:
+                        problems.append(
+                            f"{name}: {where}: category {key[0]!r}"
+                            + (f" channel {key[1]}" if key[1] else "")
+                            + f" is already managed by {seen[key]}"
+                        )
+                        continue
+                    seen[key] = where
+                    ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
+                    problems += _duplicates(ins, name, f"{where}.opted_in")
+                    problems += _duplicates(outs, name, f"{where}.opted_out")
+                    for ext_id in sorted(set(ins) & set(outs)):
+                        problems.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
+                    prefs: dict[str, Preference] = {i: OPTED_IN for i in ins}
+                    prefs.update({i: OPTED_OUT for i in outs})
+                    categories.append(
+                        CategoryPreferencesSpec(
+                            category=entry["category"],
+                            channel=entry.get("channel"),
+                            preferences=prefs,
+                            source=f"{name}: {where} ({entry['category']}"
+                            + (f"/{entry['channel']}" if entry.get("channel") else "")
+                            + ")",
+                            allow_empty=entry.get("allow_empty", False),
+                            allow_mass_change=entry.get("allow_mass_change", False),
+                            protect=entry.get("protect", False),
+                        )
+                    )
+
+    state = DesiredState(
+        memberships=tuple(memberships),
+        assignments=tuple(assignments),
+        exclusions=tuple(exclusions),
+        categories=tuple(categories),
+        files=tuple(files),
+    )
+    problems += overlaps(state.claims())
+    if problems:
+        raise DesiredStateError(problems)
+    return state

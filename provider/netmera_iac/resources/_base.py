@@ -1,0 +1,73 @@
+"""What every Netmera dynamic provider shares: configuration, the client factory, guard inputs.
+
+Pulumi pickles each provider object into the state, so providers hold no client and no secret:
+`configure()` runs inside the provider process and reads `netmera:apiKey` (secret stack config) and
+`netmera:baseUrl`, with NETMERA_API_KEY / NETMERA_BASE_URL as fallbacks.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
+
+from ..client import NetmeraClient
+from ..engine import GuardSettings
+from ..models import DEFAULT_BASE_URL
+
+
+def guard_input(settings: GuardSettings) -> dict[str, Any]:
+    return {
+        "threshold": settings.threshold,
+        "minimum": settings.minimum,
+        "allowMassChange": settings.allow_mass_change,
+        "allowEmpty": settings.allow_empty,
+    }
+
+
+def guard_settings(props: dict[str, Any]) -> GuardSettings:
+    raw = props.get("guard") or {}
+    return GuardSettings(
+        threshold=float(raw.get("threshold", 0.30)),
+        minimum=int(raw.get("minimum", 10)),
+        allow_mass_change=bool(raw.get("allowMassChange", False)),
+        allow_empty=bool(raw.get("allowEmpty", False)),
+    )
+
+
+def id_map(ids: Any) -> dict[str, Any]:
+    """Member sets travel as maps keyed by external id, so previews show `+id`/`-id` per user."""
+    return dict(ids) if isinstance(ids, dict) else {}
+
+
+class NetmeraProvider(ResourceProvider):
+    """Base of our dynamic providers. Pickled by reference (importable module), holding no state."""
+
+    # Nothing secret is ever captured (the key comes from configure()), so the pickled provider need
+    # not be encrypted for every resource; tests check that state never holds the key.
+    serialize_as_secret_always = False
+
+    api_key: str | None = None
+    base_url: str = DEFAULT_BASE_URL
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self.api_key = req.config.get("netmera:apiKey") or os.environ.get("NETMERA_API_KEY")
+        self.base_url = (
+            req.config.get("netmera:baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
+        )
+
+    def client(self) -> NetmeraClient:
+        return NetmeraClient(self.api_key, self.base_url)
+
+    def config_failures(self) -> list[CheckFailure]:
+        """Checked at preview, so a missing key fails before anything is planned or sent."""
+        if not self.api_key:
+            return [
+                CheckFailure(
+                    "netmera:apiKey",
+                    "no Netmera API key: run `pulumi config set --secret netmera:apiKey <key>` "
+                    "(or set NETMERA_API_KEY)",
+                )
+            ]
+        return []

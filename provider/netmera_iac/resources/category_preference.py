@@ -1,0 +1,132 @@
+"""`CategoryPreferences`: which users are opted in or out of one category (and optionally one channel).
+
+Applied with `setCategoryPreferences`, read back with `getCategoryPreferences`, so `pulumi refresh`
+and `pulumi preview --refresh --expect-no-changes` find changes made outside the stack. Users leaving
+the desired state keep their preference, and deleting the resource changes nobody.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ..engine import (
+    OPTED_IN,
+    OPTED_OUT,
+    GuardSettings,
+    GuardViolation,
+    Preference,
+    execute,
+    mass_change,
+    plan_category_preferences,
+)
+from ._base import NetmeraProvider, guard_input, guard_settings, id_map
+
+
+def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
+    return {
+        k: cast(Preference, v)
+        for k, v in id_map(props.get("preferences")).items()
+        if v in (OPTED_IN, OPTED_OUT)
+    }
+
+
+def _id(props: dict[str, Any]) -> str:
+    return f"{props['category']}/{props['channel']}" if props.get("channel") else str(props["category"])
+
+
+class CategoryPreferencesProvider(NetmeraProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if not isinstance(news.get("category"), str) or not news["category"]:
+            failures.append(CheckFailure("category", "a category name is required"))
+        raw = news.get("preferences")
+        if not isinstance(raw, dict) or any(v not in (OPTED_IN, OPTED_OUT) for v in raw.values()):
+            failures.append(
+                CheckFailure("preferences", "a map of external id -> opted_in | opted_out is required")
+            )
+        if olds and not failures:
+            old, new = _prefs(olds), _prefs(news)
+            newly_out = [i for i, p in new.items() if p == OPTED_OUT and old.get(i) != OPTED_OUT]
+            try:
+                mass_change(
+                    f"CategoryPreferences {_id(news)!r}",
+                    len(old),
+                    len(newly_out),
+                    guard_settings(news),
+                    "opt out",
+                )
+            except GuardViolation as exc:
+                failures.append(CheckFailure("preferences", str(exc)))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in ("category", "channel") if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(replaces) or _prefs(olds) != _prefs(news), replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._apply(props, {})
+        return CreateResult(_id(props), props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._apply(news, _prefs(olds))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # stopping management changes nobody's preference
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        managed = _prefs(props)
+        if not managed:
+            return ReadResult(id_, props)
+        channels = [props["channel"]] if props.get("channel") else None
+        with self.client() as client:
+            live = client.get_category_preferences_many(list(managed), channels)
+        observed: dict[str, Preference] = {}
+        for ext_id, previous in managed.items():
+            answer = live.get(ext_id)
+            value = answer.category_preferences.get(props["category"]) if answer else None
+            # A user Netmera no longer knows keeps the last applied value.
+            observed[ext_id] = previous if value is None else (OPTED_IN if value else OPTED_OUT)
+        outs = {**props, "preferences": observed}
+        return ReadResult(id_, outs, outs)
+
+    def _apply(self, props: dict[str, Any], applied: dict[str, Preference]) -> None:
+        plan = plan_category_preferences(props["category"], props.get("channel"), _prefs(props), applied)
+        if not plan.empty:
+            with self.client() as client:
+                execute(client, plan)
+
+
+class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"):
+    """Opt-in/opt-out of the listed users for one category (and optionally one channel)."""
+
+    category: pulumi.Output[str]
+    preferences: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        name: str,
+        category: str,
+        preferences: dict[str, Preference],
+        guard: GuardSettings,
+        channel: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "category": category,
+            "channel": channel,
+            "preferences": dict(sorted(preferences.items())),
+            "guard": guard_input(guard),
+        }
+        super().__init__(CategoryPreferencesProvider(), name, props, opts)

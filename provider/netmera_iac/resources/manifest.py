@@ -1,0 +1,59 @@
+"""`StackManifest`: one resource listing every Netmera resource of the stack and how many users each
+manages. Its `check` sees the previous list, so the guard against removing a whole resource (which
+untags everyone it manages) fires at preview, before any request, like every other guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
+
+from ..engine import GuardSettings, GuardViolation, mass_change
+from ._base import NetmeraProvider, guard_input, guard_settings
+
+
+class StackManifestProvider(NetmeraProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures: list[CheckFailure] = []
+        settings = guard_settings(news)
+        old_entries: dict[str, Any] = olds.get("resources") or {}
+        new_entries: dict[str, Any] = news.get("resources") or {}
+        for name, old in sorted(old_entries.items()):
+            new = new_entries.get(name)
+            if new is None and old.get("removesUsers") and not old.get("retainOnDelete"):
+                try:
+                    mass_change(
+                        f"removing {old['type']} {name!r}", int(old["users"]), int(old["users"]), settings
+                    )
+                except GuardViolation as exc:
+                    failures.append(
+                        CheckFailure("resources", f"{exc} (or set `retain_on_delete: true` first)")
+                    )
+            if new is not None and int(new.get("shards", 1)) < int(old.get("shards", 1)):
+                failures.append(
+                    CheckFailure(
+                        "resources",
+                        f"{name!r}: shards can only grow ({old['shards']} -> {new['shards']}); a smaller "
+                        "count would untag users that moved to the remaining shards",
+                    )
+                )
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=olds.get("resources") != news.get("resources"))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult("manifest", props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(news)
+
+
+class StackManifest(Resource, module="netmera", name="StackManifest"):
+    """Makes no API calls; exists so that removals are guarded at preview."""
+
+    resources: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, resources: dict[str, dict[str, Any]], guard: GuardSettings) -> None:
+        super().__init__(StackManifestProvider(), name, {"resources": resources, "guard": guard_input(guard)})

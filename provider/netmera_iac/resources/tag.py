@@ -1,0 +1,188 @@
+"""Tag resources: `TagMembership` (authoritative), `TagAssignment` (additive), `TagExclusion` (negative).
+
+Netmera cannot list the users of a tag nor the tags of a user, so none of these can be read back:
+`pulumi refresh` keeps the last applied state, and changes made outside the stack are not detected.
+Each resource only ever touches the users it lists; users it never listed are never untagged.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ..engine import (
+    GuardSettings,
+    GuardViolation,
+    Plan,
+    execute,
+    mass_change,
+    plan_tag_assignment,
+    plan_tag_exclusion,
+    plan_tag_membership,
+    shard_of,
+)
+from ._base import NetmeraProvider, guard_input, guard_settings, id_map
+
+
+def _members(props: dict[str, Any]) -> set[str]:
+    return set(id_map(props.get("members")))
+
+
+class TagMembershipProvider(NetmeraProvider):
+    """Owns the memberships it lists for one tag (one shard of it)."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if not isinstance(news.get("tag"), str) or not news["tag"]:
+            failures.append(CheckFailure("tag", "a non-empty tag name is required"))
+        if not isinstance(news.get("members"), dict):
+            failures.append(CheckFailure("members", "a map of external id -> true is required"))
+        if olds and not failures:
+            old, new = _members(olds), _members(news)
+            shard = news.get("shard") or {"index": 0, "count": 1}
+            # Ids that now hash to another shard move; they are not removed from the tag.
+            moved = {i for i in old - new if shard_of(i, int(shard["count"])) != int(shard["index"])}
+            try:
+                mass_change(
+                    f"TagMembership {news['tag']!r}", len(old), len(old - new - moved), guard_settings(news)
+                )
+            except GuardViolation as exc:
+                failures.append(CheckFailure("members", str(exc)))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
+        changed = replaces or _members(olds) != _members(news) or olds.get("shard") != news.get("shard")
+        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._apply(plan_tag_membership(props["tag"], _members(props), ()))
+        shard = props.get("shard") or {"index": 0}
+        return CreateResult(f"{props['tag']}#{shard['index']}", props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._apply(plan_tag_membership(news["tag"], _members(news), _members(olds)))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        # Removing the resource untags exactly the users it manages (the manifest guards it at preview).
+        self._apply(plan_tag_membership(props["tag"], (), _members(props)))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)  # tags cannot be read back from Netmera
+
+    def _apply(self, plan: Plan) -> None:
+        if plan.empty:
+            return
+        with self.client() as client:
+            execute(client, plan)
+
+
+class TagAssignmentProvider(NetmeraProvider):
+    """Ensures listed users carry a tag; never untags anyone."""
+
+    plan = staticmethod(plan_tag_assignment)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if not isinstance(news.get("members"), dict):
+            failures.append(CheckFailure("members", "a map of external id -> true is required"))
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
+        return DiffResult(changes=bool(replaces) or _members(olds) != _members(news), replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._send(self.plan(props["tag"], _members(props), ()))
+        return CreateResult(props["tag"], props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._send(self.plan(news["tag"], _members(news), _members(olds)))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # additive and negative forms change nobody when they go away
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)
+
+    def _send(self, plan: Plan) -> None:
+        if not plan.empty:
+            with self.client() as client:
+                execute(client, plan)
+
+
+class TagExclusionProvider(TagAssignmentProvider):
+    """Ensures listed users do not carry a tag; never tags anyone."""
+
+    plan = staticmethod(plan_tag_exclusion)
+
+
+class TagMembership(Resource, module="netmera", name="TagMembership"):
+    """The memberships of one tag (or one shard of a large tag) that this stack owns."""
+
+    tag: pulumi.Output[str]
+    members: pulumi.Output[dict[str, bool]]
+
+    def __init__(
+        self,
+        name: str,
+        tag: str,
+        members: list[str] | tuple[str, ...],
+        guard: GuardSettings,
+        shard_index: int = 0,
+        shard_count: int = 1,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "tag": tag,
+            "members": dict.fromkeys(sorted(members), True),
+            "shard": {"index": shard_index, "count": shard_count},
+            "guard": guard_input(guard),
+        }
+        super().__init__(TagMembershipProvider(), name, props, opts)
+
+
+class TagAssignment(Resource, module="netmera", name="TagAssignment"):
+    """Additive: the listed users carry the tag."""
+
+    tag: pulumi.Output[str]
+    members: pulumi.Output[dict[str, bool]]
+
+    def __init__(
+        self,
+        name: str,
+        tag: str,
+        members: list[str] | tuple[str, ...],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {"tag": tag, "members": dict.fromkeys(sorted(members), True)}
+        super().__init__(TagAssignmentProvider(), name, props, opts)
+
+
+class TagExclusion(Resource, module="netmera", name="TagExclusion"):
+    """Negative: the listed users do not carry the tag."""
+
+    tag: pulumi.Output[str]
+    members: pulumi.Output[dict[str, bool]]
+
+    def __init__(
+        self,
+        name: str,
+        tag: str,
+        members: list[str] | tuple[str, ...],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {"tag": tag, "members": dict.fromkeys(sorted(members), True)}
+        super().__init__(TagExclusionProvider(), name, props, opts)

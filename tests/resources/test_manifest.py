@@ -1,0 +1,39 @@
+"""`StackManifest`: removing a whole resource is guarded at preview."""
+
+from __future__ import annotations
+
+from netmera_iac.engine import GuardSettings
+from netmera_iac.resources import StackManifestProvider
+from netmera_iac.resources._base import guard_input
+
+
+def manifest(guard: GuardSettings | None = None, **entries: dict[str, object]) -> dict[str, object]:
+    return {"resources": entries, "guard": guard_input(guard or GuardSettings())}
+
+
+VIP = {"type": "TagMembership", "users": 25, "removesUsers": True, "retainOnDelete": False, "shards": 1}
+
+
+def test_removing_a_membership_that_untags_many_users_fails() -> None:
+    failures = StackManifestProvider().check(manifest(vip=VIP), manifest()).failures
+    assert len(failures) == 1
+    assert "removing TagMembership 'vip'" in failures[0].reason and "25 of 25" in failures[0].reason
+
+
+def test_removal_is_allowed_when_retained_small_or_allowed() -> None:
+    provider = StackManifestProvider()
+    assert provider.check(manifest(vip={**VIP, "retainOnDelete": True}), manifest()).failures == []
+    assert provider.check(manifest(vip={**VIP, "users": 5}), manifest()).failures == []
+    assert provider.check(manifest(vip=VIP), manifest(GuardSettings(allow_mass_change=True))).failures == []
+    assert (
+        provider.check(manifest(cat={"type": "CategoryPreferences", "users": 99}), manifest()).failures == []
+    )
+
+
+def test_shards_can_only_grow() -> None:
+    failures = (
+        StackManifestProvider()
+        .check(manifest(vip={**VIP, "shards": 4}), manifest(vip={**VIP, "shards": 2}))
+        .failures
+    )
+    assert len(failures) == 1 and "shards can only grow (4 -> 2)" in failures[0].reason

@@ -1,0 +1,118 @@
+"""Lifecycle of the tag resources, provider methods called directly against the emulator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netmera_iac.engine import GuardSettings
+from netmera_iac.resources import TagAssignmentProvider, TagExclusionProvider, TagMembershipProvider
+from netmera_iac.resources._base import guard_input
+from tests.conftest import Emulator
+from tests.resources.conftest import configured, writes
+
+
+def membership(*ids: str, tag: str = "vip", **guard: Any) -> dict[str, Any]:
+    return {
+        "tag": tag,
+        "members": dict.fromkeys(ids, True),
+        "shard": {"index": 0, "count": 1},
+        "guard": guard_input(GuardSettings(**guard)),
+    }
+
+
+def test_tag_membership_lifecycle(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator)
+    with emulator.api() as api:  # someone else's member: never touched by the resource
+        api.post("/tagUsers", json={"tag": "vip", "extIds": ["cust-mehmet"]}).raise_for_status()
+
+    first = membership("cust-ayse", "user-0001")
+    assert provider.check({}, first).failures == []
+    created = provider.create(first)
+    assert created.id == "vip#0"
+    assert emulator.users_of("vip") == ["cust-ayse", "cust-mehmet", "user-0001"]
+
+    second = membership("cust-ayse", "user-0002")
+    diff = provider.diff(created.id, created.outs, second)
+    assert diff.changes and not diff.replaces
+    provider.update(created.id, created.outs, second)
+    assert emulator.users_of("vip") == ["cust-ayse", "cust-mehmet", "user-0002"]
+
+    assert provider.read(created.id, second).outs == second  # nothing to read back for tags
+    assert not provider.diff(created.id, second, second).changes
+
+    provider.delete(created.id, second)
+    assert emulator.users_of("vip") == ["cust-mehmet"]  # only the users it managed were untagged
+
+
+def test_tag_membership_renaming_the_tag_replaces(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator)
+    assert provider.diff("vip#0", membership("a"), membership("a", tag="gold")).replaces == ["tag"]
+
+
+def test_tag_membership_mass_removal_fails_check(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator)
+    old = membership(*[f"user-{n:04d}" for n in range(1, 11)])
+    new = membership(*[f"user-{n:04d}" for n in range(1, 7)])
+    failures = provider.check(old, new).failures
+    assert len(failures) == 1 and failures[0].property == "members"
+    assert "remove 4 of 10 managed users" in failures[0].reason
+    assert (
+        provider.check(
+            old, membership(*[f"user-{n:04d}" for n in range(1, 7)], allow_mass_change=True)
+        ).failures
+        == []
+    )
+    assert writes(emulator) == 0
+
+
+def test_tag_membership_moves_between_shards_are_not_removals(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator)
+    ids = [f"user-{n:04d}" for n in range(1, 41)]
+    old = membership(*ids)
+    from netmera_iac.engine import shard_of
+
+    kept = [i for i in ids if shard_of(i, 2) == 0]
+    new = {**membership(*kept), "shard": {"index": 0, "count": 2}}
+    assert len(kept) < 30  # more than 30 % leave this shard...
+    assert provider.check(old, new).failures == []  # ...but they move to shard 1, so no guard fires
+
+
+def test_check_without_an_api_key_fails_before_anything_is_sent(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator, api_key=None)
+    failures = provider.check({}, membership("a")).failures
+    assert [f.property for f in failures] == ["netmera:apiKey"]
+    assert "pulumi config set --secret netmera:apiKey" in failures[0].reason
+
+
+@pytest.mark.parametrize(
+    ("provider_class", "after_create", "after_update"),
+    [
+        (
+            TagAssignmentProvider,
+            ["cust-ayse", "cust-mehmet", "user-0001"],
+            ["cust-ayse", "cust-mehmet", "user-0001", "user-0002"],
+        ),
+        (TagExclusionProvider, [], []),
+    ],
+    ids=["TagAssignment", "TagExclusion"],
+)
+def test_additive_and_negative_lifecycle(
+    emulator: Emulator,
+    provider_class: type[TagAssignmentProvider],
+    after_create: list[str],
+    after_update: list[str],
+) -> None:
+    provider = configured(provider_class(), emulator)
+    with emulator.api() as api:
+        api.post("/tagUsers", json={"tag": "beta", "extIds": ["cust-mehmet"]}).raise_for_status()
+    first = {"tag": "beta", "members": {"cust-ayse": True, "user-0001": True, "cust-mehmet": True}}
+    created = provider.create(first)
+    assert emulator.users_of("beta") == after_create
+    second = {"tag": "beta", "members": {"cust-ayse": True, "user-0002": True}}  # two left the list
+    provider.update(created.id, created.outs, second)
+    assert emulator.users_of("beta") == after_update  # leaving the list changes nobody
+    before = writes(emulator)
+    provider.delete(created.id, second)
+    assert writes(emulator) == before  # and neither does deleting the resource
