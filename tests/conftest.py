@@ -25,6 +25,15 @@ class Emulator:
         kwargs.setdefault("timeout", 30)
         return httpx.Client(base_url=self.base_url, headers=headers, **kwargs)
 
+    def close(self) -> None:
+        self.control.close()
+
+    def __enter__(self) -> Emulator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def reset(self, fixture: str = "demo") -> None:
         self.control.post("/reset", json={"fixture": fixture}).raise_for_status()
 

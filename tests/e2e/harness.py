@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,4 +75,66 @@ class Project:
                 pulumi_home=self.env["PULUMI_HOME"],
                 pulumi_command=pulumi_command(),
             ),
+        )
+
+
+PROJECT_FILES = ("__main__.py",)
+
+
+@dataclass
+class NetmeraStack:
+    """The real netmera-iac project in a temp folder: desired state files, config, and its stack."""
+
+    project: Project
+    stack: auto.Stack
+    state_dir: Path
+
+    @classmethod
+    def create(cls, tmp_path: Path, base_url: str, api_key: str, stack_name: str = "e2e") -> NetmeraStack:
+        work_dir = tmp_path / "project"
+        work_dir.mkdir()
+        for name in PROJECT_FILES:
+            shutil.copy(REPO_ROOT / name, work_dir / name)
+        shutil.copytree(REPO_ROOT / "schemas", work_dir / "schemas")
+        settings = yaml.safe_load((REPO_ROOT / "Pulumi.yaml").read_text())
+        settings["runtime"]["options"]["virtualenv"] = str(VENV)
+        (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
+        state_dir = work_dir / "stacks" / stack_name
+        state_dir.mkdir(parents=True)
+        backend, home = tmp_path / "state", tmp_path / "home"
+        backend.mkdir()
+        home.mkdir()
+        env = {
+            "PULUMI_BACKEND_URL": backend.as_uri(),
+            "PULUMI_HOME": str(home),
+            "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
+            "PULUMI_SKIP_UPDATE_CHECK": "true",
+            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+            "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
+            "PATH": os.environ["PATH"],
+        }
+        project = Project(work_dir=work_dir, env=env)
+        stack = project.stack(stack_name)
+        stack.set_config("netmera:apiKey", auto.ConfigValue(api_key, secret=True))
+        stack.set_config("netmera:baseUrl", auto.ConfigValue(base_url))
+        return cls(project, stack, state_dir)
+
+    def write(self, tags: object | None = None, categories: object | None = None) -> None:
+        for name, document in (("tags.yaml", tags), ("categories.yaml", categories)):
+            path = self.state_dir / name
+            if document is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(document if isinstance(document, str) else yaml.safe_dump(document))
+
+    def cli(self, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+        """The plain CLI, for what the Automation API does not expose (e.g. --expect-no-changes)."""
+        return subprocess.run(
+            ["pulumi", *args, "--stack", self.stack.name, "--non-interactive"],
+            cwd=self.project.work_dir,
+            env=self.project.env,
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=600,
         )

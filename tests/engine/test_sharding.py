@@ -35,6 +35,7 @@ def test_shard_hash_is_pinned() -> None:
 
 def test_shards_needed_keeps_shards_under_the_bound() -> None:
     assert shards_needed(1_000) == 1
-    assert shards_needed(100_000) == 16
+    assert shards_needed(100_000) == 8
+    assert shards_needed(100_000, max_per_shard=10_000) == 16
     sizes = [len(s) for s in split([f"u{i}" for i in range(100_000)], shards_needed(100_000))]
-    assert max(sizes) <= 10_000
+    assert max(sizes) <= 20_000

@@ -13,7 +13,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
 from ..client import NetmeraClient
-from ..engine import GuardSettings
+from ..engine import GuardSettings, Plan
 from ..models import DEFAULT_BASE_URL
 
 
@@ -39,6 +39,12 @@ def guard_settings(props: dict[str, Any]) -> GuardSettings:
 def id_map(ids: Any) -> dict[str, Any]:
     """Member sets travel as maps keyed by external id, so previews show `+id`/`-id` per user."""
     return dict(ids) if isinstance(ids, dict) else {}
+
+
+def with_plan(news: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """Add the plan's one-line summary as the `plan` input, so `pulumi preview --diff` shows reviewers
+    what will be sent (dynamic providers cannot return a detailed diff). `diff` ignores this field."""
+    return {**news, "plan": plan.summary()}
 
 
 class NetmeraProvider(ResourceProvider):

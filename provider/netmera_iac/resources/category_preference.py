@@ -30,7 +30,7 @@ from ..engine import (
     mass_change,
     plan_category_preferences,
 )
-from ._base import NetmeraProvider, guard_input, guard_settings, id_map
+from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
 
 
 def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
@@ -68,6 +68,11 @@ class CategoryPreferencesProvider(NetmeraProvider):
                 )
             except GuardViolation as exc:
                 failures.append(CheckFailure("preferences", str(exc)))
+        if not failures:
+            plan = plan_category_preferences(
+                news["category"], news.get("channel"), _prefs(news), _prefs(olds)
+            )
+            news = with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

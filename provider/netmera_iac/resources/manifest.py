@@ -23,9 +23,7 @@ class StackManifestProvider(NetmeraProvider):
             new = new_entries.get(name)
             if new is None and old.get("removesUsers") and not old.get("retainOnDelete"):
                 try:
-                    mass_change(
-                        f"removing {old['type']} {name!r}", int(old["users"]), int(old["users"]), settings
-                    )
+                    mass_change(f"removing {name}", int(old["users"]), int(old["users"]), settings)
                 except GuardViolation as exc:
                     failures.append(
                         CheckFailure("resources", f"{exc} (or set `retain_on_delete: true` first)")

@@ -31,7 +31,7 @@ from ..engine import (
     plan_tag_membership,
     shard_of,
 )
-from ._base import NetmeraProvider, guard_input, guard_settings, id_map
+from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
 
 
 def _members(props: dict[str, Any]) -> set[str]:
@@ -58,6 +58,8 @@ class TagMembershipProvider(NetmeraProvider):
                 )
             except GuardViolation as exc:
                 failures.append(CheckFailure("members", str(exc)))
+        if not failures:
+            news = with_plan(news, plan_tag_membership(news["tag"], _members(news), _members(olds)))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -97,6 +99,8 @@ class TagAssignmentProvider(NetmeraProvider):
         failures = self.config_failures()
         if not isinstance(news.get("members"), dict):
             failures.append(CheckFailure("members", "a map of external id -> true is required"))
+        if not failures:
+            news = with_plan(news, self.plan(news["tag"], _members(news), _members(olds)))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
