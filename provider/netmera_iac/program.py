@@ -36,11 +36,6 @@ def _stack_guard(config: pulumi.Config) -> GuardSettings:
     )
 
 
-def _parent_shard(index: int) -> int:
-    """The shard whose ids a new shard takes over when the count doubles (index minus its top bit)."""
-    return index - (1 << (index.bit_length() - 1)) if index else 0
-
-
 def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) -> dict[str, dict[str, Any]]:
     """Register resources for `desired`; returns the manifest entries."""
     manifest: dict[str, dict[str, Any]] = {}
@@ -60,20 +55,18 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
                 f"per resource; set `shards: {shards_needed(len(m.members), max_per_shard)}`"
             )
             continue
-        shards: dict[int, TagMembership] = {}
+        # No dependencies between shards: all of them must reach `check` before any is applied, so the
+        # provider can send one combined plan per tag (resources/_coalesce.py).
         for index, ids in enumerate(split(m.members, m.shards)):
             name = m.tag if index == 0 else f"{m.tag}#{index}"
-            depends = [shards[_parent_shard(index)]] if index else []
-            shards[index] = TagMembership(
+            TagMembership(
                 name,
                 m.tag,
                 ids,
                 settings,
                 shard_index=index,
                 shard_count=m.shards,
-                opts=pulumi.ResourceOptions(
-                    protect=m.protect, retain_on_delete=m.retain_on_delete, depends_on=depends
-                ),
+                opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
             )
             manifest[f"TagMembership:{name}"] = {
                 "type": "TagMembership",

@@ -111,6 +111,7 @@ class NetmeraStack:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
+            "PULUMI_PARALLEL": "256",  # as tools/env.sh sets it
             "PATH": os.environ["PATH"],
         }
         project = Project(work_dir=work_dir, env=env)

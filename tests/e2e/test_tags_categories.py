@@ -180,3 +180,35 @@ def test_retain_on_delete_and_protect(netmera_stack: NetmeraStack, emulator: Emu
     with pytest.raises(auto.CommandError, match="protected"):
         netmera_stack.stack.up()
     assert emulator.users_of("locked") == ["cust-ayse"]
+
+
+def test_sharded_tag_costs_no_extra_calls_and_can_double(tmp_path: Path) -> None:
+    fixture = tmp_path / "many.yaml"
+    app = {
+        "id": "many",
+        "name": "Many",
+        "api_keys": [DEMO_API_KEY],
+        "generated_users": {"count": 3100, "prefix": "u"},
+    }
+    fixture.write_text(yaml.safe_dump({"apps": [app]}))
+    members = [f"u{n:06d}" for n in range(1, 3001)]
+    with ServedEmulator(fixture=str(fixture)) as served, Emulator(served) as handle:
+        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
+        stack.write({"memberships": {"big": {"members": members, "shards": 4}}})
+        up = stack.stack.up()
+        assert up.summary.resource_changes == {"create": 6}  # 4 shards, the manifest, the stack
+        assert [(r["operation"], r["ids"]) for r in writes(handle)] == [("tagUsers", 1000)] * 3  # not 4 x 1
+
+        # Double the shards, drop one member and add one: ids moving between shards cost nothing.
+        handle.control.delete("/requests")
+        stack.write({"memberships": {"big": {"members": [*members[1:], "u003001"], "shards": 8}}})
+        stack.stack.up()
+        assert sorted((r["operation"], r["ids"]) for r in writes(handle)) == [
+            ("tagUsers", 1),
+            ("untagUsers", 1),
+        ]
+        assert handle.users_of("big", app="many") == sorted([*members[1:], "u003001"])
+
+        stack.write({"memberships": {"big": {"members": members, "shards": 4}}})
+        with pytest.raises(auto.CommandError, match="shards can only grow"):
+            stack.stack.preview()

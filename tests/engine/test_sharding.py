@@ -6,7 +6,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netmera_iac.engine import shard_of, shards_needed, split
-from netmera_iac.program import _parent_shard
 
 ids = st.lists(st.text(min_size=1, max_size=8), unique=True, max_size=200)
 
@@ -22,7 +21,6 @@ def test_adding_users_never_moves_existing_ones(existing: list[str], added: list
 def test_doubling_splits_each_shard_into_itself_and_its_sibling(members: list[str]) -> None:
     for i in members:
         assert shard_of(i, 16) in (shard_of(i, 8), shard_of(i, 8) + 8)
-        assert _parent_shard(shard_of(i, 16)) in (shard_of(i, 8), _parent_shard(shard_of(i, 8)))
 
 
 def test_shard_hash_is_pinned() -> None:

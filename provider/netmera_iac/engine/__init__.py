@@ -20,6 +20,7 @@ from .plan import (
     apply_plan_to_tags,
     plan_category_preferences,
     plan_tag_assignment,
+    plan_tag_changes,
     plan_tag_exclusion,
     plan_tag_membership,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "overlaps",
     "plan_category_preferences",
     "plan_tag_assignment",
+    "plan_tag_changes",
     "plan_tag_exclusion",
     "plan_tag_membership",
     "shard_of",

@@ -1,8 +1,9 @@
 """Splitting a large membership into shards by a stable hash of the external id.
 
 A shard's ids never depend on the other ids, so adding users never moves existing ones. The shard
-count is a power of two; when it doubles, shard i keeps the ids of new shard i or gives them to
-shard i + old_count (a split, never a reshuffle), and it can only grow.
+count is a power of two; when it doubles, shard i keeps an id or gives it to shard i + old_count (a
+split, never a reshuffle). It can only grow. The provider sends the shards of a tag as one plan, so
+ids that move between shards cost no call.
 """
 
 from __future__ import annotations

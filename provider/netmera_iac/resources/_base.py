@@ -15,6 +15,7 @@ from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 from ..client import NetmeraClient
 from ..engine import GuardSettings, Plan
 from ..models import DEFAULT_BASE_URL
+from ._host import shared_client, widen_worker_pool
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:
@@ -62,9 +63,11 @@ class NetmeraProvider(ResourceProvider):
         self.base_url = (
             req.config.get("netmera:baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
         )
+        widen_worker_pool()
 
     def client(self) -> NetmeraClient:
-        return NetmeraClient(self.api_key, self.base_url)
+        """The process-wide client for this configuration (shared caps; not to be closed)."""
+        return shared_client(self.api_key, self.base_url)
 
     def config_failures(self) -> list[CheckFailure]:
         """Checked at preview, so a missing key fails before anything is planned or sent."""

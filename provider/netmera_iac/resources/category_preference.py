@@ -95,8 +95,8 @@ class CategoryPreferencesProvider(NetmeraProvider):
         if not managed:
             return ReadResult(id_, props)
         channels = [props["channel"]] if props.get("channel") else None
-        with self.client() as client:
-            live = client.get_category_preferences_many(list(managed), channels)
+        client = self.client()
+        live = client.get_category_preferences_many(list(managed), channels)
         observed: dict[str, Preference] = {}
         for ext_id, previous in managed.items():
             answer = live.get(ext_id)
@@ -109,8 +109,8 @@ class CategoryPreferencesProvider(NetmeraProvider):
     def _apply(self, props: dict[str, Any], applied: dict[str, Preference]) -> None:
         plan = plan_category_preferences(props["category"], props.get("channel"), _prefs(props), applied)
         if not plan.empty:
-            with self.client() as client:
-                execute(client, plan)
+            client = self.client()
+            execute(client, plan)
 
 
 class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"):

@@ -32,10 +32,16 @@ from ..engine import (
     shard_of,
 )
 from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
+from ._coalesce import COALESCER
 
 
 def _members(props: dict[str, Any]) -> set[str]:
     return set(id_map(props.get("members")))
+
+
+def _shard(props: dict[str, Any]) -> tuple[int, int]:
+    shard = props.get("shard") or {}
+    return int(shard.get("index", 0)), int(shard.get("count", 1))
 
 
 class TagMembershipProvider(NetmeraProvider):
@@ -60,6 +66,8 @@ class TagMembershipProvider(NetmeraProvider):
                 failures.append(CheckFailure("members", str(exc)))
         if not failures:
             news = with_plan(news, plan_tag_membership(news["tag"], _members(news), _members(olds)))
+            index, count = _shard(news)
+            COALESCER.record(news["tag"], index, count, _members(olds), _members(news))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -68,12 +76,14 @@ class TagMembershipProvider(NetmeraProvider):
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._apply(plan_tag_membership(props["tag"], _members(props), ()))
-        shard = props.get("shard") or {"index": 0}
-        return CreateResult(f"{props['tag']}#{shard['index']}", props)
+        index, count = _shard(props)
+        COALESCER.apply(props["tag"], index, count, set(), _members(props), self._apply)
+        return CreateResult(f"{props['tag']}#{index}", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._apply(plan_tag_membership(news["tag"], _members(news), _members(olds)))
+        # Also when the shard count grew: ids moving between shards cancel out in the combined plan.
+        index, count = _shard(news)
+        COALESCER.apply(news["tag"], index, count, _members(olds), _members(news), self._apply)
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -86,8 +96,8 @@ class TagMembershipProvider(NetmeraProvider):
     def _apply(self, plan: Plan) -> None:
         if plan.empty:
             return
-        with self.client() as client:
-            execute(client, plan)
+        client = self.client()
+        execute(client, plan)
 
 
 class TagAssignmentProvider(NetmeraProvider):
@@ -123,8 +133,8 @@ class TagAssignmentProvider(NetmeraProvider):
 
     def _send(self, plan: Plan) -> None:
         if not plan.empty:
-            with self.client() as client:
-                execute(client, plan)
+            client = self.client()
+            execute(client, plan)
 
 
 class TagExclusionProvider(TagAssignmentProvider):
