@@ -36,14 +36,19 @@ def _stack_guard(config: pulumi.Config) -> GuardSettings:
     )
 
 
+def _entry_guard(stack: GuardSettings, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
+    """The stack's guard, relaxed only where the desired-state entry says so."""
+    return GuardSettings(
+        stack.threshold, stack.minimum, stack.allow_mass_change or allow_mass_change, allow_empty
+    )
+
+
 def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) -> dict[str, dict[str, Any]]:
     """Register resources for `desired`; returns the manifest entries."""
     manifest: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
     for m in desired.memberships:
-        settings = GuardSettings(
-            guard.threshold, guard.minimum, guard.allow_mass_change or m.allow_mass_change, m.allow_empty
-        )
+        settings = _entry_guard(guard, m.allow_mass_change, m.allow_empty)
         try:
             empty_set(m.source, len(m.members), settings)
         except GuardViolation as exc:
@@ -82,9 +87,7 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
         TagExclusion(e.tag, e.tag, e.members)
         manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
     for c in desired.categories:
-        settings = GuardSettings(
-            guard.threshold, guard.minimum, guard.allow_mass_change or c.allow_mass_change, c.allow_empty
-        )
+        settings = _entry_guard(guard, c.allow_mass_change, c.allow_empty)
         try:
             empty_set(c.source, len(c.preferences), settings)
         except GuardViolation as exc:

@@ -21,6 +21,22 @@ VENV = REPO_ROOT / ".venv"
 TEST_PASSPHRASE = "netmera-iac-test-only"
 
 
+def engine_env(backend: Path, home: Path) -> dict[str, str]:
+    """The offline-safe settings of tools/env.sh, with a fresh backend and PULUMI_HOME."""
+    backend.mkdir()
+    home.mkdir()
+    return {
+        "PULUMI_BACKEND_URL": backend.as_uri(),
+        "PULUMI_HOME": str(home),
+        "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
+        "PULUMI_PARALLEL": "256",
+        "PATH": os.environ["PATH"],
+    }
+
+
 def pulumi_command() -> auto.PulumiCommand:
     """The CLI on PATH; the suite refuses to run end-to-end tests without one instead of skipping them."""
     if shutil.which("pulumi") is None:
@@ -50,19 +66,7 @@ class Project:
             "runtime": {"name": "python", "options": {"toolchain": "pip", "virtualenv": str(VENV)}},
         }
         (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
-        backend = tmp_path / f"{name}-state"
-        home = tmp_path / f"{name}-home"
-        backend.mkdir()
-        home.mkdir()
-        env = {
-            "PULUMI_BACKEND_URL": backend.as_uri(),
-            "PULUMI_HOME": str(home),
-            "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
-            "PATH": os.environ["PATH"],
-        }
+        env = engine_env(tmp_path / f"{name}-state", tmp_path / f"{name}-home")
         env.update(extra_env or {})
         return cls(work_dir=work_dir, env=env)
 
@@ -101,20 +105,7 @@ class NetmeraStack:
         (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
         state_dir = work_dir / "stacks" / stack_name
         state_dir.mkdir(parents=True)
-        backend, home = tmp_path / "state", tmp_path / "home"
-        backend.mkdir()
-        home.mkdir()
-        env = {
-            "PULUMI_BACKEND_URL": backend.as_uri(),
-            "PULUMI_HOME": str(home),
-            "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
-            "PULUMI_PARALLEL": "256",  # as tools/env.sh sets it
-            "PATH": os.environ["PATH"],
-        }
-        project = Project(work_dir=work_dir, env=env)
+        project = Project(work_dir=work_dir, env=engine_env(tmp_path / "state", tmp_path / "home"))
         stack = project.stack(stack_name)
         stack.set_config("netmera:apiKey", auto.ConfigValue(api_key, secret=True))
         stack.set_config("netmera:baseUrl", auto.ConfigValue(base_url))

@@ -19,7 +19,18 @@ import pytest
 from netmera_iac.models import OPERATIONS
 from tests.conftest import Emulator
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "netmera-user-device-api.md"
+SEED_PAGE = Path("shared") / "seed" / "netmera-user-device-api.md"
+
+
+def seed_page() -> Path:
+    """The read-only `shared/` folder sits beside the checkout (or above it): search upward."""
+    for folder in Path(__file__).resolve().parents:
+        if (folder / SEED_PAGE).exists():
+            return folder / SEED_PAGE
+    raise FileNotFoundError(f"the seed API page {SEED_PAGE} is in no folder above {Path(__file__).parent}")
+
+
+SEED = seed_page()
 
 # Placeholders of the page -> values that exist in the demo fixture.
 PLACEHOLDERS = {
@@ -55,8 +66,6 @@ class CurlExample:
 
 
 def seed_examples() -> list[CurlExample]:
-    if not SEED.exists():
-        raise FileNotFoundError(f"the seed API page is missing: {SEED}")
     text = SEED.read_text(encoding="utf-8")
     examples = []
     paragraphs = re.findall(r"^curl .*?(?=\n\s*\n|\Z)", text, flags=re.S | re.M)

@@ -171,77 +171,79 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
     categories: list[CategoryPreferencesSpec] = []
     files: list[str] = []
 
-    tags_file = state_dir / "tags.yaml"
-    if tags_file.exists():
-        name = shown(tags_file)
+    def valid_document(file_name: str, schema_name: str) -> tuple[str, Any] | None:
+        """The parsed file if it exists and matches its schema; otherwise its problems are noted."""
+        path = state_dir / file_name
+        if not path.exists():
+            return None
+        name = shown(path)
         files.append(name)
-        doc = _read_yaml(tags_file, name, problems)
-        if doc is not None:
-            schema_problems = _schema_problems(doc, schema_dir / "tags.schema.json", name)
-            problems += schema_problems
-            if not schema_problems:
-                for tag, spec in (doc.get("memberships") or {}).items():
-                    where = f"memberships.{tag}.members"
-                    problems += _duplicates(spec["members"], name, where)
-                    memberships.append(
-                        TagMembershipSpec(
-                            tag=tag,
-                            members=tuple(spec["members"]),
-                            source=f"{name}: memberships.{tag}",
-                            allow_empty=spec.get("allow_empty", False),
-                            allow_mass_change=spec.get("allow_mass_change", False),
-                            shards=spec.get("shards", 1),
-                            protect=spec.get("protect", False),
-                            retain_on_delete=spec.get("retain_on_delete", False),
-                            shared=spec.get("shared", False),
-                        )
-                    )
-                for section, target in (("assignments", assignments), ("exclusions", exclusions)):
-                    for tag, ids in (doc.get(section) or {}).items():
-                        problems += _duplicates(ids, name, f"{section}.{tag}")
-                        target.append(TagListSpec(tag, tuple(ids), f"{name}: {section}.{tag}"))
+        doc = _read_yaml(path, name, problems)
+        if doc is None:
+            return None
+        schema_problems = _schema_problems(doc, schema_dir / schema_name, name)
+        problems.extend(schema_problems)
+        return None if schema_problems else (name, doc)
 
-    categories_file = state_dir / "categories.yaml"
-    if categories_file.exists():
-        name = shown(categories_file)
-        files.append(name)
-        doc = _read_yaml(categories_file, name, problems)
-        if doc is not None:
-            schema_problems = _schema_problems(doc, schema_dir / "categories.schema.json", name)
-            problems += schema_problems
-            if not schema_problems:
-                seen: dict[tuple[str, str | None], str] = {}
-                for index, entry in enumerate(doc.get("preferences") or []):
-                    where = f"preferences[{index}]"
-                    key = (entry["category"], entry.get("channel"))
-                    if key in seen:
-                        problems.append(
-                            f"{name}: {where}: category {key[0]!r}"
-                            + (f" channel {key[1]}" if key[1] else "")
-                            + f" is already managed by {seen[key]}"
-                        )
-                        continue
-                    seen[key] = where
-                    ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
-                    problems += _duplicates(ins, name, f"{where}.opted_in")
-                    problems += _duplicates(outs, name, f"{where}.opted_out")
-                    for ext_id in sorted(set(ins) & set(outs)):
-                        problems.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
-                    prefs: dict[str, Preference] = {i: OPTED_IN for i in ins}
-                    prefs.update({i: OPTED_OUT for i in outs})
-                    categories.append(
-                        CategoryPreferencesSpec(
-                            category=entry["category"],
-                            channel=entry.get("channel"),
-                            preferences=prefs,
-                            source=f"{name}: {where} ({entry['category']}"
-                            + (f"/{entry['channel']}" if entry.get("channel") else "")
-                            + ")",
-                            allow_empty=entry.get("allow_empty", False),
-                            allow_mass_change=entry.get("allow_mass_change", False),
-                            protect=entry.get("protect", False),
-                        )
-                    )
+    tags = valid_document("tags.yaml", "tags.schema.json")
+    if tags is not None:
+        name, doc = tags
+        for tag, spec in (doc.get("memberships") or {}).items():
+            where = f"memberships.{tag}.members"
+            problems += _duplicates(spec["members"], name, where)
+            memberships.append(
+                TagMembershipSpec(
+                    tag=tag,
+                    members=tuple(spec["members"]),
+                    source=f"{name}: memberships.{tag}",
+                    allow_empty=spec.get("allow_empty", False),
+                    allow_mass_change=spec.get("allow_mass_change", False),
+                    shards=spec.get("shards", 1),
+                    protect=spec.get("protect", False),
+                    retain_on_delete=spec.get("retain_on_delete", False),
+                    shared=spec.get("shared", False),
+                )
+            )
+        for section, target in (("assignments", assignments), ("exclusions", exclusions)):
+            for tag, ids in (doc.get(section) or {}).items():
+                problems += _duplicates(ids, name, f"{section}.{tag}")
+                target.append(TagListSpec(tag, tuple(ids), f"{name}: {section}.{tag}"))
+
+    categories_doc = valid_document("categories.yaml", "categories.schema.json")
+    if categories_doc is not None:
+        name, doc = categories_doc
+        seen: dict[tuple[str, str | None], str] = {}
+        for index, entry in enumerate(doc.get("preferences") or []):
+            where = f"preferences[{index}]"
+            key = (entry["category"], entry.get("channel"))
+            if key in seen:
+                problems.append(
+                    f"{name}: {where}: category {key[0]!r}"
+                    + (f" channel {key[1]}" if key[1] else "")
+                    + f" is already managed by {seen[key]}"
+                )
+                continue
+            seen[key] = where
+            ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
+            problems += _duplicates(ins, name, f"{where}.opted_in")
+            problems += _duplicates(outs, name, f"{where}.opted_out")
+            for ext_id in sorted(set(ins) & set(outs)):
+                problems.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
+            prefs: dict[str, Preference] = {i: OPTED_IN for i in ins}
+            prefs.update({i: OPTED_OUT for i in outs})
+            categories.append(
+                CategoryPreferencesSpec(
+                    category=entry["category"],
+                    channel=entry.get("channel"),
+                    preferences=prefs,
+                    source=f"{name}: {where} ({entry['category']}"
+                    + (f"/{entry['channel']}" if entry.get("channel") else "")
+                    + ")",
+                    allow_empty=entry.get("allow_empty", False),
+                    allow_mass_change=entry.get("allow_mass_change", False),
+                    protect=entry.get("protect", False),
+                )
+            )
 
     state = DesiredState(
         memberships=tuple(memberships),

@@ -168,35 +168,31 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
         super().__init__(TagMembershipProvider(), name, props, opts)
 
 
-class TagAssignment(Resource, module="netmera", name="TagAssignment"):
+class _TagList(Resource):
+    """A tag and a list of users, applied by `provider_class` (additive or negative)."""
+
+    provider_class: type[TagAssignmentProvider]
+    tag: pulumi.Output[str]
+    members: pulumi.Output[dict[str, bool]]
+
+    def __init__(
+        self,
+        name: str,
+        tag: str,
+        members: list[str] | tuple[str, ...],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {"tag": tag, "members": dict.fromkeys(sorted(members), True)}
+        super().__init__(self.provider_class(), name, props, opts)
+
+
+class TagAssignment(_TagList, module="netmera", name="TagAssignment"):
     """Additive: the listed users carry the tag."""
 
-    tag: pulumi.Output[str]
-    members: pulumi.Output[dict[str, bool]]
-
-    def __init__(
-        self,
-        name: str,
-        tag: str,
-        members: list[str] | tuple[str, ...],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"tag": tag, "members": dict.fromkeys(sorted(members), True)}
-        super().__init__(TagAssignmentProvider(), name, props, opts)
+    provider_class = TagAssignmentProvider
 
 
-class TagExclusion(Resource, module="netmera", name="TagExclusion"):
+class TagExclusion(_TagList, module="netmera", name="TagExclusion"):
     """Negative: the listed users do not carry the tag."""
 
-    tag: pulumi.Output[str]
-    members: pulumi.Output[dict[str, bool]]
-
-    def __init__(
-        self,
-        name: str,
-        tag: str,
-        members: list[str] | tuple[str, ...],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = {"tag": tag, "members": dict.fromkeys(sorted(members), True)}
-        super().__init__(TagExclusionProvider(), name, props, opts)
+    provider_class = TagExclusionProvider
