@@ -1,4 +1,5 @@
-"""Coalescing the shards of one tag into one plan, so sharding never costs extra calls.
+"""Coalescing the shards of one key (a tag, a stack's profiles) into one plan, so sharding never
+costs extra calls.
 
 A sharded tag is several Pulumi resources, but Netmera's cost is per tag: 1000 ids per request. All
 dynamic resources of a deployment are served by one provider process, and the engine checks every
@@ -16,8 +17,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from ..engine import Plan, plan_tag_changes, plan_tag_membership
 from ._host import WORKERS, widened
 
 # How long the first shard of a tag waits for the others to be checked. They always come (the program
@@ -31,10 +32,12 @@ def max_waiting() -> int:
     return WORKERS - 16 if widened() else 2
 
 
-@dataclass
-class _Shard:
-    old: frozenset[str]
-    new: frozenset[str]
+@dataclass(eq=False)  # shards are compared by identity
+class Shard:
+    """One shard's change: `old` and `new` are whatever its family plans with (sets, maps)."""
+
+    old: Any
+    new: Any
     count: int
     done: bool = False
     error: Exception | None = None
@@ -42,32 +45,35 @@ class _Shard:
 
 @dataclass
 class _Tag:
-    shards: dict[int, _Shard] = field(default_factory=dict)
+    shards: dict[int, Shard] = field(default_factory=dict)
     flushing: bool = False
     flush_now: bool = False
 
 
-class TagCoalescer:
+# send(batch, settled): make every shard in `batch` go from old to new; shards in `settled` are the
+# key's other known shards (done ones hold `new`, the others still `old`).
+Send = Callable[[list[Shard], list[Shard]], None]
+
+
+class ShardCoalescer:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._tags: dict[str, _Tag] = {}
         self._waiting = 0
 
-    def record(self, tag: str, index: int, count: int, old: set[str], new: set[str]) -> None:
+    def record(self, key: str, index: int, count: int, old: Any, new: Any) -> None:
         with self._cond:
-            entry = self._tags.setdefault(tag, _Tag())
-            entry.shards[index] = _Shard(frozenset(old), frozenset(new), count)
+            entry = self._tags.setdefault(key, _Tag())
+            entry.shards[index] = Shard(old, new, count)
             self._cond.notify_all()
 
-    def apply(
-        self, tag: str, index: int, count: int, old: set[str], new: set[str], send: Callable[[Plan], None]
-    ) -> None:
-        """Make shard `index` of `tag` go from `old` to `new`, sending at most one combined plan."""
+    def apply(self, key: str, index: int, count: int, old: Any, new: Any, send: Send) -> None:
+        """Make shard `index` of `key` go from `old` to `new`, with at most one combined send."""
         with self._cond:
-            entry = self._tags.setdefault(tag, _Tag())
+            entry = self._tags.setdefault(key, _Tag())
             mine = entry.shards.get(index)
             if mine is None or mine.old != old or mine.new != new or mine.count != count:
-                mine = entry.shards[index] = _Shard(frozenset(old), frozenset(new), count)
+                mine = entry.shards[index] = Shard(old, new, count)
             if entry.flushing and not mine.done and self._waiting >= max_waiting():
                 entry.flush_now = True  # no thread to spare: the flusher sends what it has now
                 self._cond.notify_all()
@@ -91,8 +97,9 @@ class TagCoalescer:
             finally:
                 self._waiting -= 1
             batch = {i: s for i, s in entry.shards.items() if not s.done and s.count == count}
+            settled = [s for s in entry.shards.values() if all(s is not b for b in batch.values())]
         try:
-            send(self.combined_plan(tag, list(batch.values()), entry))
+            send(list(batch.values()), settled)
         except Exception as exc:
             with self._cond:
                 for shard in batch.values():
@@ -106,17 +113,5 @@ class TagCoalescer:
             entry.flushing = False
             self._cond.notify_all()
 
-    @staticmethod
-    def combined_plan(tag: str, pending: list[_Shard], entry: _Tag) -> Plan:
-        old = set().union(*(s.old for s in pending)) if pending else set()
-        new = set().union(*(s.new for s in pending)) if pending else set()
-        # Ids held by shards that are not part of this batch stay as they are.
-        settled = [s for s in entry.shards.values() if s not in pending]
-        keep = set().union(*(s.new if s.done else s.old for s in settled)) if settled else set()
-        plan = plan_tag_membership(tag, new, old)  # ids moving between shards are in both: no-ops
-        adds = [i for i in plan.ids("tagUsers") if i not in keep]
-        removes = [i for i in plan.ids("untagUsers") if i not in keep]
-        return plan_tag_changes(tag, adds, removes)
 
-
-COALESCER = TagCoalescer()
+COALESCER = ShardCoalescer()

@@ -27,16 +27,33 @@ from ..engine import (
     execute,
     mass_change,
     plan_tag_assignment,
+    plan_tag_changes,
     plan_tag_exclusion,
     plan_tag_membership,
     shard_of,
 )
 from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
-from ._coalesce import COALESCER
+from ._coalesce import COALESCER, Send, Shard
 
 
 def _members(props: dict[str, Any]) -> set[str]:
     return set(id_map(props.get("members")))
+
+
+def _key(props: dict[str, Any]) -> str:
+    return f"tag:{props['tag']}"
+
+
+def combined_tag_plan(tag: str, batch: list[Shard], settled: list[Shard]) -> Plan:
+    """One plan for several shards of a tag: ids moving between shards cancel out, and ids held by
+    the tag's other shards (settled) are neither re-tagged nor untagged."""
+    old: set[str] = set().union(*(s.old for s in batch))
+    new: set[str] = set().union(*(s.new for s in batch))
+    keep: set[str] = set().union(*(s.new if s.done else s.old for s in settled))
+    plan = plan_tag_membership(tag, new, old)
+    adds = [i for i in plan.ids("tagUsers") if i not in keep]
+    removes = [i for i in plan.ids("untagUsers") if i not in keep]
+    return plan_tag_changes(tag, adds, removes)
 
 
 def _shard(props: dict[str, Any]) -> tuple[int, int]:
@@ -67,7 +84,7 @@ class TagMembershipProvider(NetmeraProvider):
         if not failures:
             news = with_plan(news, plan_tag_membership(news["tag"], _members(news), _members(olds)))
             index, count = _shard(news)
-            COALESCER.record(news["tag"], index, count, _members(olds), _members(news))
+            COALESCER.record(_key(news), index, count, frozenset(_members(olds)), frozenset(_members(news)))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -77,13 +94,16 @@ class TagMembershipProvider(NetmeraProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         index, count = _shard(props)
-        COALESCER.apply(props["tag"], index, count, set(), _members(props), self._apply)
+        COALESCER.apply(
+            _key(props), index, count, frozenset(), frozenset(_members(props)), self._send(props["tag"])
+        )
         return CreateResult(f"{props['tag']}#{index}", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Also when the shard count grew: ids moving between shards cancel out in the combined plan.
         index, count = _shard(news)
-        COALESCER.apply(news["tag"], index, count, _members(olds), _members(news), self._apply)
+        members = frozenset(_members(olds)), frozenset(_members(news))
+        COALESCER.apply(_key(news), index, count, *members, self._send(news["tag"]))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -98,6 +118,12 @@ class TagMembershipProvider(NetmeraProvider):
             return
         client = self.client()
         execute(client, plan)
+
+    def _send(self, tag: str) -> Send:
+        def send(batch: list[Shard], settled: list[Shard]) -> None:
+            self._apply(combined_tag_plan(tag, batch, settled))
+
+        return send
 
 
 class TagAssignmentProvider(NetmeraProvider):
