@@ -18,12 +18,22 @@ from .engine import (
     DesiredStateError,
     GuardSettings,
     GuardViolation,
+    ProfilesSpec,
     empty_set,
     load_desired_state,
     shards_needed,
     split,
 )
-from .resources import CategoryPreferences, StackManifest, TagAssignment, TagExclusion, TagMembership
+from .resources import (
+    CategoryPreferences,
+    ProfileArrayValues,
+    ProfileAttributeRetirement,
+    ProfileAttributes,
+    StackManifest,
+    TagAssignment,
+    TagExclusion,
+    TagMembership,
+)
 
 PROJECT_CONFIG = "netmera-iac"
 
@@ -105,9 +115,56 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
             "type": "CategoryPreferences",
             "users": len(c.preferences),
         }
+    if desired.profiles is not None:
+        register_profiles(desired.profiles, guard, max_per_shard, manifest, problems)
     if problems:
         raise DesiredStateError(problems)
     return manifest
+
+
+def register_profiles(
+    spec: ProfilesSpec,
+    guard: GuardSettings,
+    max_per_shard: int,
+    manifest: dict[str, dict[str, Any]],
+    problems: list[str],
+) -> None:
+    users = sorted(spec.profiles)
+    if len(users) / spec.shards > max_per_shard:
+        problems.append(
+            f"{spec.source}: {len(users)} users in {spec.shards} shard(s) exceed {max_per_shard} "
+            f"per resource; set `shards: {shards_needed(len(users), max_per_shard)}`"
+        )
+        return
+    settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
+    for index, ids in enumerate(split(users, spec.shards)):
+        name = "profiles" if index == 0 else f"profiles#{index}"
+        ProfileAttributes(
+            name,
+            {u: dict(spec.profiles[u]) for u in ids},
+            dict(spec.attributes),
+            settings,
+            verify=spec.verify,
+            shard_index=index,
+            shard_count=spec.shards,
+        )
+        values = sum(1 for u in ids for v in spec.profiles[u].values() if v is not None)
+        manifest[f"ProfileAttributes:{name}"] = {
+            "type": "ProfileAttributes",
+            "users": values,
+            "removesUsers": True,
+            "shards": spec.shards,
+        }
+    for attr in sorted(set(spec.present) | set(spec.absent)):
+        present, absent = spec.present.get(attr, {}), spec.absent.get(attr, {})
+        ProfileArrayValues(f"array:{attr}", attr, dict(present), dict(absent))
+        manifest[f"ProfileArrayValues:{attr}"] = {
+            "type": "ProfileArrayValues",
+            "users": len(set(present) | set(absent)),
+        }
+    if spec.retire_attributes or spec.retire_values:
+        retire_guard = _entry_guard(guard, spec.allow_retire, allow_empty=True)
+        ProfileAttributeRetirement("retired", spec.retire_attributes, dict(spec.retire_values), retire_guard)
 
 
 def main() -> None:

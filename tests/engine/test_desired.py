@@ -31,7 +31,14 @@ def problems(tmp_path: Path, **files: str) -> list[str]:
 def test_the_demo_stack_is_valid() -> None:
     state = load_desired_state(ROOT / "stacks" / "demo", SCHEMAS, shown_root=ROOT)
     assert [m.tag for m in state.memberships] == ["vip", "spring-campaign"]
-    assert state.files == ("stacks/demo/tags.yaml", "stacks/demo/categories.yaml")
+    assert state.files == (
+        "stacks/demo/tags.yaml",
+        "stacks/demo/categories.yaml",
+        "stacks/demo/profiles.yaml",
+    )
+    assert state.profiles is not None
+    assert state.profiles.profiles["cust-ayse"]["loyaltyTier"] == "gold"
+    assert state.profiles.present["favouriteBrands"] == {"cust-ayse": ("acme", "globex")}
 
 
 def test_wrong_type_names_file_path_and_value(tmp_path: Path) -> None:
@@ -106,3 +113,29 @@ def test_category_duplicates_and_conflicts(tmp_path: Path) -> None:
 def test_missing_stack_folder(tmp_path: Path) -> None:
     with pytest.raises(DesiredStateError, match="does not exist"):
         load_desired_state(tmp_path / "stacks" / "nope", SCHEMAS, shown_root=tmp_path)
+
+
+def test_profile_values_are_checked_against_the_managed_schema(tmp_path: Path) -> None:
+    folder = stack(tmp_path)
+    (folder / "profiles.yaml").write_text(
+        "users:\n  cust-ayse: {age: thirty}\narrays:\n  loyaltyTier: {present: {a: [x]}}\n"
+        "retire:\n  attributes: [age]\n"
+    )
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert caught.value.problems == [
+        "stacks/t/profiles.yaml: users.cust-ayse.age: 'thirty' is not of type 'integer', 'null' "
+        '(value: "thirty")',
+        "stacks/t/profiles.yaml: arrays.loyaltyTier: not an array attribute of the managed schema",
+        "stacks/t/profiles.yaml: retire.attributes: 'age' is still in the managed schema; "
+        "remove it there first",
+    ]
+
+
+def test_an_attribute_owned_and_changed_additively_for_one_user_is_refused(tmp_path: Path) -> None:
+    folder = stack(tmp_path)
+    (folder / "profiles.yaml").write_text(
+        "users:\n  a: {favouriteBrands: [x]}\narrays:\n  favouriteBrands: {present: {a: [y]}}\n"
+    )
+    with pytest.raises(DesiredStateError, match="both owned and changed additively"):
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)

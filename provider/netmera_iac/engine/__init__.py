@@ -4,11 +4,12 @@ from .desired import (
     CategoryPreferencesSpec,
     DesiredState,
     DesiredStateError,
+    ProfilesSpec,
     TagListSpec,
     TagMembershipSpec,
     load_desired_state,
 )
-from .execute import execute
+from .execute import execute, execute_profiles
 from .guards import Claim, GuardSettings, GuardViolation, empty_set, mass_change, overlaps
 from .plan import (
     OPTED_IN,
@@ -39,12 +40,14 @@ __all__ = [
     "Operation",
     "Plan",
     "Preference",
+    "ProfilesSpec",
     "TagListSpec",
     "TagMembershipSpec",
     "apply_plan_to_preferences",
     "apply_plan_to_tags",
     "empty_set",
     "execute",
+    "execute_profiles",
     "load_desired_state",
     "mass_change",
     "overlaps",

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from .guards import Claim, overlaps
 from .plan import OPTED_IN, OPTED_OUT, Preference
+from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, validate_profiles
 
 MAX_SHOWN_ERRORS = 25
 
@@ -70,11 +71,31 @@ class CategoryPreferencesSpec:
 
 
 @dataclass(frozen=True)
+class ProfilesSpec:
+    """`profiles.yaml`: values per user, additive array values, and all-user erasures."""
+
+    profiles: Mapping[str, Mapping[str, Any]]
+    attributes: Mapping[str, AttributeSpec]
+    source: str
+    present: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(
+        default_factory=dict
+    )  # attr -> user -> values
+    absent: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(default_factory=dict)
+    retire_attributes: tuple[str, ...] = ()
+    retire_values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    allow_retire: bool = False
+    shards: int = 1
+    allow_mass_change: bool = False
+    verify: str | int = "all"
+
+
+@dataclass(frozen=True)
 class DesiredState:
     memberships: tuple[TagMembershipSpec, ...] = ()
     assignments: tuple[TagListSpec, ...] = ()
     exclusions: tuple[TagListSpec, ...] = ()
     categories: tuple[CategoryPreferencesSpec, ...] = ()
+    profiles: ProfilesSpec | None = None
     files: tuple[str, ...] = field(default_factory=tuple)
 
     def claims(self) -> Iterator[Claim]:
@@ -245,7 +266,14 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
                 )
             )
 
+    profiles: ProfilesSpec | None = None
+    profiles_doc = valid_document("profiles.yaml", "profiles.schema.json")
+    if profiles_doc is not None:
+        name, doc = profiles_doc
+        profiles = _profiles(doc, name, schema_dir, shown, problems)
+
     state = DesiredState(
+        profiles=profiles,
         memberships=tuple(memberships),
         assignments=tuple(assignments),
         exclusions=tuple(exclusions),
@@ -256,3 +284,68 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
     if problems:
         raise DesiredStateError(problems)
     return state
+
+
+def _profiles(
+    doc: Mapping[str, Any], name: str, schema_dir: Path, shown: Any, problems: list[str]
+) -> ProfilesSpec | None:
+    """Check `profiles.yaml` against the managed-attribute schema; None (with problems) if invalid."""
+    schema_file = schema_dir / "profile-attributes.schema.json"
+    try:
+        schema, specs = load_attribute_schema(schema_file, shown(schema_file))
+    except ProfileSchemaError as exc:
+        problems.append(str(exc))
+        return None
+    found: list[str] = []
+    users: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (doc.get("users") or {}).items()}
+    found += validate_profiles(users, schema, name, "users")
+    present: dict[str, dict[str, tuple[Any, ...]]] = {}
+    absent: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for attr, forms in (doc.get("arrays") or {}).items():
+        spec = specs.get(attr)
+        if spec is None or not spec.is_array:
+            found.append(f"{name}: arrays.{attr}: not an array attribute of the managed schema")
+            continue
+        for form, target in (("present", present), ("absent", absent)):
+            lists = {u: list(v) for u, v in (forms.get(form) or {}).items()}
+            found += validate_profiles(
+                {u: {attr: v} for u, v in lists.items()}, schema, name, f"arrays.{attr}.{form}"
+            )
+            target[attr] = {u: tuple(v) for u, v in lists.items()}
+        for user in sorted(set(present.get(attr, {})) & set(users)):
+            if attr in users[user]:
+                found.append(
+                    f"{name}: users.{user}.{attr} and arrays.{attr}: the attribute is both owned and "
+                    "changed additively for this user; use one or the other"
+                )
+        for user in sorted(set(present.get(attr, {})) & set(absent.get(attr, {}))):
+            both = set(map(json.dumps, present[attr][user])) & set(map(json.dumps, absent[attr][user]))
+            if both:
+                found.append(
+                    f"{name}: arrays.{attr}: {user} lists {', '.join(sorted(both))} as present and absent"
+                )
+    retire = doc.get("retire") or {}
+    for attr in retire.get("attributes", []):
+        if attr in specs:
+            found.append(
+                f"{name}: retire.attributes: {attr!r} is still in the managed schema; remove it there first"
+            )
+    for attr in retire.get("values", {}):
+        if attr not in specs:
+            found.append(f"{name}: retire.values.{attr}: not an attribute of the managed schema")
+    problems.extend(found)
+    if found:
+        return None
+    return ProfilesSpec(
+        profiles=users,
+        attributes=specs,
+        source=f"{name}",
+        present=present,
+        absent=absent,
+        retire_attributes=tuple(retire.get("attributes", [])),
+        retire_values={k: tuple(v) for k, v in retire.get("values", {}).items()},
+        allow_retire=bool(retire.get("allow_mass_change", False)),
+        shards=doc.get("shards", 1),
+        allow_mass_change=doc.get("allow_mass_change", False),
+        verify=doc.get("verify", "all"),
+    )

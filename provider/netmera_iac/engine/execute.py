@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from ..client import NetmeraClient
-from ..models import CategoryPreferenceEntry
+from ..models import CategoryPreferenceEntry, ProfileEntry, UnsetProfileEntry
 from .plan import Plan
+from .profile import ProfilePlan
 
 
 def execute(client: NetmeraClient, plan: Plan) -> int:
@@ -25,4 +26,16 @@ def execute(client: NetmeraClient, plan: Plan) -> int:
             requests += client.set_category_preferences(entries).requests
         else:  # pragma: no cover - a plan only ever holds the operations above
             raise ValueError(f"unknown operation in plan: {op.name}")
+    return requests
+
+
+def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
+    """setProfileAttributes (one entry per user) then unsetProfileAttributes; returns requests made."""
+    requests = 0
+    if plan.sets:
+        entries = [ProfileEntry(ext_id=u, profile=dict(v)) for u, v in sorted(plan.sets.items())]
+        requests += client.set_profile_attributes(entries).requests
+    if plan.unsets:
+        unsets = [UnsetProfileEntry(ext_id=u, profile=list(a)) for u, a in sorted(plan.unsets.items())]
+        requests += client.unset_profile_attributes(unsets).requests
     return requests

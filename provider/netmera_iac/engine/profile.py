@@ -208,3 +208,17 @@ def apply_profile_plan(plan: ProfilePlan, state: Profiles) -> dict[str, dict[str
         for attr in attrs:
             result.get(ext_id, {}).pop(attr, None)
     return result
+
+
+def dropped_values(plan: ProfilePlan, read_back: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Values that were sent but do not read back: what Netmera silently dropped."""
+    dropped = []
+    for ext_id, values in sorted(plan.sets.items()):
+        if ext_id not in read_back:
+            continue  # not in the verified sample
+        seen = read_back[ext_id]
+        for attr, value in sorted(values.items()):
+            if not _same(seen.get(attr, _MISSING), value):
+                got = "nothing" if attr not in seen else _short(seen[attr])
+                dropped.append(f"{ext_id}.{attr}: sent {_short(value)}, read back {got}")
+    return dropped

@@ -2,6 +2,15 @@
 
 from .category_preference import CategoryPreferences, CategoryPreferencesProvider
 from .manifest import StackManifest, StackManifestProvider
+from .profile_attribute import (
+    ProfileArrayValues,
+    ProfileArrayValuesProvider,
+    ProfileAttributeRetirement,
+    ProfileAttributeRetirementProvider,
+    ProfileAttributes,
+    ProfileAttributesProvider,
+    ProfileVerificationError,
+)
 from .tag import (
     TagAssignment,
     TagAssignmentProvider,
@@ -14,6 +23,13 @@ from .tag import (
 __all__ = [
     "CategoryPreferences",
     "CategoryPreferencesProvider",
+    "ProfileArrayValues",
+    "ProfileArrayValuesProvider",
+    "ProfileAttributeRetirement",
+    "ProfileAttributeRetirementProvider",
+    "ProfileAttributes",
+    "ProfileAttributesProvider",
+    "ProfileVerificationError",
     "StackManifest",
     "StackManifestProvider",
     "TagAssignment",

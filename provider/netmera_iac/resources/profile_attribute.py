@@ -1,0 +1,351 @@
+"""Profile attribute resources.
+
+- `ProfileAttributes` (sharded by user): per user, the values of the attributes it manages. Changed
+  values go out with `setProfileAttributes` (one entry per user, 1000 per request), explicit nulls and
+  attributes leaving a user with `unsetProfileAttributes`. Read back with `getProfileAttributes`, so
+  refresh finds drift. Before anything is planned, `check` compares the managed schema with the app's
+  definitions (`app/profile-attributes`). After an apply the changed users are read back (all, a
+  sample, or none) and values Netmera dropped silently fail the update.
+- `ProfileArrayValues`: values present in or absent from a user's array attribute, with
+  `pushProfileAttributes` / `pullProfileAttributes`, without owning the rest of the array.
+- `ProfileAttributeRetirement`: erases whole attributes (`deleteProfileAttributes`) or single values
+  (`deleteProfileAttributeValue`) from every user, once, only when explicitly allowed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ..client import NetmeraError
+from ..engine import GuardSettings, GuardViolation, execute_profiles, mass_change
+from ..engine.profile import AttributeSpec, ProfilePlan, compare_with_app, dropped_values, plan_profiles
+from ..models import DeleteProfileAttributeValueEntry, ProfileEntry
+from ._base import NetmeraProvider, guard_input, guard_settings
+from ._coalesce import COALESCER, Send, Shard
+
+_KEY = "profiles"
+_app_check_lock = threading.Lock()
+_app_problems: dict[tuple[str | None, str, str], list[str]] = {}
+
+
+class ProfileVerificationError(NetmeraError):
+    """Values were sent and answered 200, but do not read back."""
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The profiles map, with integers restored: Pulumi carries every number as a double, and Netmera
+    drops 41.0 for an INTEGER (or DATE) attribute."""
+    raw = props.get("profiles") or {}
+    if not isinstance(raw, dict):
+        return {}
+    attributes = props.get("attributes") or {}
+    whole = {c for c, a in attributes.items() if a.get("dataType") in ("INTEGER", "DATE")}
+    return {
+        ext_id: {attr: _integral(v) if attr in whole else v for attr, v in values.items()}
+        for ext_id, values in raw.items()
+    }
+
+
+def _shard(props: dict[str, Any]) -> tuple[int, int]:
+    shard = props.get("shard") or {}
+    return int(shard.get("index", 0)), int(shard.get("count", 1))
+
+
+def spec_input(specs: dict[str, AttributeSpec]) -> dict[str, Any]:
+    return {c: {"dataType": s.data_type, "isArray": s.is_array} for c, s in sorted(specs.items())}
+
+
+def combined_profile_plan(batch: list[Shard], settled: list[Shard]) -> ProfilePlan:
+    """One plan for several shards: users moving between shards keep their values."""
+    old: dict[str, Any] = {u: v for s in batch for u, v in s.old.items()}
+    new: dict[str, Any] = {u: v for s in batch for u, v in s.new.items()}
+    elsewhere: dict[str, Any] = {u: v for s in settled for u, v in (s.new if s.done else s.old).items()}
+    for user in set(old) - set(new):
+        if user in elsewhere:  # moved to a shard outside this batch: not leaving the stack
+            new[user] = elsewhere[user]
+    for user in set(new) - set(old):
+        if user in elsewhere:  # moved in from a shard outside this batch: compare with its values
+            old[user] = elsewhere[user]
+    return plan_profiles(new, old)
+
+
+class ProfileAttributesProvider(NetmeraProvider):
+    def _app_problems(self, attributes: dict[str, Any]) -> list[str]:
+        """Schema vs the app's definitions, read once per process and schema (a read at preview)."""
+        specs = {c: AttributeSpec(c, v["dataType"], bool(v["isArray"]), True) for c, v in attributes.items()}
+        key = (self.api_key, self.base_url, repr(sorted(attributes.items())))
+        with _app_check_lock:
+            if key not in _app_problems:
+                definitions = self.client().app_profile_attributes().all()
+                _app_problems[key] = compare_with_app(specs, definitions)
+            return _app_problems[key]
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if not isinstance(news.get("profiles"), dict) or not isinstance(news.get("attributes"), dict):
+            failures.append(CheckFailure("profiles", "a map of external id -> attribute values is required"))
+        if failures:
+            return CheckResult(news, failures)
+        try:
+            failures += [CheckFailure("attributes", p) for p in self._app_problems(news["attributes"])]
+        except NetmeraError as exc:
+            failures.append(CheckFailure("attributes", f"cannot read the app's attribute definitions: {exc}"))
+        old, new = _profiles(olds), _profiles(news)
+        plan = plan_profiles(new, old)
+        if olds and not failures:
+            managed = sum(1 for values in old.values() for v in values.values() if v is not None)
+            removed = sum(len(attrs) for attrs in plan.unsets.values())
+            try:
+                mass_change("ProfileAttributes", managed, removed, guard_settings(news), "unset")
+            except GuardViolation as exc:
+                failures.append(CheckFailure("profiles", str(exc)))
+        if not failures:
+            index, count = _shard(news)
+            COALESCER.record(_KEY, index, count, old, new)
+            news = {**news, "plan": plan.summary()}
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(
+            changes=_profiles(olds) != _profiles(news) or olds.get("shard") != news.get("shard")
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        index, count = _shard(props)
+        COALESCER.apply(_KEY, index, count, {}, _profiles(props), self._send(props))
+        return CreateResult(f"profiles#{index}", props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        index, count = _shard(news)
+        COALESCER.apply(_KEY, index, count, _profiles(olds), _profiles(news), self._send(news))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        self._apply(plan_profiles({}, _profiles(props)), "none")
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        managed = _profiles(props)
+        if not managed:
+            return ReadResult(id_, props)
+        live = self.client().get_profile_attributes_many(list(managed))
+        observed: dict[str, dict[str, Any]] = {}
+        for ext_id, values in managed.items():
+            seen = live[ext_id].profile
+            # A managed attribute that reads back absent is recorded as unset (None).
+            observed[ext_id] = {attr: seen.get(attr) for attr in values}
+        outs = {**props, "profiles": observed}
+        return ReadResult(id_, outs, outs)
+
+    def _send(self, props: dict[str, Any]) -> Send:
+        verify = props.get("verify", "all")
+
+        def send(batch: list[Shard], settled: list[Shard]) -> None:
+            self._apply(combined_profile_plan(batch, settled), verify)
+
+        return send
+
+    def _apply(self, plan: ProfilePlan, verify: str | int) -> None:
+        if plan.empty:
+            return
+        client = self.client()
+        execute_profiles(client, plan)
+        if verify == "none" or not plan.sets:
+            return
+        users = sorted(plan.sets)
+        if isinstance(verify, int) and verify < len(users):
+            users = sorted(random.Random(0).sample(users, verify))
+        read_back = {u: r.profile for u, r in client.get_profile_attributes_many(users).items()}
+        dropped = dropped_values(plan, read_back)
+        if dropped:
+            shown = "; ".join(dropped[:20]) + (f"; … (+{len(dropped) - 20})" if len(dropped) > 20 else "")
+            raise ProfileVerificationError(
+                f"setProfileAttributes answered 200 but Netmera dropped {len(dropped)} value(s) "
+                f"(unknown users, or values the app rejects): {shown}"
+            )
+
+
+class ProfileArrayValuesProvider(NetmeraProvider):
+    """present: push; absent: pull. Only values newly listed are sent; leaving the lists changes nothing."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if not failures:
+            push, pull = self._delta(olds, news)
+            news = {
+                **news,
+                "plan": f"push to {len(push)} user(s), pull from {len(pull)} user(s) [{news['attribute']}]",
+            }
+        return CheckResult(news, failures)
+
+    @staticmethod
+    def _delta(
+        olds: dict[str, Any], news: dict[str, Any]
+    ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+        result = []
+        for form in ("present", "absent"):
+            old, new = olds.get(form) or {}, news.get(form) or {}
+            delta = {u: [v for v in vals if v not in (old.get(u) or [])] for u, vals in new.items()}
+            result.append({u: vals for u, vals in delta.items() if vals})
+        return result[0], result[1]
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        keys = ("attribute", "present", "absent")
+        return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys), replaces=[])
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._send(props["attribute"], *self._delta({}, props))
+        return CreateResult(props["attribute"], props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._send(news["attribute"], *self._delta(olds, news))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None
+
+    def _send(self, attr: str, push: dict[str, list[Any]], pull: dict[str, list[Any]]) -> None:
+        client = self.client()
+        if push:
+            client.push_profile_attributes(
+                [ProfileEntry(ext_id=u, profile={attr: v}) for u, v in sorted(push.items())]
+            )
+        if pull:
+            client.pull_profile_attributes(
+                [ProfileEntry(ext_id=u, profile={attr: v}) for u, v in sorted(pull.items())]
+            )
+
+
+class ProfileAttributeRetirementProvider(NetmeraProvider):
+    """Erases from every user, once per listed attribute or value; requires explicit permission."""
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        attrs, values = self._new_work(olds, news)
+        erasing = [f"attribute {a!r}" for a in attrs] + [
+            f"value {v!r} of {a!r}" for a, vs in values.items() for v in vs
+        ]
+        if erasing and not guard_settings(news).allow_mass_change:
+            failures.append(
+                CheckFailure(
+                    "retire",
+                    f"this would erase from every user of the app: {', '.join(erasing)}. If that is "
+                    "intended, set `retire.allow_mass_change: true` in profiles.yaml or the stack config "
+                    "`netmera-iac:allowMassChange true` for this update.",
+                )
+            )
+        news = {**news, "plan": "erase from every user: " + (", ".join(erasing) or "nothing new")}
+        return CheckResult(news, failures)
+
+    @staticmethod
+    def _new_work(olds: dict[str, Any], news: dict[str, Any]) -> tuple[list[str], dict[str, list[Any]]]:
+        done_attrs = set(olds.get("attributes") or [])
+        attrs = [a for a in news.get("attributes") or [] if a not in done_attrs]
+        old_values = olds.get("values") or {}
+        values = {
+            a: [v for v in vs if v not in (old_values.get(a) or [])]
+            for a, vs in (news.get("values") or {}).items()
+        }
+        return attrs, {a: vs for a, vs in values.items() if vs}
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        attrs, values = self._new_work(olds, news)
+        return DiffResult(changes=bool(attrs or values))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._send(*self._new_work({}, props))
+        return CreateResult("retired", props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._send(*self._new_work(olds, news))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # what was erased stays erased
+
+    def _send(self, attrs: list[str], values: dict[str, list[Any]]) -> None:
+        client = self.client()
+        if attrs:
+            client.delete_profile_attributes(attrs)
+        pairs = [
+            DeleteProfileAttributeValueEntry(key=a, value=v) for a, vs in sorted(values.items()) for v in vs
+        ]
+        if pairs:
+            client.delete_profile_attribute_value(pairs)
+
+
+class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
+    """Per user, the values of the attributes this stack manages (one shard of the users)."""
+
+    profiles: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        profiles: dict[str, dict[str, Any]],
+        attributes: dict[str, AttributeSpec],
+        guard: GuardSettings,
+        verify: str | int = "all",
+        shard_index: int = 0,
+        shard_count: int = 1,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "profiles": {u: dict(sorted(v.items())) for u, v in sorted(profiles.items())},
+            "attributes": spec_input(dict(attributes)),
+            "shard": {"index": shard_index, "count": shard_count},
+            "guard": guard_input(guard),
+            "verify": verify,
+        }
+        super().__init__(ProfileAttributesProvider(), name, props, opts)
+
+
+class ProfileArrayValues(Resource, module="netmera", name="ProfileArrayValues"):
+    """Values present in / absent from one array attribute of the listed users (additive)."""
+
+    def __init__(
+        self,
+        name: str,
+        attribute: str,
+        present: dict[str, tuple[Any, ...]],
+        absent: dict[str, tuple[Any, ...]],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {
+            "attribute": attribute,
+            "present": {u: list(v) for u, v in sorted(present.items())},
+            "absent": {u: list(v) for u, v in sorted(absent.items())},
+        }
+        super().__init__(ProfileArrayValuesProvider(), name, props, opts)
+
+
+class ProfileAttributeRetirement(Resource, module="netmera", name="ProfileAttributeRetirement"):
+    """Attributes and values erased from every user of the app (sent once each)."""
+
+    def __init__(
+        self, name: str, attributes: tuple[str, ...], values: dict[str, tuple[Any, ...]], guard: GuardSettings
+    ) -> None:
+        props = {
+            "attributes": list(attributes),
+            "values": {a: list(v) for a, v in sorted(values.items())},
+            "guard": guard_input(guard),
+        }
+        super().__init__(ProfileAttributeRetirementProvider(), name, props)
