@@ -4,7 +4,7 @@ Measures, in one run and side by side: requests per second for `tagUsers` with 1
 `setProfileAttributes` with 1000 entries, against `getSegments` (a trivial read) as the baseline of
 HTTP + routing cost on this machine. Reports ratios to the baseline as well as absolute rates.
 
-    .venv/bin/python bench/bench_emulator.py [--requests 50]
+    .venv/bin/python -m bench.bench_emulator [--requests 50]
 """
 
 from __future__ import annotations

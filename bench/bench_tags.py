@@ -8,7 +8,7 @@ against a bare NetmeraClient making the same batched calls, measured side by sid
 Also: the no-change preview of a 1,000-member stack against an empty stack's preview, and the peak
 resident memory of the dynamic-provider process.
 
-    .venv/bin/python bench/bench_tags.py [--tags 10] [--members 100000] [--shards 8]
+    .venv/bin/python -m bench.bench_tags [--tags 10] [--members 100000] [--shards 8]
 
 Both sides use the same client settings; the request-rate cap is raised (NETMERA_MAX_REQUESTS_PER_SECOND)
 so that the emulator, not the cap, is what both are measured against.
@@ -22,19 +22,16 @@ import math
 import os
 import tempfile
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bench.common import RATE, new_stack, timed
 from netmera_iac.client import NetmeraClient
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
-from tests.e2e.harness import NetmeraStack
-
-RATE = "1000"
 
 
 class PeakMemory:
@@ -78,19 +75,6 @@ def writes(emulator: Emulator) -> Counter[str]:
 
 def minimum(changes: dict[str, tuple[int, int]]) -> int:
     return sum(math.ceil(add / 1000) + math.ceil(remove / 1000) for add, remove in changes.values())
-
-
-def new_stack(folder: Path, base_url: str) -> NetmeraStack:
-    folder.mkdir()
-    stack = NetmeraStack.create(folder, base_url, DEMO_API_KEY)
-    stack.project.env["NETMERA_MAX_REQUESTS_PER_SECOND"] = RATE
-    return NetmeraStack(stack.project, stack.project.stack(stack.stack.name), stack.state_dir)
-
-
-def timed(fn: Any) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def main() -> None:

@@ -170,6 +170,8 @@ class ProfileAttributesProvider(NetmeraProvider):
         execute_profiles(client, plan)
         if verify == "none" or not plan.sets:
             return
+        if isinstance(verify, float):  # numbers cross Pulumi as doubles
+            verify = int(verify)
         users = sorted(plan.sets)
         if isinstance(verify, int) and verify < len(users):
             users = sorted(random.Random(0).sample(users, verify))
