@@ -25,14 +25,17 @@ from .engine import (
     split,
 )
 from .resources import (
+    CONFIRMATION,
     CategoryPreferences,
     ProfileArrayValues,
     ProfileAttributeRetirement,
     ProfileAttributes,
+    PushApproval,
     StackManifest,
     TagAssignment,
     TagExclusion,
     TagMembership,
+    UserErasure,
 )
 
 PROJECT_CONFIG = "netmera-iac"
@@ -117,6 +120,10 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
         }
     if desired.profiles is not None:
         register_profiles(desired.profiles, guard, max_per_shard, manifest, problems)
+    if desired.erasure:
+        UserErasure("erasure", desired.erasure, CONFIRMATION)
+    if desired.push_approvals:
+        PushApproval("push-approvals", desired.push_approvals)
     if problems:
         raise DesiredStateError(problems)
     return manifest

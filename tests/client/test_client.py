@@ -146,3 +146,12 @@ def test_push_needs_exactly_one_target(client: NetmeraClient) -> None:
         client.enable_push()
     with pytest.raises(ConfigurationError):
         client.disable_push(ext_id="a", device_token="t")
+
+
+def test_delete_users_permanently__missing_ok_skips_already_erased_ids(
+    client: NetmeraClient, script: Script
+) -> None:
+    script.replies = [not_found("b"), OK]
+    result = client.delete_users_permanently(["a", "b", "c"], missing_ok=True)
+    assert result.ids == 3
+    assert [b["extIds"] for b in script.bodies()] == [["a", "b", "c"], ["a", "c"]]

@@ -160,11 +160,12 @@ class NetmeraClient:
         return self._run_batches(operation, entry_batches(entries, key), send, len)
 
     # -- users ------------------------------------------------------------------------------------------
-    def delete_users_permanently(self, ext_ids: Sequence[str]) -> WriteResult:
+    def delete_users_permanently(self, ext_ids: Sequence[str], missing_ok: bool = False) -> WriteResult:
         """Erase users. Netmera fails the whole request if one id is unknown (NotFoundError, 5016).
 
         When a request was already sent and its answer lost, the retry may report an id of it as
         not found because the first attempt erased it: that id counts as done, and the rest is re-sent.
+        With `missing_ok`, an id Netmera does not know (already erased) counts as done the same way.
         """
         operation = "deleteUsersPermanently"
 
@@ -178,7 +179,8 @@ class NetmeraClient:
                 except NotFoundError as exc:
                     match = _NOT_FOUND_ID.search(exc.text)
                     gone = match.group("id") if match else None
-                    if exc.code != 5016 or not (sent_before or exc.attempts > 1) or gone not in remaining:
+                    already_sent = missing_ok or sent_before or exc.attempts > 1
+                    if exc.code != 5016 or not already_sent or gone not in remaining:
                         raise
                     remaining.remove(gone)
                     sent_before = True

@@ -96,6 +96,9 @@ class DesiredState:
     exclusions: tuple[TagListSpec, ...] = ()
     categories: tuple[CategoryPreferencesSpec, ...] = ()
     profiles: ProfilesSpec | None = None
+    erasure: tuple[str, ...] = ()  # users to erase permanently (confirmed in the file)
+    erasure_source: str = ""
+    push_approvals: tuple[int, ...] = ()
     files: tuple[str, ...] = field(default_factory=tuple)
 
     def claims(self) -> Iterator[Claim]:
@@ -272,7 +275,20 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
         name, doc = profiles_doc
         profiles = _profiles(doc, name, schema_dir, shown, problems)
 
+    erasure: tuple[str, ...] = ()
+    erasure_source = ""
+    erasure_doc = valid_document("erasure.yaml", "erasure.schema.json")
+    if erasure_doc is not None:
+        erasure_source, doc = erasure_doc
+        problems += _duplicates(doc["users"], erasure_source, "users")
+        erasure = tuple(doc["users"])
+    approvals_doc = valid_document("push-approvals.yaml", "push-approvals.schema.json")
+    push_approvals = tuple(approvals_doc[1]["approve"]) if approvals_doc is not None else ()
+
     state = DesiredState(
+        erasure=erasure,
+        erasure_source=erasure_source,
+        push_approvals=push_approvals,
         profiles=profiles,
         memberships=tuple(memberships),
         assignments=tuple(assignments),

@@ -19,8 +19,10 @@ from .tag import (
     TagMembership,
     TagMembershipProvider,
 )
+from .user import CONFIRMATION, PushApproval, PushApprovalProvider, UserErasure, UserErasureProvider
 
 __all__ = [
+    "CONFIRMATION",
     "CategoryPreferences",
     "CategoryPreferencesProvider",
     "ProfileArrayValues",
@@ -30,6 +32,8 @@ __all__ = [
     "ProfileAttributes",
     "ProfileAttributesProvider",
     "ProfileVerificationError",
+    "PushApproval",
+    "PushApprovalProvider",
     "StackManifest",
     "StackManifestProvider",
     "TagAssignment",
@@ -38,4 +42,6 @@ __all__ = [
     "TagExclusionProvider",
     "TagMembership",
     "TagMembershipProvider",
+    "UserErasure",
+    "UserErasureProvider",
 ]
