@@ -25,6 +25,19 @@ CATEGORIES = {
 }
 
 
+def generated_app(tmp_path: Path, app_id: str, users: int) -> str:
+    """A fixture file with one app of `users` generated users (u000001, …) opened by the demo key."""
+    fixture = tmp_path / f"{app_id}.yaml"
+    app = {
+        "id": app_id,
+        "name": app_id,
+        "api_keys": [DEMO_API_KEY],
+        "generated_users": {"count": users, "prefix": "u"},
+    }
+    fixture.write_text(yaml.safe_dump({"apps": [app]}))
+    return str(fixture)
+
+
 def promotion(emulator: Emulator, ext_id: str) -> bool:
     with emulator.api() as api:
         body = api.get("/getCategoryPreferences", params={"externalId": ext_id}).json()
@@ -68,16 +81,8 @@ def test_lifecycle_create_no_change_update_destroy(netmera_stack: NetmeraStack, 
 
 
 def test_one_added_member_of_a_10000_member_tag_shows_one_id(tmp_path: Path) -> None:
-    fixture = tmp_path / "big.yaml"
-    app = {
-        "id": "big",
-        "name": "Big",
-        "api_keys": [DEMO_API_KEY],
-        "generated_users": {"count": 10_001, "prefix": "u"},
-    }
-    fixture.write_text(yaml.safe_dump({"apps": [app]}))
     members = [f"u{n:06d}" for n in range(1, 10_001)]
-    with ServedEmulator(fixture=str(fixture)) as served, Emulator(served) as handle:
+    with ServedEmulator(fixture=generated_app(tmp_path, "big", 10_001)) as served, Emulator(served) as handle:
         stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
         stack.write({"memberships": {"big": {"members": members}}})
         stack.stack.up()
@@ -183,16 +188,8 @@ def test_retain_on_delete_and_protect(netmera_stack: NetmeraStack, emulator: Emu
 
 
 def test_sharded_tag_costs_no_extra_calls_and_can_double(tmp_path: Path) -> None:
-    fixture = tmp_path / "many.yaml"
-    app = {
-        "id": "many",
-        "name": "Many",
-        "api_keys": [DEMO_API_KEY],
-        "generated_users": {"count": 3100, "prefix": "u"},
-    }
-    fixture.write_text(yaml.safe_dump({"apps": [app]}))
     members = [f"u{n:06d}" for n in range(1, 3001)]
-    with ServedEmulator(fixture=str(fixture)) as served, Emulator(served) as handle:
+    with ServedEmulator(fixture=generated_app(tmp_path, "many", 3100)) as served, Emulator(served) as handle:
         stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
         stack.write({"memberships": {"big": {"members": members, "shards": 4}}})
         up = stack.stack.up()
