@@ -56,6 +56,16 @@ def _entry_guard(stack: GuardSettings, allow_mass_change: bool, allow_empty: boo
     )
 
 
+def _shard_problem(source: str, size: int, noun: str, shards: int, max_per_shard: int) -> str | None:
+    """The error for a resource that would hold more ids than the bound, naming the shards needed."""
+    if size / shards <= max_per_shard:
+        return None
+    return (
+        f"{source}: {size} {noun} in {shards} shard(s) exceed {max_per_shard} per resource; "
+        f"set `shards: {shards_needed(size, max_per_shard)}`"
+    )
+
+
 def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) -> dict[str, dict[str, Any]]:
     """Register resources for `desired`; returns the manifest entries."""
     manifest: dict[str, dict[str, Any]] = {}
@@ -67,11 +77,9 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
         except GuardViolation as exc:
             problems.append(str(exc))
             continue
-        if len(m.members) / m.shards > max_per_shard:
-            problems.append(
-                f"{m.source}: {len(m.members)} members in {m.shards} shard(s) exceed {max_per_shard} "
-                f"per resource; set `shards: {shards_needed(len(m.members), max_per_shard)}`"
-            )
+        too_big = _shard_problem(m.source, len(m.members), "members", m.shards, max_per_shard)
+        if too_big:
+            problems.append(too_big)
             continue
         # No dependencies between shards: all of them must reach `check` before any is applied, so the
         # provider can send one combined plan per tag (resources/_coalesce.py).
@@ -137,11 +145,9 @@ def register_profiles(
     problems: list[str],
 ) -> None:
     users = sorted(spec.profiles)
-    if len(users) / spec.shards > max_per_shard:
-        problems.append(
-            f"{spec.source}: {len(users)} users in {spec.shards} shard(s) exceed {max_per_shard} "
-            f"per resource; set `shards: {shards_needed(len(users), max_per_shard)}`"
-        )
+    too_big = _shard_problem(spec.source, len(users), "users", spec.shards, max_per_shard)
+    if too_big:
+        problems.append(too_big)
         return
     settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
     for index, ids in enumerate(split(users, spec.shards)):

@@ -122,6 +122,11 @@ class NetmeraClient:
             snippet = response.text[:120]
             raise ResponseFormatError(f"{operation}: unexpected answer {snippet!r}: {exc}") from None
 
+    def _read_many(self, ids: Sequence[str], read: Callable[[str], R]) -> dict[str, R]:
+        """One read per unique id, on the client's bounded pool."""
+        unique = list(dict.fromkeys(ids))
+        return dict(zip(unique, self._pool.map(read, unique), strict=True))
+
     def _run_batches(
         self, operation: str, batches: Sequence[E], send: Callable[[E], None], size: Callable[[E], int]
     ) -> WriteResult:
@@ -217,9 +222,7 @@ class NetmeraClient:
         self, external_ids: Sequence[str], channels: Sequence[str] | None = None
     ) -> dict[str, CategoryPreferencesResponse]:
         """`getCategoryPreferences` for many users, with the client's bounded concurrency."""
-        unique = list(dict.fromkeys(external_ids))
-        answers = self._pool.map(lambda e: self.get_category_preferences(e, channels), unique)
-        return dict(zip(unique, answers, strict=True))
+        return self._read_many(external_ids, lambda e: self.get_category_preferences(e, channels))
 
     # -- profile attributes -----------------------------------------------------------------------------
     def set_profile_attributes(self, entries: Sequence[ProfileEntry]) -> WriteResult:
@@ -252,10 +255,7 @@ class NetmeraClient:
 
     def get_profile_attributes_many(self, ext_ids: Sequence[str]) -> dict[str, ProfileAttributesResponse]:
         """`getProfileAttributes` for many users, with the client's bounded concurrency."""
-        unique = list(dict.fromkeys(ext_ids))
-        return dict(
-            zip(unique, self._pool.map(lambda e: self.get_profile_attributes(ext_id=e), unique), strict=True)
-        )
+        return self._read_many(ext_ids, lambda e: self.get_profile_attributes(ext_id=e))
 
     def app_profile_attributes(self) -> AppProfileAttributesResponse:
         """`app/profile-attributes`: the attribute definitions (data type, array flag) of the app."""

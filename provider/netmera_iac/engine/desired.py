@@ -18,7 +18,7 @@ from jsonschema.exceptions import ValidationError
 
 from .guards import Claim, overlaps
 from .plan import OPTED_IN, OPTED_OUT, Preference
-from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, validate_profiles
+from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, short_json, validate_profiles
 
 MAX_SHOWN_ERRORS = 25
 
@@ -121,17 +121,12 @@ def _path(error: ValidationError) -> str:
     return text or "(top level)"
 
 
-def _short(value: Any, limit: int = 80) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _schema_problems(document: Any, schema_file: Path, shown_name: str) -> list[str]:
     validator = Draft202012Validator(json.loads(schema_file.read_text(encoding="utf-8")))
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
         reason = error.message if len(error.message) <= 160 else f"{error.validator} failed"
-        problems.append(f"{shown_name}: {_path(error)}: {reason} (value: {_short(error.instance)})")
+        problems.append(f"{shown_name}: {_path(error)}: {reason} (value: {short_json(error.instance)})")
     return problems
 
 

@@ -78,7 +78,8 @@ def load_attribute_schema(path: Path, shown_name: str) -> tuple[dict[str, Any], 
     return schema, attribute_specs(schema, shown_name)
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def short_json(value: Any, limit: int = 80) -> str:
+    """A value as JSON, cut to `limit` characters for error messages."""
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -101,7 +102,7 @@ def validate_profiles(
                 continue
             reason = error.message if len(error.message) <= 160 else f"{error.validator} failed"
             problems.append(
-                f"{shown_name}: {where}.{ext_id}{path}: {reason} (value: {_short(error.instance)})"
+                f"{shown_name}: {where}.{ext_id}{path}: {reason} (value: {short_json(error.instance)})"
             )
     return problems
 
@@ -219,6 +220,6 @@ def dropped_values(plan: ProfilePlan, read_back: Mapping[str, Mapping[str, Any]]
         seen = read_back[ext_id]
         for attr, value in sorted(values.items()):
             if not _same(seen.get(attr, _MISSING), value):
-                got = "nothing" if attr not in seen else _short(seen[attr])
-                dropped.append(f"{ext_id}.{attr}: sent {_short(value)}, read back {got}")
+                got = "nothing" if attr not in seen else short_json(seen[attr])
+                dropped.append(f"{ext_id}.{attr}: sent {short_json(value)}, read back {got}")
     return dropped

@@ -8,12 +8,12 @@ Pulumi pickles each provider object into the state, so providers hold no client 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Protocol
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
 from ..client import NetmeraClient
-from ..engine import GuardSettings, Plan
+from ..engine import GuardSettings, Plan, execute
 from ..models import DEFAULT_BASE_URL
 from ._host import shared_client, widen_worker_pool
 
@@ -37,12 +37,22 @@ def guard_settings(props: dict[str, Any]) -> GuardSettings:
     )
 
 
+def shard_input(props: dict[str, Any]) -> tuple[int, int]:
+    """(index, count) of a sharded resource; unsharded resources are shard 0 of 1."""
+    shard = props.get("shard") or {}
+    return int(shard.get("index", 0)), int(shard.get("count", 1))
+
+
 def id_map(ids: Any) -> dict[str, Any]:
     """Member sets travel as maps keyed by external id, so previews show `+id`/`-id` per user."""
     return dict(ids) if isinstance(ids, dict) else {}
 
 
-def with_plan(news: dict[str, Any], plan: Plan) -> dict[str, Any]:
+class Summarised(Protocol):
+    def summary(self) -> str: ...
+
+
+def with_plan(news: dict[str, Any], plan: Summarised) -> dict[str, Any]:
     """Add the plan's one-line summary as the `plan` input, so `pulumi preview --diff` shows reviewers
     what will be sent (dynamic providers cannot return a detailed diff). `diff` ignores this field."""
     return {**news, "plan": plan.summary()}
@@ -64,6 +74,10 @@ class NetmeraProvider(ResourceProvider):
             req.config.get("netmera:baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
         )
         widen_worker_pool()
+
+    def send_plan(self, plan: Plan) -> None:
+        if not plan.empty:
+            execute(self.client(), plan)
 
     def client(self) -> NetmeraClient:
         """The process-wide client for this configuration (shared caps; not to be closed)."""

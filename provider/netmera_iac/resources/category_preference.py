@@ -26,7 +26,6 @@ from ..engine import (
     GuardSettings,
     GuardViolation,
     Preference,
-    execute,
     mass_change,
     plan_category_preferences,
 )
@@ -107,10 +106,9 @@ class CategoryPreferencesProvider(NetmeraProvider):
         return ReadResult(id_, outs, outs)
 
     def _apply(self, props: dict[str, Any], applied: dict[str, Preference]) -> None:
-        plan = plan_category_preferences(props["category"], props.get("channel"), _prefs(props), applied)
-        if not plan.empty:
-            client = self.client()
-            execute(client, plan)
+        self.send_plan(
+            plan_category_preferences(props["category"], props.get("channel"), _prefs(props), applied)
+        )
 
 
 class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"):

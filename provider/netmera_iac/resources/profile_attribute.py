@@ -33,7 +33,7 @@ from ..client import NetmeraError
 from ..engine import GuardSettings, GuardViolation, execute_profiles, mass_change
 from ..engine.profile import AttributeSpec, ProfilePlan, compare_with_app, dropped_values, plan_profiles
 from ..models import DeleteProfileAttributeValueEntry, ProfileEntry
-from ._base import NetmeraProvider, guard_input, guard_settings
+from ._base import NetmeraProvider, guard_input, guard_settings, shard_input, with_plan
 from ._coalesce import COALESCER, Send, Shard
 
 _KEY = "profiles"
@@ -63,11 +63,6 @@ def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ext_id: {attr: _integral(v) if attr in whole else v for attr, v in values.items()}
         for ext_id, values in raw.items()
     }
-
-
-def _shard(props: dict[str, Any]) -> tuple[int, int]:
-    shard = props.get("shard") or {}
-    return int(shard.get("index", 0)), int(shard.get("count", 1))
 
 
 def spec_input(specs: dict[str, AttributeSpec]) -> dict[str, Any]:
@@ -119,9 +114,9 @@ class ProfileAttributesProvider(NetmeraProvider):
             except GuardViolation as exc:
                 failures.append(CheckFailure("profiles", str(exc)))
         if not failures:
-            index, count = _shard(news)
+            index, count = shard_input(news)
             COALESCER.record(_KEY, index, count, old, new)
-            news = {**news, "plan": plan.summary()}
+            news = with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -130,12 +125,12 @@ class ProfileAttributesProvider(NetmeraProvider):
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        index, count = _shard(props)
+        index, count = shard_input(props)
         COALESCER.apply(_KEY, index, count, {}, _profiles(props), self._send(props))
         return CreateResult(f"profiles#{index}", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        index, count = _shard(news)
+        index, count = shard_input(news)
         COALESCER.apply(_KEY, index, count, _profiles(olds), _profiles(news), self._send(news))
         return UpdateResult(news)
 

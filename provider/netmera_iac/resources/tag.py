@@ -24,7 +24,6 @@ from ..engine import (
     GuardSettings,
     GuardViolation,
     Plan,
-    execute,
     mass_change,
     plan_tag_assignment,
     plan_tag_changes,
@@ -32,12 +31,12 @@ from ..engine import (
     plan_tag_membership,
     shard_of,
 )
-from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
+from ._base import NetmeraProvider, guard_input, guard_settings, id_map, shard_input, with_plan
 from ._coalesce import COALESCER, Send, Shard
 
 
-def _members(props: dict[str, Any]) -> set[str]:
-    return set(id_map(props.get("members")))
+def _members(props: dict[str, Any]) -> frozenset[str]:
+    return frozenset(id_map(props.get("members")))
 
 
 def _key(props: dict[str, Any]) -> str:
@@ -56,11 +55,6 @@ def combined_tag_plan(tag: str, batch: list[Shard], settled: list[Shard]) -> Pla
     return plan_tag_changes(tag, adds, removes)
 
 
-def _shard(props: dict[str, Any]) -> tuple[int, int]:
-    shard = props.get("shard") or {}
-    return int(shard.get("index", 0)), int(shard.get("count", 1))
-
-
 class TagMembershipProvider(NetmeraProvider):
     """Owns the memberships it lists for one tag (one shard of it)."""
 
@@ -70,11 +64,14 @@ class TagMembershipProvider(NetmeraProvider):
             failures.append(CheckFailure("tag", "a non-empty tag name is required"))
         if not isinstance(news.get("members"), dict):
             failures.append(CheckFailure("members", "a map of external id -> true is required"))
-        if olds and not failures:
-            old, new = _members(olds), _members(news)
-            shard = news.get("shard") or {"index": 0, "count": 1}
+        if failures:
+            return CheckResult(news, failures)
+        # The member maps are large (up to 20,000 ids per shard): build each set once.
+        old, new = _members(olds), _members(news)
+        index, count = shard_input(news)
+        if olds:
             # Ids that now hash to another shard move; they are not removed from the tag.
-            moved = {i for i in old - new if shard_of(i, int(shard["count"])) != int(shard["index"])}
+            moved = {i for i in old - new if shard_of(i, count) != index}
             try:
                 mass_change(
                     f"TagMembership {news['tag']!r}", len(old), len(old - new - moved), guard_settings(news)
@@ -82,9 +79,8 @@ class TagMembershipProvider(NetmeraProvider):
             except GuardViolation as exc:
                 failures.append(CheckFailure("members", str(exc)))
         if not failures:
-            news = with_plan(news, plan_tag_membership(news["tag"], _members(news), _members(olds)))
-            index, count = _shard(news)
-            COALESCER.record(_key(news), index, count, frozenset(_members(olds)), frozenset(_members(news)))
+            news = with_plan(news, plan_tag_membership(news["tag"], new, old))
+            COALESCER.record(_key(news), index, count, old, new)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -93,35 +89,26 @@ class TagMembershipProvider(NetmeraProvider):
         return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        index, count = _shard(props)
-        COALESCER.apply(
-            _key(props), index, count, frozenset(), frozenset(_members(props)), self._send(props["tag"])
-        )
+        index, count = shard_input(props)
+        COALESCER.apply(_key(props), index, count, frozenset(), _members(props), self._send(props["tag"]))
         return CreateResult(f"{props['tag']}#{index}", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         # Also when the shard count grew: ids moving between shards cancel out in the combined plan.
-        index, count = _shard(news)
-        members = frozenset(_members(olds)), frozenset(_members(news))
-        COALESCER.apply(_key(news), index, count, *members, self._send(news["tag"]))
+        index, count = shard_input(news)
+        COALESCER.apply(_key(news), index, count, _members(olds), _members(news), self._send(news["tag"]))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # Removing the resource untags exactly the users it manages (the manifest guards it at preview).
-        self._apply(plan_tag_membership(props["tag"], (), _members(props)))
+        self.send_plan(plan_tag_membership(props["tag"], (), _members(props)))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)  # tags cannot be read back from Netmera
 
-    def _apply(self, plan: Plan) -> None:
-        if plan.empty:
-            return
-        client = self.client()
-        execute(client, plan)
-
     def _send(self, tag: str) -> Send:
         def send(batch: list[Shard], settled: list[Shard]) -> None:
-            self._apply(combined_tag_plan(tag, batch, settled))
+            self.send_plan(combined_tag_plan(tag, batch, settled))
 
         return send
 
@@ -144,11 +131,11 @@ class TagAssignmentProvider(NetmeraProvider):
         return DiffResult(changes=bool(replaces) or _members(olds) != _members(news), replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._send(self.plan(props["tag"], _members(props), ()))
+        self.send_plan(self.plan(props["tag"], _members(props), ()))
         return CreateResult(props["tag"], props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._send(self.plan(news["tag"], _members(news), _members(olds)))
+        self.send_plan(self.plan(news["tag"], _members(news), _members(olds)))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -156,11 +143,6 @@ class TagAssignmentProvider(NetmeraProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)
-
-    def _send(self, plan: Plan) -> None:
-        if not plan.empty:
-            client = self.client()
-            execute(client, plan)
 
 
 class TagExclusionProvider(TagAssignmentProvider):
