@@ -139,3 +139,19 @@ def test_erasure_retry_after_a_lost_answer(netmera: NetmeraClient, emulator: Emu
     # Lost answer, then each id reported gone in turn; nothing is left to send.
     assert [r["status"] for r in emulator.requests("deleteUsersPermanently")] == [-1, 400, 400]
     assert emulator.control.get("/apps/demo/users/user-0010/contact").status_code == 404
+
+
+def test_single_target_writes_for_many(netmera: NetmeraClient, emulator: Emulator) -> None:
+    """enablePush/disablePush, updateEmail and updateMsisdn take one target per request."""
+    result = netmera.disable_push_many(["cust-mehmet", "cust-mehmet"], ["tok-ayse-pixel"])
+    assert (result.requests, result.ids) == (2, 2)  # the duplicate id is sent once
+    assert [d.push_permitted for d in netmera.get_devices("cust-mehmet").devices] == [False]
+    assert netmera.enable_push_many(device_tokens=["tok-ayse-pixel"]).requests == 1
+    assert netmera.get_devices("cust-ayse", push_permitted=True).devices[0].token == "tok-ayse-pixel"
+    written = netmera.update_email_many(
+        {"user-0001": "one@shop.example.com", "user-0002": "two@shop.example.com"}
+    )
+    assert written.requests == 2
+    assert emulator.contact_of("user-0002")["email"] == "two@shop.example.com"
+    netmera.update_msisdn_many({"user-0003": "+905550000333"})
+    assert emulator.contact_of("user-0003")["msisdn"] == "+905550000333"

@@ -8,7 +8,7 @@ applied. If a batch fails for good the others still run, and a `BatchError` says
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -199,6 +199,25 @@ class NetmeraClient:
     def disable_push(self, ext_id: str | None = None, device_token: str | None = None) -> None:
         self._post("disablePush", _push_target(ext_id, device_token))
 
+    def enable_push_many(self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()) -> WriteResult:
+        """`enablePush` for many users or devices: the API takes one per request, so they run on the
+        client's bounded pool, and a failure names how many were applied."""
+        return self._single_target_writes("enablePush", ext_ids, device_tokens)
+
+    def disable_push_many(
+        self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()
+    ) -> WriteResult:
+        return self._single_target_writes("disablePush", ext_ids, device_tokens)
+
+    def _single_target_writes(
+        self, operation: str, ext_ids: Sequence[str], device_tokens: Sequence[str]
+    ) -> WriteResult:
+        targets = [("extId", i) for i in dict.fromkeys(ext_ids)]
+        targets += [("deviceToken", t) for t in dict.fromkeys(device_tokens)]
+        return self._run_batches(
+            operation, targets, lambda t: self._post(operation, {t[0]: t[1]}), lambda _t: 1
+        )
+
     # -- tags -------------------------------------------------------------------------------------------
     def tag_users(self, tag: str, ext_ids: Sequence[str]) -> WriteResult:
         return self._id_list_write("tagUsers", ext_ids, lambda batch: {"tag": tag, "extIds": batch})
@@ -328,6 +347,17 @@ class NetmeraClient:
 
     def update_msisdn(self, ext_id: str, msisdn: str) -> None:
         self._post("updateMsisdn", {"extId": ext_id, "msisdn": msisdn})
+
+    def update_email_many(self, emails: Mapping[str, str]) -> WriteResult:
+        """`updateEmail` for many users (one per request) on the client's bounded pool."""
+        return self._run_batches(
+            "updateEmail", sorted(emails.items()), lambda p: self.update_email(*p), lambda _p: 1
+        )
+
+    def update_msisdn_many(self, msisdns: Mapping[str, str]) -> WriteResult:
+        return self._run_batches(
+            "updateMsisdn", sorted(msisdns.items()), lambda p: self.update_msisdn(*p), lambda _p: 1
+        )
 
 
 def _push_target(ext_id: str | None, device_token: str | None) -> dict[str, str]:

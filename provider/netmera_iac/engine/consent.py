@@ -1,0 +1,241 @@
+"""Consent (push, email, SMS permission) and contact addresses: plans, the ledger, the consent guard.
+
+The costliest mistake here is to opt somebody back in. A revert or a rollback to an older desired
+state would do exactly that for users who opted out since, so every consent resource keeps a
+*ledger*: per user (or address, number, device) the last state the stack applied or read back and
+when. The consent guard refuses to plan an opt-in for anyone whose ledger says opted out unless the
+desired state carries evidence (a consent source and a time later than that opt-out). Plain Python,
+no Pulumi: the dynamic providers in `resources/consent.py` are thin adapters over this.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from ..models import MAX_IDS_PER_REQUEST
+from .plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference
+
+Channel = Literal["push", "email", "sms"]
+# How a consent list addresses people: external ids, or the channel's own handle.
+Addressing = Literal["extId", "deviceToken", "emailList", "msisdnList"]
+
+# The Netmera operations that set each channel's permission, (enable, disable).
+OPERATIONS: Final[dict[Channel, tuple[str, str]]] = {
+    "push": ("enablePush", "disablePush"),
+    "email": ("enableMail", "disableMail"),
+    "sms": ("enableSms", "disableSms"),
+}
+# Push permission is set one user or device per request; email and SMS take lists of up to 1000.
+SINGLE_TARGET_OPERATIONS: Final = frozenset({"enablePush", "disablePush", "updateEmail", "updateMsisdn"})
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 time; a naive time is refused rather than guessed (evidence must be comparable)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone (write e.g. 2026-11-28T09:00:00Z)")
+    return value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a user may be opted in again: where the consent came from and when it was given."""
+
+    source: str
+    at: str  # RFC 3339
+
+
+@dataclass(frozen=True)
+class Record:
+    """A ledger line: the state the stack last applied or observed for one id, and when."""
+
+    state: Preference
+    at: str  # RFC 3339, when the stack applied or observed it
+    how: Literal["applied", "observed"] = "applied"
+
+    def to_wire(self) -> dict[str, str]:
+        return {"state": self.state, "at": self.at, "how": self.how}
+
+    @classmethod
+    def from_wire(cls, raw: Any) -> Record | None:
+        if not isinstance(raw, Mapping) or raw.get("state") not in (OPTED_IN, OPTED_OUT):
+            return None
+        observed = raw.get("how") == "observed"
+        return cls(state=raw["state"], at=str(raw.get("at", "")), how="observed" if observed else "applied")
+
+
+Ledger = Mapping[str, Record]
+
+
+@dataclass(frozen=True)
+class Blocked:
+    ext_id: str
+    opted_out_at: str
+    how: str
+    evidence: Evidence | None
+
+    def describe(self) -> str:
+        where = "read back from Netmera" if self.how == "observed" else "applied by this stack"
+        if self.evidence is None:
+            why = "no evidence in the desired state"
+        else:
+            why = f"evidence from {self.evidence.source!r} at {self.evidence.at} is not later"
+        return f"{self.ext_id} (opted out {self.opted_out_at}, {where}; {why})"
+
+
+class ConsentBlocked(Exception):
+    """The consent guard fired: the message names every blocked id and how to unblock it."""
+
+    def __init__(self, resource: str, blocked: list[Blocked], limit: int = 1000) -> None:
+        self.blocked = blocked
+        shown = "\n  ".join(b.describe() for b in blocked[:limit])
+        more = f"\n  … and {len(blocked) - limit} more" if len(blocked) > limit else ""
+        super().__init__(
+            f"{resource}: consent guard: {len(blocked)} user(s) would be opted in again after opting out:"
+            f"\n  {shown}{more}\n"
+            "Opt them in only with evidence: add `evidence: {<id>: {source: <where consent was given>, "
+            "at: <RFC 3339 time later than the opt-out>}}` to the list in the desired state, or leave "
+            "them opted out."
+        )
+
+
+def consent_guard(
+    desired: Mapping[str, Preference], ledger: Ledger, evidence: Mapping[str, Evidence]
+) -> list[Blocked]:
+    """Every id desired opted in whose last known state is opted out without later evidence."""
+    blocked = []
+    for ext_id, want in sorted(desired.items()):
+        record = ledger.get(ext_id)
+        if want != OPTED_IN or record is None or record.state != OPTED_OUT:
+            continue
+        proof = evidence.get(ext_id)
+        if proof is not None and _later(proof.at, record.at):
+            continue
+        blocked.append(Blocked(ext_id, record.at, record.how, proof))
+    return blocked
+
+
+def _later(evidence_at: str, recorded_at: str) -> bool:
+    try:
+        return parse_time(evidence_at) > parse_time(recorded_at)
+    except ValueError:
+        return False  # an unreadable time is no evidence
+
+
+@dataclass(frozen=True)
+class ConsentOperation(Operation):
+    """A permission write; `target` is the addressing (extId, deviceToken, emailList, msisdnList)."""
+
+    @property
+    def calls(self) -> int:
+        if self.name in SINGLE_TARGET_OPERATIONS:
+            return len(self.ids)
+        return math.ceil(len(self.ids) / MAX_IDS_PER_REQUEST)
+
+    def describe(self, limit: int = 10) -> str:
+        shown = ", ".join(self.ids[:limit]) + (
+            f", … (+{len(self.ids) - limit})" if len(self.ids) > limit else ""
+        )
+        verb = "opt in" if self.enable else "opt out"
+        return f"{verb} {len(self.ids)} [{self.name} by {self.target}]: {shown}"
+
+
+def plan_consent(
+    channel: Channel, addressing: Addressing, desired: Mapping[str, Preference], ledger: Ledger
+) -> Plan:
+    """Set each listed id whose last known state differs from desired. Ids leaving the list keep theirs."""
+    enable_op, disable_op = OPERATIONS[channel]
+    ins = sorted(i for i, p in desired.items() if p == OPTED_IN and _state(ledger, i) != OPTED_IN)
+    outs = sorted(i for i, p in desired.items() if p == OPTED_OUT and _state(ledger, i) != OPTED_OUT)
+    ops: list[Operation] = []
+    if outs:  # opt-outs first: if the run stops half-way, nobody was opted in before others left
+        ops.append(ConsentOperation(disable_op, addressing, tuple(outs), enable=False))
+    if ins:
+        ops.append(ConsentOperation(enable_op, addressing, tuple(ins), enable=True))
+    return Plan(tuple(ops))
+
+
+def _state(ledger: Ledger, ext_id: str) -> Preference | None:
+    record = ledger.get(ext_id)
+    return record.state if record else None
+
+
+def record_applied(ledger: Ledger, plan: Plan, at: str) -> dict[str, Record]:
+    """The ledger after `plan` was applied at `at`; lines of ids that left the list are kept."""
+    updated = dict(ledger)
+    for op in plan.operations:
+        for ext_id in op.ids:
+            updated[ext_id] = Record(OPTED_IN if op.enable else OPTED_OUT, at, "applied")
+    return updated
+
+
+def record_observed(ledger: Ledger, observed: Mapping[str, Preference], at: str) -> dict[str, Record]:
+    """The ledger after reading live state: a line changes (and is re-timed) only when the state did."""
+    updated = dict(ledger)
+    for ext_id, state in observed.items():
+        if _state(ledger, ext_id) != state:
+            updated[ext_id] = Record(state, at, "observed")
+    return updated
+
+
+def push_state(permitted: Iterable[bool]) -> Preference | None:
+    """A user's push state from their devices: opted in only if every device is. One opted-out device
+    counts as opted out, so enablePush (which reaches all devices) is never sent without evidence."""
+    flags = list(permitted)
+    if not flags:
+        return None  # no device: nothing to observe
+    return OPTED_IN if all(flags) else OPTED_OUT
+
+
+# -- contact addresses ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Contact:
+    email: str | None = None
+    msisdn: str | None = None
+
+
+@dataclass(frozen=True)
+class ContactPlan:
+    emails: Mapping[str, str] = field(default_factory=dict)  # ext id -> new address
+    msisdns: Mapping[str, str] = field(default_factory=dict)  # ext id -> new number ("" clears it)
+
+    @property
+    def empty(self) -> bool:
+        return not self.emails and not self.msisdns
+
+    @property
+    def calls(self) -> int:
+        return len(self.emails) + len(self.msisdns)
+
+    def summary(self, limit: int = 10) -> str:
+        if self.empty:
+            return "no changes"
+        parts = []
+        for name, values in (("updateEmail", self.emails), ("updateMsisdn", self.msisdns)):
+            if values:
+                items = sorted(values.items())
+                shown = ", ".join(f"{u}={v or '(empty: resets SMS permission)'}" for u, v in items[:limit])
+                more = f", … (+{len(items) - limit})" if len(items) > limit else ""
+                parts.append(f"{name} {len(items)} user(s): {shown}{more}")
+        return "; ".join(parts) + f" ({self.calls} call(s))"
+
+
+def plan_contacts(desired: Mapping[str, Contact], applied: Mapping[str, Contact]) -> ContactPlan:
+    """updateEmail / updateMsisdn for each listed user whose address differs from the last applied one."""
+    emails: dict[str, str] = {}
+    msisdns: dict[str, str] = {}
+    for ext_id, want in desired.items():
+        have = applied.get(ext_id, Contact())
+        if want.email is not None and want.email != have.email:
+            emails[ext_id] = want.email
+        if want.msisdn is not None and want.msisdn != have.msisdn:
+            msisdns[ext_id] = want.msisdn
+    return ContactPlan(emails, msisdns)
