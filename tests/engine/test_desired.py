@@ -12,13 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
 
 
-def stack(tmp_path: Path, tags: str | None = None, categories: str | None = None) -> Path:
+def stack(tmp_path: Path, **files: str) -> Path:
+    """A stack folder with the given files (`consent="..."` writes consent.yaml)."""
     folder = tmp_path / "stacks" / "t"
     folder.mkdir(parents=True)
-    if tags is not None:
-        (folder / "tags.yaml").write_text(tags)
-    if categories is not None:
-        (folder / "categories.yaml").write_text(categories)
+    for name, text in files.items():
+        (folder / f"{name}.yaml").write_text(text)
     return folder
 
 
@@ -30,12 +29,24 @@ def problems(tmp_path: Path, **files: str) -> list[str]:
 
 def test_the_demo_stack_is_valid() -> None:
     state = load_desired_state(ROOT / "stacks" / "demo", SCHEMAS, shown_root=ROOT)
-    assert [m.tag for m in state.memberships] == ["vip", "spring-campaign"]
+    assert [m.tag for m in state.memberships] == ["vip", "spring-campaign", "vip-segment"]
+    assert state.memberships[2].segment == "VIP customers" and state.memberships[2].members == ()
     assert state.files == (
         "stacks/demo/tags.yaml",
         "stacks/demo/categories.yaml",
         "stacks/demo/profiles.yaml",
+        "stacks/demo/consent.yaml",
+        "stacks/demo/contacts.yaml",
     )
+    assert [c.name for c in state.consents] == [
+        "push-users",
+        "push-devices",
+        "email-users",
+        "email-addresses",
+        "sms-users",
+        "sms-numbers",
+    ]
+    assert state.contacts is not None and state.contacts.contacts["cust-no-device"].msisdn == "+905550000001"
     assert state.profiles is not None
     assert state.profiles.profiles["cust-ayse"]["loyaltyTier"] == "gold"
     assert state.profiles.present["favouriteBrands"] == {"cust-ayse": ("acme", "globex")}
@@ -46,12 +57,12 @@ def test_wrong_type_names_file_path_and_value(tmp_path: Path) -> None:
     assert found == ["stacks/t/tags.yaml: memberships.vip.members[1]: 42 is not of type 'string' (value: 42)"]
 
 
-def test_unknown_field_and_missing_members(tmp_path: Path) -> None:
+def test_unknown_field(tmp_path: Path) -> None:
     found = problems(tmp_path, tags="memberships:\n  vip:\n    memebrs: [a]\n")
-    assert "stacks/t/tags.yaml: memberships.vip: 'members' is a required property" in found[0] or any(
-        "'members' is a required property" in p for p in found
-    )
-    assert any("memebrs" in p and "stacks/t/tags.yaml: memberships.vip" in p for p in found)
+    assert found == [
+        "stacks/t/tags.yaml: memberships.vip: Additional properties are not allowed "
+        '(\'memebrs\' was unexpected) (value: {"memebrs": ["a"]})'
+    ]
 
 
 def test_duplicates_are_named(tmp_path: Path) -> None:
@@ -139,3 +150,114 @@ def test_an_attribute_owned_and_changed_additively_for_one_user_is_refused(tmp_p
     )
     with pytest.raises(DesiredStateError, match="both owned and changed additively"):
         load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+
+
+def test_consent_lists_with_evidence(tmp_path: Path) -> None:
+    state = load_desired_state(
+        stack(
+            tmp_path,
+            consent="""
+email:
+  addresses:
+    opted_in: [a@shop.example.com]
+    opted_out: [b@shop.example.com]
+    evidence:
+      a@shop.example.com: {source: double opt-in mail, at: "2026-11-01T09:00:00+03:00"}
+""",
+        ),
+        SCHEMAS,
+        shown_root=tmp_path,
+    )
+    (spec,) = state.consents
+    assert (spec.channel, spec.addressing, spec.name) == ("email", "emailList", "email-addresses")
+    assert dict(spec.consents) == {"a@shop.example.com": OPTED_IN, "b@shop.example.com": OPTED_OUT}
+    assert spec.evidence["a@shop.example.com"].source == "double opt-in mail"
+
+
+def test_consent_problems_name_file_path_and_value(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        consent="""
+email:
+  addresses:
+    opted_in: [ok@shop.example.com, "not an address"]
+sms:
+  numbers:
+    opted_out: ["905551234567"]
+  users:
+    opted_in: [u1, u2, u3]
+    opted_out: [u1]
+    evidence:
+      u2: {source: form, at: "2026-11-01T09:00:00"}
+      u3: {source: form, at: "2999-01-01T00:00:00Z"}
+      u9: {source: form, at: "2026-11-01T09:00:00Z"}
+""",
+    )
+    assert any(
+        p.startswith("stacks/t/consent.yaml: email.addresses.opted_in[1]: not a valid email address")
+        and "(value: 'not an address')" in p
+        for p in found
+    )
+    assert any(
+        p.startswith("stacks/t/consent.yaml: sms.numbers.opted_out[0]: not an MSISDN with a country code")
+        for p in found
+    )
+    assert "stacks/t/consent.yaml: sms.users: 'u1' is both opted_in and opted_out" in found
+    assert any(
+        p.startswith("stacks/t/consent.yaml: sms.users.evidence.u2.at: not an RFC 3339 time") for p in found
+    )
+    assert any(
+        p.startswith("stacks/t/consent.yaml: sms.users.evidence.u3.at: consent cannot be given in the future")
+        for p in found
+    )
+    assert (
+        "stacks/t/consent.yaml: sms.users.evidence.u9: evidence for an id that is not opted_in (value: 'u9')"
+        in found
+    )
+
+
+def test_evidence_needs_a_source(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        consent="push:\n  users:\n    opted_in: [u1]\n    evidence:\n      u1: {at: '2026-11-01T00:00Z'}\n",
+    )
+    assert found == [
+        "stacks/t/consent.yaml: push.users.evidence.u1: 'source' is a required property "
+        '(value: {"at": "2026-11-01T00:00Z"})'
+    ]
+
+
+def test_clearing_an_msisdn_needs_the_explicit_flag(tmp_path: Path) -> None:
+    found = problems(tmp_path, contacts="users:\n  u1: {msisdn: ''}\n  u2: {email: 'x@y'}\n")
+    assert any(
+        p.startswith("stacks/t/contacts.yaml: users.u1.msisdn: an empty MSISDN clears the number and resets")
+        for p in found
+    )
+    assert any(
+        p.startswith("stacks/t/contacts.yaml: users.u2.email: not a valid email address") for p in found
+    )
+    found = problems(tmp_path / "x", contacts="users:\n  u3: {msisdn: '+90555'}\n")
+    assert found[0].startswith("stacks/t/contacts.yaml: users.u3.msisdn: '+90555' does not match")
+
+
+def test_a_cleared_number_cannot_be_opted_in_to_sms(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        contacts="users:\n  u1: {msisdn: '', reset_sms_permission: true}\n",
+        consent="sms:\n  users:\n    opted_in: [u1]\n",
+    )
+    assert found == [
+        "stacks/t/contacts.yaml: users.u1.msisdn: cleared, which resets SMS permission, but "
+        "stacks/t/consent.yaml: sms.users opts the user in (value: 'u1')"
+    ]
+
+
+def test_a_segment_can_stand_for_members(tmp_path: Path) -> None:
+    state = load_desired_state(
+        stack(tmp_path, tags="memberships:\n  vip: {segment: 5883}\n"), SCHEMAS, tmp_path
+    )
+    assert state.memberships[0].segment == 5883
+    assert problems(tmp_path / "x", tags="memberships:\n  vip: {description: neither}\n") == [
+        "stacks/t/tags.yaml: memberships.vip: `members` or `segment` is required "
+        '(value: {"description": "neither"})'
+    ]

@@ -7,15 +7,19 @@ before any resource is registered, so nothing is sent for a state that is not va
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from .consent import Addressing, Channel, Contact, Evidence, parse_time
 from .guards import Claim, overlaps
 from .plan import OPTED_IN, OPTED_OUT, Preference
 from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, short_json, validate_profiles
@@ -44,6 +48,7 @@ class TagMembershipSpec:
     protect: bool = False
     retain_on_delete: bool = False
     shared: bool = False
+    segment: str | int | None = None  # members also include this segment's users (resolved by the program)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,39 @@ class ProfilesSpec:
 
 
 @dataclass(frozen=True)
+class ConsentListSpec:
+    """One consent list of `consent.yaml`, e.g. `email.addresses`."""
+
+    channel: Channel
+    addressing: Addressing
+    consents: Mapping[str, Preference]
+    evidence: Mapping[str, Evidence]
+    source: str
+    allow_mass_change: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.channel}-{LIST_NAMES[self.channel, self.addressing]}"
+
+
+# (channel, addressing) <-> the list's key in consent.yaml
+LIST_NAMES: dict[tuple[Channel, Addressing], str] = {
+    ("push", "extId"): "users",
+    ("push", "deviceToken"): "devices",
+    ("email", "extId"): "users",
+    ("email", "emailList"): "addresses",
+    ("sms", "extId"): "users",
+    ("sms", "msisdnList"): "numbers",
+}
+
+
+@dataclass(frozen=True)
+class ContactsSpec:
+    contacts: Mapping[str, Contact]
+    source: str
+
+
+@dataclass(frozen=True)
 class DesiredState:
     memberships: tuple[TagMembershipSpec, ...] = ()
     assignments: tuple[TagListSpec, ...] = ()
@@ -99,6 +137,8 @@ class DesiredState:
     erasure: tuple[str, ...] = ()  # users to erase permanently (confirmed in the file)
     erasure_source: str = ""
     push_approvals: tuple[int, ...] = ()
+    consents: tuple[ConsentListSpec, ...] = ()
+    contacts: ContactsSpec | None = None
     files: tuple[str, ...] = field(default_factory=tuple)
 
     def claims(self) -> Iterator[Claim]:
@@ -112,6 +152,8 @@ class DesiredState:
             ins = frozenset(i for i, p in c.preferences.items() if p == OPTED_IN)
             outs = frozenset(i for i, p in c.preferences.items() if p == OPTED_OUT)
             yield Claim(c.source, "category", c.target, "authoritative", ins | outs)
+        for consent in self.consents:
+            yield Claim(consent.source, "consent", consent.name, "authoritative", frozenset(consent.consents))
 
 
 def _path(error: ValidationError) -> str:
@@ -209,11 +251,14 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
         name, doc = tags
         for tag, spec in (doc.get("memberships") or {}).items():
             where = f"memberships.{tag}.members"
-            problems += _duplicates(spec["members"], name, where)
+            problems += _duplicates(spec.get("members", []), name, where)
+            if "members" not in spec and "segment" not in spec:
+                needed = "`members` or `segment` is required"
+                problems.append(f"{name}: memberships.{tag}: {needed} (value: {short_json(spec)})")
             memberships.append(
                 TagMembershipSpec(
                     tag=tag,
-                    members=tuple(spec["members"]),
+                    members=tuple(spec.get("members", [])),
                     source=f"{name}: memberships.{tag}",
                     allow_empty=spec.get("allow_empty", False),
                     allow_mass_change=spec.get("allow_mass_change", False),
@@ -221,6 +266,7 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
                     protect=spec.get("protect", False),
                     retain_on_delete=spec.get("retain_on_delete", False),
                     shared=spec.get("shared", False),
+                    segment=spec.get("segment"),
                 )
             )
         for section, target in (("assignments", assignments), ("exclusions", exclusions)):
@@ -280,7 +326,16 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
     approvals_doc = valid_document("push-approvals.yaml", "push-approvals.schema.json")
     push_approvals = tuple(approvals_doc[1]["approve"]) if approvals_doc is not None else ()
 
+    consent_doc = valid_document("consent.yaml", "consent.schema.json")
+    consents = _consents(*consent_doc, problems) if consent_doc is not None else []
+    contacts_doc = valid_document("contacts.yaml", "contacts.schema.json")
+    contacts = _contacts(*contacts_doc, problems) if contacts_doc is not None else None
+    if contacts is not None:
+        problems += _cleared_numbers_opted_in(contacts, consents)
+
     state = DesiredState(
+        consents=tuple(consents),
+        contacts=contacts,
         erasure=erasure,
         erasure_source=erasure_source,
         push_approvals=push_approvals,
@@ -360,3 +415,111 @@ def _profiles(
         allow_mass_change=doc.get("allow_mass_change", False),
         verify=doc.get("verify", "all"),
     )
+
+
+def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[ConsentListSpec]:
+    """The lists of `consent.yaml`, with addresses, numbers and evidence times checked."""
+    lists: list[ConsentListSpec] = []
+    for (channel, addressing), key in LIST_NAMES.items():
+        entry = (doc.get(channel) or {}).get(key)
+        if entry is None:
+            continue
+        where = f"{channel}.{key}"
+        ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
+        found = _duplicates(ins, name, f"{where}.opted_in") + _duplicates(outs, name, f"{where}.opted_out")
+        for ext_id in sorted(set(ins) & set(outs)):
+            found.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
+        if addressing == "emailList":
+            for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
+                found += [
+                    f"{name}: {where}.{field_name}[{i}]: {problem}"
+                    for i, a in enumerate(ids)
+                    if (problem := email_problem(a))
+                ]
+        if addressing == "msisdnList":
+            for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
+                found += [
+                    f"{name}: {where}.{field_name}[{i}]: {problem}"
+                    for i, number in enumerate(ids)
+                    if (problem := msisdn_problem(number))
+                ]
+        evidence: dict[str, Evidence] = {}
+        for ext_id, proof in (entry.get("evidence") or {}).items():
+            path = f"{name}: {where}.evidence.{ext_id}"
+            if ext_id not in ins:
+                found.append(f"{path}: evidence for an id that is not opted_in (value: {ext_id!r})")
+                continue
+            try:
+                given = parse_time(proof["at"])
+            except ValueError as exc:
+                found.append(f"{path}.at: not an RFC 3339 time with a zone: {exc} (value: {proof['at']!r})")
+                continue
+            if given > datetime.now(UTC):
+                found.append(f"{path}.at: consent cannot be given in the future (value: {proof['at']!r})")
+                continue
+            evidence[ext_id] = Evidence(proof["source"], proof["at"])
+        problems.extend(found)
+        if found:
+            continue
+        consents: dict[str, Preference] = {i: OPTED_IN for i in ins}
+        consents.update({i: OPTED_OUT for i in outs})
+        lists.append(
+            ConsentListSpec(
+                channel=channel,
+                addressing=addressing,
+                consents=consents,
+                evidence=evidence,
+                source=f"{name}: {where}",
+                allow_mass_change=entry.get("allow_mass_change", False),
+            )
+        )
+    return lists
+
+
+def email_problem(address: str) -> str | None:
+    """Why Netmera would refuse this address (it fails the whole request for one bad address)."""
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"not a valid email address: {exc} (value: {address!r})"
+    return None
+
+
+MSISDN = re.compile(r"^(\+|00)[1-9][0-9]{7,14}$")
+
+
+def msisdn_problem(number: str) -> str | None:
+    if not MSISDN.match(number):
+        return f"not an MSISDN with a country code, e.g. +905551234567 (value: {number!r})"
+    return None
+
+
+def _contacts(name: str, doc: Mapping[str, Any], problems: list[str]) -> ContactsSpec | None:
+    found: list[str] = []
+    contacts: dict[str, Contact] = {}
+    for ext_id, entry in (doc.get("users") or {}).items():
+        where = f"{name}: users.{ext_id}"
+        email, msisdn = entry.get("email"), entry.get("msisdn")
+        if email is not None and (problem := email_problem(email)):
+            found.append(f"{where}.email: {problem}")
+        if msisdn == "" and not entry.get("reset_sms_permission"):
+            found.append(
+                f"{where}.msisdn: an empty MSISDN clears the number and resets the user's SMS permission "
+                "in Netmera; set `reset_sms_permission: true` beside it if that is intended (value: '')"
+            )
+        contacts[ext_id] = Contact(email=email, msisdn=msisdn)
+    problems.extend(found)
+    return None if found else ContactsSpec(contacts, name)
+
+
+def _cleared_numbers_opted_in(contacts: ContactsSpec, consents: list[ConsentListSpec]) -> list[str]:
+    """Clearing a number resets SMS permission, so the same user cannot also be opted in to SMS."""
+    cleared = {u for u, c in contacts.contacts.items() if c.msisdn == ""}
+    return [
+        f"{contacts.source}: users.{u}.msisdn: cleared, which resets SMS permission, but {spec.source} "
+        f"opts the user in (value: {u!r})"
+        for spec in consents
+        if spec.channel == "sms" and spec.addressing == "extId"
+        for u in sorted(cleared)
+        if spec.consents.get(u) == OPTED_IN
+    ]
