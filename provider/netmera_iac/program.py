@@ -7,36 +7,46 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from .client import NetmeraError
 from .engine import (
     DEFAULT_MAX_PER_SHARD,
+    ConsentListSpec,
     DesiredState,
     DesiredStateError,
     GuardSettings,
     GuardViolation,
     ProfilesSpec,
+    TagMembershipSpec,
     empty_set,
     load_desired_state,
+    overlaps,
     shards_needed,
     split,
 )
 from .resources import (
     CONFIRMATION,
     CategoryPreferences,
+    ContactInfo,
+    EmailConsent,
     ProfileArrayValues,
     ProfileAttributeRetirement,
     ProfileAttributes,
     PushApproval,
+    PushConsent,
+    SmsConsent,
     StackManifest,
     TagAssignment,
     TagExclusion,
     TagMembership,
     UserErasure,
 )
+from .resources.reads import ReadError, get_segment_users
 
 PROJECT_CONFIG = "netmera-iac"
 
@@ -128,6 +138,7 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
         }
     if desired.profiles is not None:
         register_profiles(desired.profiles, guard, max_per_shard, manifest, problems)
+    register_consent(desired, guard, manifest)
     if desired.erasure:
         UserErasure("erasure", desired.erasure, CONFIRMATION)
     if desired.push_approvals:
@@ -180,13 +191,58 @@ def register_profiles(
         ProfileAttributeRetirement("retired", spec.retire_attributes, dict(spec.retire_values), retire_guard)
 
 
+CONSENT_RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent}
+
+
+def register_consent(
+    desired: DesiredState, guard: GuardSettings, manifest: dict[str, dict[str, Any]]
+) -> None:
+    """Contacts first: opting an address in needs the address to be on the user already."""
+    contacts = ContactInfo("contacts", dict(desired.contacts.contacts)) if desired.contacts else None
+    after = pulumi.ResourceOptions(depends_on=[contacts]) if contacts else None
+    if desired.contacts:
+        manifest["ContactInfo:contacts"] = {"type": "ContactInfo", "users": len(desired.contacts.contacts)}
+    for spec in desired.consents:
+        settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
+        CONSENT_RESOURCES[spec.channel](
+            spec.name, spec.addressing, dict(spec.consents), dict(spec.evidence), settings, after
+        )
+        manifest[f"{type_name(spec)}:{spec.name}"] = {"type": type_name(spec), "users": len(spec.consents)}
+
+
+def type_name(spec: ConsentListSpec) -> str:
+    return CONSENT_RESOURCES[spec.channel].__name__
+
+
+def resolve_segments(desired: DesiredState) -> DesiredState:
+    """Members of memberships that name a segment, read with getSegmentUsers (all pages) now."""
+    if not any(m.segment is not None for m in desired.memberships):
+        return desired
+    memberships: list[TagMembershipSpec] = []
+    for m in desired.memberships:
+        if m.segment is None:
+            memberships.append(m)
+            continue
+        try:
+            users = [u.external_id for u in get_segment_users(m.segment) if u.external_id]
+        except (ReadError, NetmeraError) as exc:
+            raise DesiredStateError([f"{m.source}.segment: {exc} (value: {m.segment!r})"]) from None
+        members = tuple(dict.fromkeys([*m.members, *users]))
+        memberships.append(replace(m, members=members))
+    resolved = replace(desired, memberships=tuple(memberships))
+    problems = overlaps(resolved.claims())
+    if problems:
+        raise DesiredStateError(problems)
+    return resolved
+
+
 def main() -> None:
     root = Path.cwd()
     config = pulumi.Config(PROJECT_CONFIG)
     state_dir = root / (config.get("stateDir") or f"stacks/{pulumi.get_stack()}")
     guard = _stack_guard(config)
     try:
-        desired = load_desired_state(state_dir, root / "schemas", shown_root=root)
+        desired = resolve_segments(load_desired_state(state_dir, root / "schemas", shown_root=root))
         manifest = register(desired, guard, config.get_int("maxIdsPerResource") or DEFAULT_MAX_PER_SHARD)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None

@@ -56,7 +56,7 @@ def test_tag_membership_mass_removal_fails_check(emulator: Emulator) -> None:
     old = membership(*[f"user-{n:04d}" for n in range(1, 11)])
     new = membership(*[f"user-{n:04d}" for n in range(1, 7)])
     failures = provider.check(old, new).failures
-    assert len(failures) == 1 and failures[0].property == "members"
+    assert len(failures) == 1 and failures[0].property == "guard"
     assert "remove 4 of 10 managed users" in failures[0].reason
     assert (
         provider.check(

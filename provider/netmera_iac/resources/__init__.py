@@ -1,6 +1,16 @@
 """Thin Pulumi dynamic-resource adapters over the engine, one module per resource family."""
 
 from .category_preference import CategoryPreferences, CategoryPreferencesProvider
+from .consent import (
+    ConsentProvider,
+    EmailConsent,
+    EmailConsentProvider,
+    PushConsent,
+    PushConsentProvider,
+    SmsConsent,
+    SmsConsentProvider,
+)
+from .contact import ContactInfo, ContactInfoProvider
 from .manifest import StackManifest, StackManifestProvider
 from .profile_attribute import (
     ProfileArrayValues,
@@ -25,6 +35,11 @@ __all__ = [
     "CONFIRMATION",
     "CategoryPreferences",
     "CategoryPreferencesProvider",
+    "ConsentProvider",
+    "ContactInfo",
+    "ContactInfoProvider",
+    "EmailConsent",
+    "EmailConsentProvider",
     "ProfileArrayValues",
     "ProfileArrayValuesProvider",
     "ProfileAttributeRetirement",
@@ -34,6 +49,10 @@ __all__ = [
     "ProfileVerificationError",
     "PushApproval",
     "PushApprovalProvider",
+    "PushConsent",
+    "PushConsentProvider",
+    "SmsConsent",
+    "SmsConsentProvider",
     "StackManifest",
     "StackManifestProvider",
     "TagAssignment",

@@ -66,7 +66,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
                     "opt out",
                 )
             except GuardViolation as exc:
-                failures.append(CheckFailure("preferences", str(exc)))
+                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
         if not failures:
             plan = plan_category_preferences(
                 news["category"], news.get("channel"), _prefs(news), _prefs(olds)

@@ -112,7 +112,7 @@ class ProfileAttributesProvider(NetmeraProvider):
             try:
                 mass_change("ProfileAttributes", managed, removed, guard_settings(news), "unset")
             except GuardViolation as exc:
-                failures.append(CheckFailure("profiles", str(exc)))
+                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
         if not failures:
             index, count = shard_input(news)
             COALESCER.record(_KEY, index, count, old, new)

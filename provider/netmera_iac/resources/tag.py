@@ -77,7 +77,7 @@ class TagMembershipProvider(NetmeraProvider):
                     f"TagMembership {news['tag']!r}", len(old), len(old - new - moved), guard_settings(news)
                 )
             except GuardViolation as exc:
-                failures.append(CheckFailure("members", str(exc)))
+                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
         if not failures:
             news = with_plan(news, plan_tag_membership(news["tag"], new, old))
             COALESCER.record(_key(news), index, count, old, new)

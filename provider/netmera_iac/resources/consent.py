@@ -1,0 +1,240 @@
+"""Consent resources: `PushConsent`, `EmailConsent`, `SmsConsent`.
+
+Each manages one list of `consent.yaml` (users by external id, or devices, addresses, numbers) and keeps
+a ledger: per id the last state applied or read back, and when. The consent guard needs the ledger at
+`check` (the only step whose failures the CLI shows as plain messages), and `check` only sees the last
+*inputs*, so the ledger travels as an input too: `check` carries it forward with the lines its plan
+will write, `create`/`update` store the same lines with the time they were applied, and `read` stores
+what it observed in both. A blocked re-opt-in therefore fails the preview with every blocked id named,
+before any request is sent. Users leaving a list keep their permission; deleting a resource changes
+nobody.
+
+Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
+no read for email or SMS permission, so for those the ledger is the reference and refresh keeps it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, cast
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ..engine import (
+    OPTED_IN,
+    OPTED_OUT,
+    Addressing,
+    Channel,
+    ConsentBlocked,
+    Evidence,
+    GuardSettings,
+    GuardViolation,
+    Plan,
+    Preference,
+    Record,
+    consent_guard,
+    mass_change,
+    now_iso,
+    plan_consent,
+    push_state,
+    record_applied,
+    record_observed,
+)
+from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
+
+ADDRESSINGS: dict[str, tuple[str, ...]] = {
+    "push": ("extId", "deviceToken"),
+    "email": ("extId", "emailList"),
+    "sms": ("extId", "msisdnList"),
+}
+
+
+def _consents(props: dict[str, Any]) -> dict[str, Preference]:
+    return {
+        k: cast(Preference, v) for k, v in id_map(props.get("consents")).items() if v in (OPTED_IN, OPTED_OUT)
+    }
+
+
+def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
+    return {
+        k: Evidence(str(v.get("source", "")), str(v.get("at", "")))
+        for k, v in id_map(props.get("evidence")).items()
+        if isinstance(v, dict)
+    }
+
+
+def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
+    records = {k: Record.from_wire(v) for k, v in id_map(props.get("ledger")).items()}
+    return {k: r for k, r in records.items() if r is not None}
+
+
+def _ledger_output(ledger: dict[str, Record]) -> dict[str, dict[str, str]]:
+    return {k: r.to_wire() for k, r in sorted(ledger.items())}
+
+
+class ConsentProvider(NetmeraProvider):
+    """One consent list of one channel; subclasses name the channel and read back what can be read."""
+
+    channel: ClassVar[Channel]
+
+    def _name(self, props: dict[str, Any]) -> str:
+        return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
+
+    def _plan(self, props: dict[str, Any], ledger: dict[str, Record]) -> Plan:
+        return plan_consent(self.channel, props["addressing"], _consents(props), ledger)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if news.get("addressing") not in ADDRESSINGS[self.channel]:
+            failures.append(
+                CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")
+            )
+        raw = news.get("consents")
+        if not isinstance(raw, dict) or any(v not in (OPTED_IN, OPTED_OUT) for v in raw.values()):
+            failures.append(CheckFailure("consents", "a map of id -> opted_in | opted_out is required"))
+        if failures:
+            return CheckResult(news, failures)
+        ledger = ledger_of(olds)
+        blocked = consent_guard(_consents(news), ledger, _evidence(news))
+        if blocked:
+            failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
+        if olds:
+            old, new = _consents(olds), _consents(news)
+            newly_out = [i for i, p in new.items() if p == OPTED_OUT and old.get(i) != OPTED_OUT]
+            try:
+                mass_change(self._name(news), len(old), len(newly_out), guard_settings(news), "opt out")
+            except GuardViolation as exc:
+                failures.append(CheckFailure("guard", str(exc)))
+        if not failures:
+            plan = self._plan(news, ledger)
+            expected = _ledger_output(record_applied(ledger, plan, now_iso()))
+            news = {**with_plan(news, plan), "ledger": expected}
+        return CheckResult(news, failures)
+
+    def _guard(self, props: dict[str, Any], ledger: dict[str, Record]) -> None:
+        blocked = consent_guard(_consents(props), ledger, _evidence(props))
+        if blocked:
+            raise ConsentBlocked(self._name(props), blocked)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
+        ledger = ledger_of(olds)
+        return DiffResult(changes=bool(replaces) or not self._plan(news, ledger).empty, replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._apply(props, {})
+        return CreateResult(f"{self.channel}:{props['addressing']}:{props.get('name', '')}", outs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, ledger_of(olds)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # stopping management changes nobody's consent
+
+    def _apply(self, props: dict[str, Any], ledger: dict[str, Record]) -> dict[str, Any]:
+        self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
+        plan = self._plan(props, ledger)
+        self.send_plan(plan)
+        return {**props, "ledger": _ledger_output(record_applied(ledger, plan, now_iso()))}
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ledger = ledger_of(props)
+        ids = sorted(set(_consents(props)) | set(ledger))
+        observed = self.observe(props.get("addressing"), ids) if ids else {}
+        if not observed:
+            return ReadResult(id_, props)
+        outs = {**props, "ledger": _ledger_output(record_observed(ledger, observed, now_iso()))}
+        return ReadResult(id_, outs, outs)  # the inputs carry the ledger to the next check
+
+    def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
+        """Live state of `ids` where Netmera can tell; ids it cannot tell about are left out."""
+        return {}
+
+
+class PushConsentProvider(ConsentProvider):
+    channel = "push"
+
+    def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
+        client = self.client()
+        observed: dict[str, Preference] = {}
+        if addressing == "extId":
+            devices = client._read_many(ids, client.get_devices)
+            for ext_id, answer in devices.items():
+                state = push_state(d.push_permitted for d in answer.devices)
+                if state is not None:
+                    observed[ext_id] = state
+        else:
+            # Netmera reads one device only through the list of every installation (all pages).
+            wanted = set(ids)
+            for entry in client.get_device_tokens(max_per_page=1000):
+                if entry.device_token in wanted and entry.push_permitted is not None:
+                    observed[entry.device_token] = OPTED_IN if entry.push_permitted else OPTED_OUT
+        return observed
+
+
+class EmailConsentProvider(ConsentProvider):
+    channel = "email"
+
+
+class SmsConsentProvider(ConsentProvider):
+    channel = "sms"
+
+
+def _props(
+    name: str,
+    addressing: Addressing,
+    consents: dict[str, Preference],
+    evidence: dict[str, Evidence],
+    guard: GuardSettings,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "addressing": addressing,
+        "consents": dict(sorted(consents.items())),
+        "evidence": {k: {"source": v.source, "at": v.at} for k, v in sorted(evidence.items())},
+        "guard": guard_input(guard),
+    }
+
+
+class _Consent(Resource):
+    ledger: pulumi.Output[dict[str, dict[str, str]]]
+
+    provider_class: ClassVar[type[ConsentProvider]]
+
+    def __init__(
+        self,
+        name: str,
+        addressing: Addressing,
+        consents: dict[str, Preference],
+        evidence: dict[str, Evidence],
+        guard: GuardSettings,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props = {**_props(name, addressing, consents, evidence, guard), "ledger": None}
+        super().__init__(self.provider_class(), name, props, opts)
+
+
+class PushConsent(_Consent, module="netmera", name="PushConsent"):
+    """Push permission of users (enablePush/disablePush by extId, all their devices) or of devices."""
+
+    provider_class = PushConsentProvider
+
+
+class EmailConsent(_Consent, module="netmera", name="EmailConsent"):
+    """Email permission by external id or by address (enableMail/disableMail)."""
+
+    provider_class = EmailConsentProvider
+
+
+class SmsConsent(_Consent, module="netmera", name="SmsConsent"):
+    """SMS permission by external id or by MSISDN (enableSms/disableSms)."""
+
+    provider_class = SmsConsentProvider

@@ -1,0 +1,64 @@
+"""Reads usable in the Pulumi program, like a provider's invoke functions (`get_…`).
+
+They run in the program process at every preview and update, with the stack's `netmera:apiKey` and
+`netmera:baseUrl` (or NETMERA_API_KEY / NETMERA_BASE_URL), so desired state can be derived from live
+Netmera data, e.g. tagging every user of a segment. Dynamic providers cannot serve invokes, hence
+plain functions; each returns the documented response models, every page followed.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import pulumi
+
+from ..client import NetmeraClient
+from ..models import DEFAULT_BASE_URL, Device, DeviceTokenEntry, Segment, SegmentUser
+
+
+class ReadError(Exception):
+    """A read could not be answered as asked (e.g. no segment of that name)."""
+
+
+@cache
+def program_client() -> NetmeraClient:
+    config = pulumi.Config("netmera")
+    api_key = config.get("apiKey") or os.environ.get("NETMERA_API_KEY")
+    base_url = config.get("baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
+    return NetmeraClient(api_key, base_url)
+
+
+def get_segments() -> list[Segment]:
+    """Active segments, newest first (getSegments; at most 1000, as Netmera answers)."""
+    return program_client().get_segments().items
+
+
+def get_segment_users(segment: int | str) -> list[SegmentUser]:
+    """Every user of a segment given by id or by name (getSegmentUsers, all pages)."""
+    segment_id = segment if isinstance(segment, int) else _segment_id(segment)
+    return list(program_client().get_segment_users(segment_id))
+
+
+def _segment_id(name: str) -> int:
+    matches = [s.id for s in get_segments() if s.name == name]
+    if len(matches) != 1:
+        found = "no segment" if not matches else f"{len(matches)} segments"
+        raise ReadError(f"getSegments: {found} named {name!r}; name the segment by its id instead")
+    return matches[0]
+
+
+def get_devices(ext_id: str, push_permitted: bool = False) -> list[Device]:
+    """A user's installed devices (getDevices); an unknown user has none."""
+    return program_client().get_devices(ext_id, push_permitted).devices
+
+
+def get_device_tokens() -> list[DeviceTokenEntry]:
+    """Every installation of the app (getDeviceTokens, all pages)."""
+    return list(program_client().get_device_tokens(max_per_page=1000))
+
+
+def get_profile_attributes(ext_id: str) -> dict[str, Any]:
+    """A user's profile as Netmera returns it (getProfileAttributes; defined attributes only)."""
+    return dict(program_client().get_profile_attributes(ext_id=ext_id).profile)

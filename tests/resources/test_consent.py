@@ -1,0 +1,122 @@
+"""Lifecycle of the consent resources against the emulator: apply, ledger, guard, drift by read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netmera_iac.engine import GuardSettings
+from netmera_iac.resources import EmailConsentProvider, PushConsentProvider, SmsConsentProvider
+from netmera_iac.resources._base import guard_input
+from tests.conftest import Emulator
+from tests.resources.conftest import configured, writes
+
+
+def props(addressing: str, evidence: dict[str, Any] | None = None, **ids: str) -> dict[str, Any]:
+    return {
+        "name": "t",
+        "addressing": addressing,
+        "consents": {k.replace("_", "-"): v for k, v in ids.items()},
+        "evidence": evidence or {},
+        "guard": guard_input(GuardSettings()),
+        "ledger": None,
+    }
+
+
+def pushed(emulator: Emulator, ext_id: str) -> list[bool]:
+    with emulator.api() as api:
+        devices = api.get("/getDevices", params={"extId": ext_id}).json()["devices"]
+    return [d["pushPermitted"] for d in devices]
+
+
+def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
+    provider = configured(EmailConsentProvider(), emulator)
+    first = provider.check({}, props("extId", cust_ayse="opted_out", cust_mehmet="opted_in"))
+    assert first.failures == []
+    created = provider.create(first.inputs)
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
+    assert emulator.contact_of("cust-mehmet")["emailPermitted"] is True
+    assert created.outs["ledger"]["cust-ayse"]["state"] == "opted_out"
+    # The engine stores the checked inputs, whose ledger `check` carried forward; the next check sees it.
+    opted_out_at = first.inputs["ledger"]["cust-ayse"]["at"]
+    assert opted_out_at <= created.outs["ledger"]["cust-ayse"]["at"]
+
+    # Re-opting ayse in without evidence: the check fails, naming her, and nothing is sent.
+    before = writes(emulator)
+    blocked = provider.check(first.inputs, props("extId", cust_ayse="opted_in", cust_mehmet="opted_in"))
+    assert [f.property for f in blocked.failures] == ["consentGuard"]
+    assert (
+        f"cust-ayse (opted out {opted_out_at}, applied by this stack; no evidence"
+        in blocked.failures[0].reason
+    )
+    assert writes(emulator) == before
+
+    proof = {"cust-ayse": {"source": "preference centre", "at": "2999-01-01T00:00:00Z"}}
+    allowed = provider.check(
+        first.inputs, props("extId", proof, cust_ayse="opted_in", cust_mehmet="opted_in")
+    )
+    assert allowed.failures == []
+    assert provider.diff(created.id, created.outs, allowed.inputs).changes is True
+    updated = provider.update(created.id, created.outs, allowed.inputs)
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is True
+    assert [r["operation"] for r in emulator.requests() if r["operation"].endswith("Mail")][
+        -1
+    ] == "enableMail"
+    assert updated.outs["ledger"]["cust-ayse"]["state"] == "opted_in"
+
+    # Leaving the list and deleting change nobody; the ledger line stays for a later return.
+    after_leave = provider.update(created.id, updated.outs, props("extId", cust_mehmet="opted_in"))
+    provider.delete(created.id, after_leave.outs)
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is True
+    assert "cust-ayse" in after_leave.outs["ledger"]
+
+
+def test_sms_consent_by_number_sends_one_list_request(emulator: Emulator) -> None:
+    provider = configured(SmsConsentProvider(), emulator)
+    checked = provider.check(
+        {}, props("msisdnList", **{"+905551234567": "opted_out", "+905559876543": "opted_out"})
+    )
+    provider.create(checked.inputs)
+    assert [r["operation"] for r in emulator.requests()] == ["disableSms"]
+    assert emulator.contact_of("cust-ayse")["smsPermitted"] is False
+    assert emulator.contact_of("cust-mehmet")["smsPermitted"] is False
+
+
+def test_push_drift_is_read_back_and_then_guarded(emulator: Emulator) -> None:
+    provider = configured(PushConsentProvider(), emulator)
+    checked = provider.check({}, props("extId", cust_mehmet="opted_in", user_0040="opted_out"))
+    created = provider.create(checked.inputs)
+    assert pushed(emulator, "cust-mehmet") == [True] and pushed(emulator, "user-0040") == [False]
+    assert provider.read(created.id, created.outs).outs["ledger"] == created.outs["ledger"]  # no drift
+
+    with emulator.api() as api:  # mehmet turns push off in the app
+        api.post("/disablePush", json={"deviceToken": "tok-mehmet-iphone"}).raise_for_status()
+    read = provider.read(created.id, created.outs)
+    assert read.outs["ledger"]["cust-mehmet"]["state"] == "opted_out"
+    assert read.outs["ledger"]["cust-mehmet"]["how"] == "observed"
+    assert read.inputs is not None and read.inputs["ledger"] == read.outs["ledger"]
+    again = provider.check(read.inputs, props("extId", cust_mehmet="opted_in", user_0040="opted_out"))
+    assert (
+        "cust-mehmet (opted out" in again.failures[0].reason
+        and "read back from Netmera" in again.failures[0].reason
+    )
+
+
+def test_push_consent_by_device_is_read_through_device_tokens(emulator: Emulator) -> None:
+    provider = configured(PushConsentProvider(), emulator)
+    checked = provider.check({}, props("deviceToken", **{"tok-ayse-ipad": "opted_in"}))
+    created = provider.create(checked.inputs)
+    assert pushed(emulator, "cust-ayse") == [True, True]
+    with emulator.api() as api:
+        api.post("/disablePush", json={"extId": "cust-ayse"}).raise_for_status()
+    read = provider.read(created.id, created.outs)
+    assert read.outs["ledger"]["tok-ayse-ipad"]["state"] == "opted_out"
+    assert "getDeviceTokens" in {r["operation"] for r in emulator.requests()}
+
+
+def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:
+    provider = configured(EmailConsentProvider(), emulator)
+    users = {f"user_{i:04d}": "opted_in" for i in range(1, 11)}
+    first = provider.check({}, props("extId", **users))
+    out = provider.check(first.inputs, props("extId", **{k: "opted_out" for k in users}))
+    assert [f.property for f in out.failures] == ["guard"]
+    assert "would opt out 10 of 10 managed users" in out.failures[0].reason

@@ -1,0 +1,39 @@
+"""Lifecycle of `ContactInfo` against the emulator."""
+
+from __future__ import annotations
+
+from netmera_iac.resources import ContactInfoProvider
+from tests.conftest import Emulator
+from tests.resources.conftest import configured
+
+
+def test_contact_info_lifecycle(emulator: Emulator) -> None:
+    provider = configured(ContactInfoProvider(), emulator)
+    first = {
+        "contacts": {
+            "cust-ayse": {"email": "ayse@shop.example.com"},
+            "user-0001": {"msisdn": "+905550009999"},
+        }
+    }
+    checked = provider.check({}, first)
+    assert "updateEmail 1 user(s): cust-ayse=ayse@shop.example.com" in checked.inputs["plan"]
+    created = provider.create(checked.inputs)
+    assert emulator.contact_of("cust-ayse")["email"] == "ayse@shop.example.com"
+    assert emulator.contact_of("user-0001")["msisdn"] == "+905550009999"
+    assert provider.diff(created.id, created.outs, first).changes is False
+
+    # Clearing a number (the loader demands the explicit flag) resets SMS permission in Netmera.
+    second = {"contacts": {"user-0001": {"msisdn": ""}}}
+    emulator.control.delete("/requests")
+    updated = provider.update(created.id, created.outs, second)
+    assert [r["operation"] for r in emulator.requests()] == ["updateMsisdn"]  # ayse left: untouched
+    assert emulator.contact_of("user-0001") | {"email": None} == {
+        "extId": "user-0001",
+        "email": None,
+        "msisdn": "",
+        "emailPermitted": True,
+        "smsPermitted": False,
+    }
+    assert updated.outs["contacts"]["cust-ayse"] == {"email": "ayse@shop.example.com"}
+    provider.delete(created.id, updated.outs)
+    assert emulator.contact_of("cust-ayse")["email"] == "ayse@shop.example.com"
