@@ -44,13 +44,19 @@ def test_consent_guard_blocks_a_re_opt_in_until_evidence(
         netmera_stack.stack.preview()
     message = str(caught.value)
     assert "EmailConsent 'email-users': consent guard: 1 user(s) would be opted in again" in message
-    assert "user-0001 (opted out 20" in message and "no evidence in the desired state" in message
+    assert "user-0001 (opted out by an earlier update of this stack" in message
+    refreshed = netmera_stack.cli("preview", "--refresh")  # the opt-out's applied time is now compared
+    assert refreshed.returncode != 0
+    assert (
+        "user-0001 (opted out 20" in refreshed.stdout
+        and "no evidence in the desired state" in refreshed.stdout
+    )
     assert writes(emulator) == []
 
     time.sleep(0.01)  # evidence must be later than the recorded opt-out
     proof = {"user-0001": {"source": "preference centre, ticket 4711", "at": now()}}
     write(netmera_stack, "consent.yaml", email_users(opted_in=["cust-ayse", "user-0001"], evidence=proof))
-    netmera_stack.stack.up()
+    netmera_stack.stack.up(refresh=True)
     assert emulator.contact_of("user-0001")["emailPermitted"] is True
     assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [("enableMail", 1)]
 
@@ -68,7 +74,7 @@ def test_rollback_to_an_older_desired_state_cannot_re_opt_in(
     assert emulator.contact_of("user-0002")["smsPermitted"] is False
 
     write(netmera_stack, "consent.yaml", v1)  # "revert the commit and pulumi up"
-    result = netmera_stack.cli("up", "--yes")
+    result = netmera_stack.cli("up", "--yes", "--refresh")
     assert result.returncode != 0
     assert "user-0002 (opted out" in result.stdout + result.stderr
     assert "evidence from 'signup form' at 2026-01-01T00:00:00Z is not later" in result.stdout + result.stderr

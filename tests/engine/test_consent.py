@@ -124,3 +124,12 @@ def test_contacts_plan_only_differences_and_names_the_sms_reset() -> None:
     assert plan.calls == 3
     assert "a=(empty: resets SMS permission)" in plan.summary()
     assert plan_contacts(applied, applied).empty
+
+
+def test_a_planned_opt_out_blocks_until_its_time_is_known() -> None:
+    """`check` writes planned lines without a clock time; evidence cannot be compared until a refresh."""
+    ledger = record_applied({}, plan_consent("push", "extId", {"u1": OPTED_OUT}, {}), None)
+    assert ledger["u1"] == Record(OPTED_OUT, "", "planned")
+    blocked = consent_guard({"u1": OPTED_IN}, ledger, {"u1": Evidence("form", "2026-11-28T00:00:00Z")})
+    assert [b.ext_id for b in blocked] == ["u1"] and "--refresh" in blocked[0].describe()
+    assert Record.from_wire(ledger["u1"].to_wire()) == ledger["u1"]

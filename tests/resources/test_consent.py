@@ -36,14 +36,21 @@ def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
     assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
     assert emulator.contact_of("cust-mehmet")["emailPermitted"] is True
     assert created.outs["ledger"]["cust-ayse"]["state"] == "opted_out"
-    # The engine stores the checked inputs, whose ledger `check` carried forward; the next check sees it.
-    opted_out_at = first.inputs["ledger"]["cust-ayse"]["at"]
-    assert opted_out_at <= created.outs["ledger"]["cust-ayse"]["at"]
-
-    # Re-opting ayse in without evidence: the check fails, naming her, and nothing is sent.
+    # Re-opting ayse in without evidence: the check fails, naming her, and nothing is sent. The checked
+    # inputs the engine stored mark her line as planned (no clock time: check must be repeatable).
+    assert first.inputs["ledger"]["cust-ayse"] == {"state": "opted_out", "at": "", "how": "planned"}
     before = writes(emulator)
-    blocked = provider.check(first.inputs, props("extId", cust_ayse="opted_in", cust_mehmet="opted_in"))
+    again = props("extId", cust_ayse="opted_in", cust_mehmet="opted_in")
+    blocked = provider.check(first.inputs, again)
     assert [f.property for f in blocked.failures] == ["consentGuard"]
+    assert "cust-ayse (opted out by an earlier update of this stack" in blocked.failures[0].reason
+    assert "--refresh" in blocked.failures[0].reason
+
+    # A refresh copies the applied times into the inputs; then the guard names the opt-out's time.
+    refreshed = provider.read(created.id, created.outs)
+    assert refreshed.inputs is not None
+    opted_out_at = created.outs["ledger"]["cust-ayse"]["at"]
+    blocked = provider.check(refreshed.inputs, again)
     assert (
         f"cust-ayse (opted out {opted_out_at}, applied by this stack; no evidence"
         in blocked.failures[0].reason
@@ -52,7 +59,7 @@ def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
 
     proof = {"cust-ayse": {"source": "preference centre", "at": "2999-01-01T00:00:00Z"}}
     allowed = provider.check(
-        first.inputs, props("extId", proof, cust_ayse="opted_in", cust_mehmet="opted_in")
+        refreshed.inputs, props("extId", proof, cust_ayse="opted_in", cust_mehmet="opted_in")
     )
     assert allowed.failures == []
     assert provider.diff(created.id, created.outs, allowed.inputs).changes is True

@@ -53,13 +53,22 @@ class Evidence:
     at: str  # RFC 3339
 
 
+How = Literal["applied", "observed", "planned"]
+HOWS: Final[tuple[How, ...]] = ("applied", "observed", "planned")
+
+
 @dataclass(frozen=True)
 class Record:
-    """A ledger line: the state the stack last applied or observed for one id, and when."""
+    """A ledger line: the state the stack last applied or observed for one id, and when.
+
+    A `planned` line was written by a plan whose apply time is not known where the line is read (the
+    provider's `check` sees only inputs, and must return the same inputs at preview and at `up --plan`,
+    so it cannot stamp the clock); a refresh replaces it with the applied line and its time.
+    """
 
     state: Preference
-    at: str  # RFC 3339, when the stack applied or observed it
-    how: Literal["applied", "observed"] = "applied"
+    at: str  # RFC 3339, when the stack applied or observed it ("" when planned)
+    how: How = "applied"
 
     def to_wire(self) -> dict[str, str]:
         return {"state": self.state, "at": self.at, "how": self.how}
@@ -68,8 +77,8 @@ class Record:
     def from_wire(cls, raw: Any) -> Record | None:
         if not isinstance(raw, Mapping) or raw.get("state") not in (OPTED_IN, OPTED_OUT):
             return None
-        observed = raw.get("how") == "observed"
-        return cls(state=raw["state"], at=str(raw.get("at", "")), how="observed" if observed else "applied")
+        how: How = next((h for h in HOWS if h == raw.get("how")), "applied")
+        return cls(state=raw["state"], at=str(raw.get("at", "")), how=how)
 
 
 Ledger = Mapping[str, Record]
@@ -83,6 +92,11 @@ class Blocked:
     evidence: Evidence | None
 
     def describe(self) -> str:
+        if self.how == "planned":
+            return (
+                f"{self.ext_id} (opted out by an earlier update of this stack whose time is recorded in "
+                "its outputs; run the preview with --refresh so evidence can be compared with it)"
+            )
         where = "read back from Netmera" if self.how == "observed" else "applied by this stack"
         if self.evidence is None:
             why = "no evidence in the desired state"
@@ -117,7 +131,7 @@ def consent_guard(
         if want != OPTED_IN or record is None or record.state != OPTED_OUT:
             continue
         proof = evidence.get(ext_id)
-        if proof is not None and _later(proof.at, record.at):
+        if proof is not None and record.how != "planned" and _later(proof.at, record.at):
             continue
         blocked.append(Blocked(ext_id, record.at, record.how, proof))
     return blocked
@@ -168,12 +182,14 @@ def _state(ledger: Ledger, ext_id: str) -> Preference | None:
     return record.state if record else None
 
 
-def record_applied(ledger: Ledger, plan: Plan, at: str) -> dict[str, Record]:
-    """The ledger after `plan` was applied at `at`; lines of ids that left the list are kept."""
+def record_applied(ledger: Ledger, plan: Plan, at: str | None) -> dict[str, Record]:
+    """The ledger after `plan` was applied at `at` (None: planned, time not known yet); lines of ids
+    that left the list are kept."""
     updated = dict(ledger)
     for op in plan.operations:
         for ext_id in op.ids:
-            updated[ext_id] = Record(OPTED_IN if op.enable else OPTED_OUT, at, "applied")
+            state: Preference = OPTED_IN if op.enable else OPTED_OUT
+            updated[ext_id] = Record(state, at, "applied") if at else Record(state, "", "planned")
     return updated
 
 

@@ -3,9 +3,10 @@
 Each manages one list of `consent.yaml` (users by external id, or devices, addresses, numbers) and keeps
 a ledger: per id the last state applied or read back, and when. The consent guard needs the ledger at
 `check` (the only step whose failures the CLI shows as plain messages), and `check` only sees the last
-*inputs*, so the ledger travels as an input too: `check` carries it forward with the lines its plan
-will write, `create`/`update` store the same lines with the time they were applied, and `read` stores
-what it observed in both. A blocked re-opt-in therefore fails the preview with every blocked id named,
+*inputs*, so the ledger travels as an input too. `check` must return the same inputs at preview and at
+`up --plan`, so the lines its plan will write are marked `planned` (no clock time); `create`/`update`
+store them with the time they were applied in the outputs, and `read` (any refresh) copies the outputs
+back into the inputs. A blocked re-opt-in therefore fails the preview with every blocked id named,
 before any request is sent. Users leaving a list keep their permission; deleting a resource changes
 nobody.
 
@@ -115,7 +116,7 @@ class ConsentProvider(NetmeraProvider):
                 failures.append(CheckFailure("guard", str(exc)))
         if not failures:
             plan = self._plan(news, ledger)
-            expected = _ledger_output(record_applied(ledger, plan, now_iso()))
+            expected = _ledger_output(record_applied(ledger, plan, None))
             news = {**with_plan(news, plan), "ledger": expected}
         return CheckResult(news, failures)
 
@@ -149,10 +150,9 @@ class ConsentProvider(NetmeraProvider):
         ledger = ledger_of(props)
         ids = sorted(set(_consents(props)) | set(ledger))
         observed = self.observe(props.get("addressing"), ids) if ids else {}
-        if not observed:
-            return ReadResult(id_, props)
         outs = {**props, "ledger": _ledger_output(record_observed(ledger, observed, now_iso()))}
-        return ReadResult(id_, outs, outs)  # the inputs carry the ledger to the next check
+        # Inputs = outputs: the next check sees the applied times and what was observed.
+        return ReadResult(id_, outs, outs)
 
     def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
         """Live state of `ids` where Netmera can tell; ids it cannot tell about are left out."""
