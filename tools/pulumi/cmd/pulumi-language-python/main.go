@@ -312,7 +312,9 @@ func (h *languageHost) RunPlugin(
 	ctx := srv.Context()
 	var cmd *exec.Cmd
 	if req.GetKind() == "analyzer" {
-		cmd, err = tc.ModuleCommand(ctx, "pulumi.policy", req.GetArgs()...)
+		// pulumi.policy takes the engine address (in args) and then the policy pack's folder.
+		args := append(append([]string{}, req.GetArgs()...), req.GetInfo().GetProgramDirectory())
+		cmd, err = tc.ModuleCommand(ctx, "pulumi.policy", args...)
 	} else {
 		entry := filepath.Join(req.GetInfo().GetProgramDirectory(), req.GetInfo().GetEntryPoint())
 		cmd, err = tc.Command(ctx, append([]string{"-u", entry}, req.GetArgs()...)...)
