@@ -29,6 +29,7 @@ from .engine import (
     shards_needed,
     split,
 )
+from .engine.record import record_desired_state
 from .resources import (
     CONFIRMATION,
     CategoryPreferences,
@@ -102,6 +103,7 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
                 settings,
                 shard_index=index,
                 shard_count=m.shards,
+                shared=m.shared,
                 opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
             )
             manifest[f"TagMembership:{name}"] = {
@@ -131,6 +133,7 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
             settings,
             channel=c.channel,
             opts=pulumi.ResourceOptions(protect=c.protect),
+            adopt=c.adopt,
         )
         manifest[f"CategoryPreferences:{c.target}"] = {
             "type": "CategoryPreferences",
@@ -171,6 +174,7 @@ def register_profiles(
             verify=spec.verify,
             shard_index=index,
             shard_count=spec.shards,
+            adopt=spec.adopt,
         )
         values = sum(1 for u in ids for v in spec.profiles[u].values() if v is not None)
         manifest[f"ProfileAttributes:{name}"] = {
@@ -205,7 +209,7 @@ def register_consent(
     for spec in desired.consents:
         settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
         CONSENT_RESOURCES[spec.channel](
-            spec.name, spec.addressing, dict(spec.consents), dict(spec.evidence), settings, after
+            spec.name, spec.addressing, dict(spec.consents), dict(spec.evidence), settings, after, spec.adopt
         )
         manifest[f"{type_name(spec)}:{spec.name}"] = {"type": type_name(spec), "users": len(spec.consents)}
 
@@ -248,4 +252,8 @@ def main() -> None:
         raise pulumi.RunError(str(exc)) from None
     StackManifest("manifest", manifest, guard)
     pulumi.export("desiredStateFiles", list(desired.files))
+    # The files this update applies, so `netmera-iac rollback` works from the stack's history alone.
+    # Not a secret: a self-managed backend cannot export old versions, so rollback reads them from its
+    # history checkpoints, where secrets are encrypted. (The same data is plain in resource inputs.)
+    pulumi.export("desiredState", record_desired_state(state_dir))
     pulumi.export("managedUsers", {name: entry["users"] for name, entry in sorted(manifest.items())})

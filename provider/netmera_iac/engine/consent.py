@@ -84,6 +84,14 @@ class Record:
 Ledger = Mapping[str, Record]
 
 
+def ledger_from_wire(raw: Any) -> dict[str, Record]:
+    """A ledger as stored in a resource's inputs or outputs (unreadable lines are dropped)."""
+    if not isinstance(raw, Mapping):
+        return {}
+    records = {str(k): Record.from_wire(v) for k, v in raw.items()}
+    return {k: r for k, r in records.items() if r is not None}
+
+
 @dataclass(frozen=True)
 class Blocked:
     ext_id: str
@@ -230,6 +238,10 @@ class ContactPlan:
     @property
     def calls(self) -> int:
         return len(self.emails) + len(self.msisdns)
+
+    @property
+    def users_changed(self) -> int:
+        return len(set(self.emails) | set(self.msisdns))
 
     def summary(self, limit: int = 10) -> str:
         if self.empty:

@@ -69,6 +69,7 @@ class CategoryPreferencesSpec:
     allow_empty: bool = False
     allow_mass_change: bool = False
     protect: bool = False
+    adopt: bool = False
 
     @property
     def target(self) -> str:
@@ -92,6 +93,7 @@ class ProfilesSpec:
     shards: int = 1
     allow_mass_change: bool = False
     verify: str | int = "all"
+    adopt: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ConsentListSpec:
     evidence: Mapping[str, Evidence]
     source: str
     allow_mass_change: bool = False
+    adopt: bool = False
 
     @property
     def name(self) -> str:
@@ -307,6 +310,7 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
                     allow_empty=entry.get("allow_empty", False),
                     allow_mass_change=entry.get("allow_mass_change", False),
                     protect=entry.get("protect", False),
+                    adopt=entry.get("adopt", False),
                 )
             )
 
@@ -414,6 +418,7 @@ def _profiles(
         shards=doc.get("shards", 1),
         allow_mass_change=doc.get("allow_mass_change", False),
         verify=doc.get("verify", "all"),
+        adopt=doc.get("adopt", False),
     )
 
 
@@ -471,6 +476,7 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
                 evidence=evidence,
                 source=f"{name}: {where}",
                 allow_mass_change=entry.get("allow_mass_change", False),
+                adopt=entry.get("adopt", False),
             )
         )
     return lists

@@ -59,6 +59,11 @@ class Plan:
     def calls(self) -> int:
         return sum(op.calls for op in self.operations)
 
+    @property
+    def users_changed(self) -> int:
+        """Distinct ids this plan changes (what policies cap per run)."""
+        return len({i for op in self.operations for i in op.ids})
+
     def ids(self, name: str) -> tuple[str, ...]:
         return tuple(i for op in self.operations if op.name == name for i in op.ids)
 

@@ -143,6 +143,10 @@ class ProfilePlan:
             len(self.unsets) / MAX_IDS_PER_REQUEST
         )
 
+    @property
+    def users_changed(self) -> int:
+        return len(set(self.sets) | set(self.unsets))
+
     def summary(self, limit: int = 10) -> str:
         if self.empty:
             return "no changes"

@@ -51,11 +51,15 @@ def id_map(ids: Any) -> dict[str, Any]:
 class Summarised(Protocol):
     def summary(self) -> str: ...
 
+    @property
+    def users_changed(self) -> int: ...
+
 
 def with_plan(news: dict[str, Any], plan: Summarised) -> dict[str, Any]:
     """Add the plan's one-line summary as the `plan` input, so `pulumi preview --diff` shows reviewers
-    what will be sent (dynamic providers cannot return a detailed diff). `diff` ignores this field."""
-    return {**news, "plan": plan.summary()}
+    what will be sent (dynamic providers cannot return a detailed diff), and `changedUsers`, which the
+    policy pack caps per run. `diff` ignores both."""
+    return {**news, "plan": plan.summary(), "changedUsers": plan.users_changed}
 
 
 class NetmeraProvider(ResourceProvider):
@@ -94,3 +98,14 @@ class NetmeraProvider(ResourceProvider):
                 )
             ]
         return []
+
+
+def adopting(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """`adopt` only matters when the resource is created: it then reads the live state first and sends
+    only the differences, so an app already in the desired state is brought under management unchanged."""
+    return not olds and bool(news.get("adopt"))
+
+
+def with_adopt_plan(news: dict[str, Any], users: int) -> dict[str, Any]:
+    plan = f"adopt {users} user(s): read live state at create and send only the differences"
+    return {**news, "plan": plan, "changedUsers": 0}

@@ -29,7 +29,15 @@ from ..engine import (
     mass_change,
     plan_category_preferences,
 )
-from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
+from ._base import (
+    NetmeraProvider,
+    adopting,
+    guard_input,
+    guard_settings,
+    id_map,
+    with_adopt_plan,
+    with_plan,
+)
 
 
 def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
@@ -67,7 +75,9 @@ class CategoryPreferencesProvider(NetmeraProvider):
                 )
             except GuardViolation as exc:
                 failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
-        if not failures:
+        if not failures and adopting(olds, news):
+            news = with_adopt_plan(news, len(_prefs(news)))
+        elif not failures:
             plan = plan_category_preferences(
                 news["category"], news.get("channel"), _prefs(news), _prefs(olds)
             )
@@ -79,7 +89,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
         return DiffResult(changes=bool(replaces) or _prefs(olds) != _prefs(news), replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._apply(props, {})
+        self._apply(props, self._observe(props) if props.get("adopt") else {})
         return CreateResult(_id(props), props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -93,17 +103,22 @@ class CategoryPreferencesProvider(NetmeraProvider):
         managed = _prefs(props)
         if not managed:
             return ReadResult(id_, props)
+        # A user Netmera no longer knows keeps the last applied value.
+        outs = {**props, "preferences": {**managed, **self._observe(props)}}
+        return ReadResult(id_, outs, outs)
+
+    def _observe(self, props: dict[str, Any]) -> dict[str, Preference]:
+        """Live preferences of the listed users for this category (and channel), where Netmera has one."""
+        managed = _prefs(props)
         channels = [props["channel"]] if props.get("channel") else None
-        client = self.client()
-        live = client.get_category_preferences_many(list(managed), channels)
+        live = self.client().get_category_preferences_many(list(managed), channels)
         observed: dict[str, Preference] = {}
-        for ext_id, previous in managed.items():
+        for ext_id in managed:
             answer = live.get(ext_id)
             value = answer.category_preferences.get(props["category"]) if answer else None
-            # A user Netmera no longer knows keeps the last applied value.
-            observed[ext_id] = previous if value is None else (OPTED_IN if value else OPTED_OUT)
-        outs = {**props, "preferences": observed}
-        return ReadResult(id_, outs, outs)
+            if value is not None:
+                observed[ext_id] = OPTED_IN if value else OPTED_OUT
+        return observed
 
     def _apply(self, props: dict[str, Any], applied: dict[str, Preference]) -> None:
         self.send_plan(
@@ -125,11 +140,13 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
         guard: GuardSettings,
         channel: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        adopt: bool = False,
     ) -> None:
         props = {
             "category": category,
             "channel": channel,
             "preferences": dict(sorted(preferences.items())),
             "guard": guard_input(guard),
+            "adopt": adopt,
         }
         super().__init__(CategoryPreferencesProvider(), name, props, opts)

@@ -42,6 +42,7 @@ from ..engine import (
     Preference,
     Record,
     consent_guard,
+    ledger_from_wire,
     mass_change,
     now_iso,
     plan_consent,
@@ -49,7 +50,15 @@ from ..engine import (
     record_applied,
     record_observed,
 )
-from ._base import NetmeraProvider, guard_input, guard_settings, id_map, with_plan
+from ._base import (
+    NetmeraProvider,
+    adopting,
+    guard_input,
+    guard_settings,
+    id_map,
+    with_adopt_plan,
+    with_plan,
+)
 
 ADDRESSINGS: dict[str, tuple[str, ...]] = {
     "push": ("extId", "deviceToken"),
@@ -73,8 +82,7 @@ def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
 
 
 def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
-    records = {k: Record.from_wire(v) for k, v in id_map(props.get("ledger")).items()}
-    return {k: r for k, r in records.items() if r is not None}
+    return ledger_from_wire(props.get("ledger"))
 
 
 def _ledger_output(ledger: dict[str, Record]) -> dict[str, dict[str, str]]:
@@ -114,7 +122,9 @@ class ConsentProvider(NetmeraProvider):
                 mass_change(self._name(news), len(old), len(newly_out), guard_settings(news), "opt out")
             except GuardViolation as exc:
                 failures.append(CheckFailure("guard", str(exc)))
-        if not failures:
+        if not failures and adopting(olds, news):
+            news = {**with_adopt_plan(news, len(_consents(news))), "ledger": {}}
+        elif not failures:
             plan = self._plan(news, ledger)
             expected = _ledger_output(record_applied(ledger, plan, None))
             news = {**with_plan(news, plan), "ledger": expected}
@@ -131,7 +141,11 @@ class ConsentProvider(NetmeraProvider):
         return DiffResult(changes=bool(replaces) or not self._plan(news, ledger).empty, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._apply(props, {})
+        ledger: dict[str, Record] = {}
+        if props.get("adopt"):
+            observed = self.observe(props.get("addressing"), sorted(_consents(props)))
+            ledger = record_observed({}, observed, now_iso())
+        outs = self._apply(props, ledger)
         return CreateResult(f"{self.channel}:{props['addressing']}:{props.get('name', '')}", outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -217,8 +231,9 @@ class _Consent(Resource):
         evidence: dict[str, Evidence],
         guard: GuardSettings,
         opts: pulumi.ResourceOptions | None = None,
+        adopt: bool = False,
     ) -> None:
-        props = {**_props(name, addressing, consents, evidence, guard), "ledger": None}
+        props = {**_props(name, addressing, consents, evidence, guard), "ledger": None, "adopt": adopt}
         super().__init__(self.provider_class(), name, props, opts)
 
 

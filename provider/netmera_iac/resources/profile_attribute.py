@@ -33,7 +33,15 @@ from ..client import NetmeraError
 from ..engine import GuardSettings, GuardViolation, execute_profiles, mass_change
 from ..engine.profile import AttributeSpec, ProfilePlan, compare_with_app, dropped_values, plan_profiles
 from ..models import DeleteProfileAttributeValueEntry, ProfileEntry
-from ._base import NetmeraProvider, guard_input, guard_settings, shard_input, with_plan
+from ._base import (
+    NetmeraProvider,
+    adopting,
+    guard_input,
+    guard_settings,
+    shard_input,
+    with_adopt_plan,
+    with_plan,
+)
 from ._coalesce import COALESCER, Send, Shard
 
 _KEY = "profiles"
@@ -116,7 +124,7 @@ class ProfileAttributesProvider(NetmeraProvider):
         if not failures:
             index, count = shard_input(news)
             COALESCER.record(_KEY, index, count, old, new)
-            news = with_plan(news, plan)
+            news = with_adopt_plan(news, len(new)) if adopting(olds, news) else with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -126,7 +134,8 @@ class ProfileAttributesProvider(NetmeraProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         index, count = shard_input(props)
-        COALESCER.apply(_KEY, index, count, {}, _profiles(props), self._send(props))
+        live = self._observe(_profiles(props)) if props.get("adopt") else {}
+        COALESCER.apply(_KEY, index, count, live, _profiles(props), self._send(props))
         return CreateResult(f"profiles#{index}", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -141,14 +150,13 @@ class ProfileAttributesProvider(NetmeraProvider):
         managed = _profiles(props)
         if not managed:
             return ReadResult(id_, props)
-        live = self.client().get_profile_attributes_many(list(managed))
-        observed: dict[str, dict[str, Any]] = {}
-        for ext_id, values in managed.items():
-            seen = live[ext_id].profile
-            # A managed attribute that reads back absent is recorded as unset (None).
-            observed[ext_id] = {attr: seen.get(attr) for attr in values}
-        outs = {**props, "profiles": observed}
+        outs = {**props, "profiles": self._observe(managed)}
         return ReadResult(id_, outs, outs)
+
+    def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Live values of the managed attributes; one absent reads back as unset (None)."""
+        live = self.client().get_profile_attributes_many(list(managed))
+        return {u: {attr: live[u].profile.get(attr) for attr in values} for u, values in managed.items()}
 
     def _send(self, props: dict[str, Any]) -> Send:
         verify = props.get("verify", "all")
@@ -190,6 +198,7 @@ class ProfileArrayValuesProvider(NetmeraProvider):
             news = {
                 **news,
                 "plan": f"push to {len(push)} user(s), pull from {len(pull)} user(s) [{news['attribute']}]",
+                "changedUsers": len(set(push) | set(pull)),
             }
         return CheckResult(news, failures)
 
@@ -304,6 +313,7 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
         shard_index: int = 0,
         shard_count: int = 1,
         opts: pulumi.ResourceOptions | None = None,
+        adopt: bool = False,
     ) -> None:
         props = {
             "profiles": {u: dict(sorted(v.items())) for u, v in sorted(profiles.items())},
@@ -311,6 +321,7 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
             "shard": {"index": shard_index, "count": shard_count},
             "guard": guard_input(guard),
             "verify": verify,
+            "adopt": adopt,
         }
         super().__init__(ProfileAttributesProvider(), name, props, opts)
 

@@ -165,6 +165,7 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
         guard: GuardSettings,
         shard_index: int = 0,
         shard_count: int = 1,
+        shared: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
@@ -172,6 +173,7 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
             "members": dict.fromkeys(sorted(members), True),
             "shard": {"index": shard_index, "count": shard_count},
             "guard": guard_input(guard),
+            "shared": shared,  # marked as also managed elsewhere; the policy pack forbids owning it
         }
         super().__init__(TagMembershipProvider(), name, props, opts)
 

@@ -38,7 +38,9 @@ class _OnceProvider(NetmeraProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.failures(news)
         if not failures:
-            news = {**news, "plan": self.describe(_new(olds, news, self.key))}
+            new = _new(olds, news, self.key)
+            users = len(new) if self.key == "users" else 0
+            news = {**news, "plan": self.describe(new), "changedUsers": users}
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
