@@ -12,6 +12,7 @@ echo "test.sh: set-up took $(( $(date +%s) - start ))s" >&2
 ruff check .
 ruff format --check .
 mypy
+mypy policy/__main__.py  # the policy pack is a program of its own, outside the package
 # -n 2: the machines have two cores; end-to-end tests spend most of their time waiting on the engine.
 status=0
 pytest -n 2 "$@" || status=$?

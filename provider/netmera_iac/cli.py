@@ -1,15 +1,240 @@
-"""The `netmera-iac` command."""
+"""The `netmera-iac` command: the review workflow around `pulumi`, and the local emulator.
+
+Every workflow command drives the real Pulumi CLI on PATH in the project folder, with the backend and
+passphrase of the environment (`. tools/env.sh` locally; CI sets them from secrets). Output meant for
+people (Markdown summaries, tables) goes to stdout; progress goes to stderr.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
 
-app = typer.Typer(help="Netmera user state as code: emulator and review workflow.", no_args_is_help=True)
+app = typer.Typer(help="Netmera user state as code: review workflow and emulator.", no_args_is_help=True)
 emulator_app = typer.Typer(help="The local Netmera emulator.", no_args_is_help=True)
 app.add_typer(emulator_app, name="emulator")
+err = Console(stderr=True)
+
+if TYPE_CHECKING:
+    from .workflow.pulumi_cli import PulumiCli
+    from .workflow.summary import Summary
+
+StackOption = Annotated[
+    str, typer.Option("--stack", "-s", help="Pulumi stack (its desired state is stacks/<stack>/)")
+]
+ProjectOption = Annotated[Path, typer.Option("--project", help="Folder holding Pulumi.yaml")]
+RefreshOption = Annotated[
+    bool,
+    typer.Option("--refresh/--no-refresh", help="Read live state first (needed for drift and consent times)"),
+]
+
+
+def _cli(stack: str, project: Path) -> PulumiCli:
+    from .workflow.pulumi_cli import PulumiCli
+
+    return PulumiCli(stack, project.resolve())
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]{message}[/red]", highlight=False)
+    return typer.Exit(code)
+
+
+def _summary_run(cli: PulumiCli, title: str, status: str, *preview_flags: str) -> tuple[int, Summary]:
+    from .workflow.summary import preview_from_events, summarise
+
+    with err.status(status):
+        code, events, stderr = cli.preview_events(*preview_flags)
+    preview = preview_from_events(events)
+    summary = summarise(preview)
+    if code != 0 and not summary.problems:
+        summary.problems.append(stderr.strip() or f"pulumi preview failed (exit {code})")
+    return code, summary
+
+
+@app.command()
+def plan(
+    stack: StackOption = "demo",
+    project: ProjectOption = Path("."),
+    out: Annotated[Path | None, typer.Option(help="Also write the Markdown summary here")] = None,
+    save_plan: Annotated[
+        Path | None, typer.Option(help="Save Pulumi's update plan for `apply --plan`")
+    ] = None,
+    max_ids: Annotated[int, typer.Option(help="Ids listed per change (counts are always complete)")] = 20,
+    policy_pack: Annotated[list[Path] | None, typer.Option(help="Policy pack folder (repeatable)")] = None,
+    policy_pack_config: Annotated[
+        list[Path] | None, typer.Option(help="Policy config JSON (repeatable)")
+    ] = None,
+    refresh: RefreshOption = True,
+) -> None:
+    """Preview a stack and write a Markdown summary per resource; exits 1 if a guard or policy fired."""
+    from .workflow.pulumi_cli import flags
+    from .workflow.summary import to_markdown
+
+    cli = _cli(stack, project)
+    extra = flags(
+        refresh=refresh,
+        save_plan=str(save_plan.resolve()) if save_plan else None,
+        policy_pack=[str(p.resolve()) for p in policy_pack or []],
+        policy_pack_config=[str(p.resolve()) for p in policy_pack_config or []],
+    )
+    code, summary = _summary_run(cli, "plan", f"pulumi preview ({stack})", *extra)
+    markdown = to_markdown(summary, stack, max_ids)
+    if out:
+        out.write_text(markdown, encoding="utf-8")
+    typer.echo(markdown)
+    if code != 0 or summary.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def apply(
+    plan_file: Annotated[Path, typer.Option("--plan", help="A plan saved by `netmera-iac plan --save-plan`")],
+    stack: StackOption = "demo",
+    project: ProjectOption = Path("."),
+    refresh: RefreshOption = True,
+    message: Annotated[
+        str | None, typer.Option("--message", "-m", help="Recorded in the stack's history")
+    ] = None,
+) -> None:
+    """Apply exactly what a saved plan contains; refused if the desired or live state moved since."""
+    if not plan_file.is_file():
+        raise _fail(f"{plan_file}: no such plan file")
+    from .workflow.pulumi_cli import flags
+
+    cli = _cli(stack, project)
+    args = ["up", "--yes", "--plan", str(plan_file.resolve()), *flags(refresh=refresh, message=message)]
+    with err.status(f"pulumi up --plan ({stack})"):
+        result = cli.run(*args, extra_env={"PULUMI_EXPERIMENTAL": "true"})
+    typer.echo(result.stdout)
+    if result.returncode != 0:
+        moved = "violates plan" in result.stdout + result.stderr
+        raise _fail(
+            "refused: the stack no longer matches the saved plan; run `netmera-iac plan` again and review it"
+            if moved
+            else f"pulumi up failed (exit {result.returncode})\n{result.stderr.strip()}"
+        )
+
+
+@app.command()
+def drift(
+    stack: StackOption = "demo",
+    project: ProjectOption = Path("."),
+    out: Annotated[Path | None, typer.Option(help="Also write the Markdown summary here")] = None,
+    max_ids: Annotated[int, typer.Option(help="Ids listed per change")] = 20,
+) -> None:
+    """Read live state and compare it with the desired state; exits 1 with a summary on drift."""
+    from .workflow.summary import to_markdown
+
+    code, summary = _summary_run(
+        _cli(stack, project), "drift", f"pulumi preview --refresh ({stack})", "--refresh"
+    )
+    markdown = to_markdown(summary, stack, max_ids, title="drift")
+    if out:
+        out.write_text(markdown, encoding="utf-8")
+    if summary.changed or summary.problems or code != 0:
+        typer.echo(markdown)
+        raise typer.Exit(1)
+    typer.echo(f"no drift: the live state of stack {stack!r} matches its desired state")
+
+
+@app.command()
+def history(stack: StackOption = "demo", project: ProjectOption = Path(".")) -> None:
+    """The stack's updates, numbered as `rollback --to` takes them."""
+    updates = _cli(stack, project).history()
+    table = Table("version", "kind", "result", "started", "changes", "message")
+    for u in updates:
+        changes = ", ".join(f"{k} {v}" for k, v in sorted(u.changes.items()) if k != "same" and v)
+        table.add_row(str(u.version), u.kind, u.result, u.start_time, changes or "—", u.message[:60])
+    Console().print(table)
+
+
+@app.command()
+def rollback(
+    to: Annotated[int, typer.Option("--to", help="The version (see `netmera-iac history`) to restore")],
+    stack: StackOption = "demo",
+    project: ProjectOption = Path("."),
+    dry_run: Annotated[bool, typer.Option(help="Restore the files and preview, but do not apply")] = False,
+) -> None:
+    """Restore the desired state recorded for an earlier update and apply it, subject to every guard.
+
+    Users who opted out since that version stay opted out (the consent guard) and are named."""
+    from .engine import DesiredStateError
+    from .engine.record import RecordError
+    from .workflow.pulumi_cli import PulumiError
+    from .workflow.rollback import apply_rollback_files, plan_rollback
+
+    root = project.resolve()
+    cli = _cli(stack, root)
+    try:
+        with err.status(f"reading version {to} of {stack}"):
+            restored = plan_rollback(cli, to, root / "schemas")
+    except (RecordError, DesiredStateError, PulumiError) as exc:
+        raise _fail(f"rollback to version {to}: {exc}") from None
+    typer.echo(restored.describe())
+    changed = apply_rollback_files(restored, root / "stacks" / stack)
+    typer.echo(f"restored into stacks/{stack}/: {', '.join(changed) or 'nothing changed'}")
+    args = ["preview"] if dry_run else ["up", "--yes", "--message", f"netmera-iac rollback to version {to}"]
+    with err.status(f"pulumi {args[0]} ({stack})"):
+        result = cli.run(*args, "--refresh")
+    typer.echo(result.stdout)
+    if result.returncode != 0:
+        raise _fail(f"rollback refused by a guard or failed:\n{result.stderr.strip()}")
+
+
+@app.command()
+def adopt(
+    stack: StackOption = "demo",
+    project: ProjectOption = Path("."),
+    user: Annotated[list[str] | None, typer.Option(help="External id to adopt (repeatable)")] = None,
+    segment: Annotated[list[str] | None, typer.Option(help="Segment name or id whose users to adopt")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="Category whose preferences to adopt")] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite existing desired-state files")] = False,
+) -> None:
+    """Write desired-state files reproducing what Netmera can read back, so `pulumi up` changes nothing."""
+    from .client import NetmeraClient, NetmeraError
+    from .workflow.adopt import adopt as read_live
+    from .workflow.adopt import write_adoption
+
+    root = project.resolve()
+    cli = _cli(stack, root)
+
+    def config(key: str, env: str) -> str | None:
+        result = cli.run("config", "get", key)
+        return result.stdout.strip() if result.returncode == 0 else os.environ.get(env)
+
+    def progress(items: Iterable[str], label: str) -> Iterable[str]:
+        return track(list(items), description=f"reading {label}", console=err, transient=True)
+
+    with NetmeraClient(
+        config("netmera:apiKey", "NETMERA_API_KEY"), config("netmera:baseUrl", "NETMERA_BASE_URL")
+    ) as client:
+        try:
+            adoption = read_live(
+                client, user or [], segment or [], category or [], root / "schemas", progress
+            )
+        except (NetmeraError, ValueError) as exc:
+            raise _fail(f"adopt: {exc}") from None
+    try:
+        written = write_adoption(adoption, root / "stacks" / stack, force)
+    except FileExistsError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        json.dumps(
+            {"users": len(adoption.users), "written": written, "not adopted": adoption.skipped}, indent=2
+        )
+    )
+    typer.echo(
+        f"next: review stacks/{stack}/, then `pulumi up --stack {stack}` sends nothing for what was adopted"
+    )
 
 
 @emulator_app.command("serve")

@@ -1,0 +1,105 @@
+"""netmera-iac's policy pack: organisation-wide rules on top of the provider's own guards.
+
+The providers' guards protect one resource at a time; these rules are for the people who own the
+Netmera app and want the same limits on every stack, set in one place (policy config) and enforced in
+CI with `pulumi preview --policy-pack policy`. They read the checked inputs the providers add for
+this purpose (`changedUsers`, the consent `ledger` and `evidence`, `shared`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+PREFIX = "pulumi-python:dynamic/netmera:"
+CONSENT_TYPES = {f"{PREFIX}{t}" for t in ("PushConsent", "EmailConsent", "SmsConsent")}
+DEFAULT_CAP = 10_000
+CAP_SCHEMA = {"type": "integer", "minimum": 0, "default": DEFAULT_CAP}
+
+
+def _netmera_type(resource_type: str) -> str | None:
+    return resource_type.removeprefix(PREFIX) if resource_type.startswith(PREFIX) else None
+
+
+# Users changed so far in this run, per resource type. A resource policy sees each resource's checked
+# inputs of this run (a stack policy would see stored outputs, stale for unchanged resources).
+_changed: dict[str, int] = defaultdict(int)
+
+
+def cap_users_changed(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    kind = _netmera_type(args.resource_type)
+    changed = int(args.props.get("changedUsers") or 0)
+    if not kind or not changed:
+        return
+    cap = int(args.get_config().get("maxUsersChangedPerType", DEFAULT_CAP))
+    before = _changed[kind]
+    _changed[kind] += changed
+    if _changed[kind] > cap:
+        report_violation(
+            f"{kind}: this update changes {_changed[kind]}{'+' if before > cap else ''} users, above the cap "
+            f"of {cap} per resource type and run (policy config maxUsersChangedPerType); "
+            f"{args.name} alone changes {changed}. Split the change or raise the cap.",
+            None,
+        )
+
+
+def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type not in CONSENT_TYPES:
+        return
+    ledger: dict[str, Any] = args.props.get("ledger") or {}
+    evidence: dict[str, Any] = args.props.get("evidence") or {}
+    new_opt_ins = sorted(
+        ext_id
+        for ext_id, line in ledger.items()
+        if isinstance(line, dict) and line.get("how") == "planned" and line.get("state") == "opted_in"
+    )
+    unsourced = [i for i in new_opt_ins if not str((evidence.get(i) or {}).get("source") or "").strip()]
+    if unsourced:
+        shown = ", ".join(unsourced[:20]) + (f" … (+{len(unsourced) - 20})" if len(unsourced) > 20 else "")
+        report_violation(
+            f"{args.name}: {len(unsourced)} opt-in(s) without a consent source: {shown}. Add "
+            "`evidence: {<id>: {source: …, at: …}}` for each.",
+            None,
+        )
+
+
+def shared_tags_not_owned(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if args.resource_type == f"{PREFIX}TagMembership" and args.props.get("shared"):
+        report_violation(
+            f"tag {args.props.get('tag')!r} is marked shared (also managed outside this stack), so it must "
+            "not be owned authoritatively: use `assignments`/`exclusions` in tags.yaml instead.",
+            None,
+        )
+
+
+PolicyPack(
+    name="netmera-iac",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[
+        ResourceValidationPolicy(
+            name="netmera-users-changed-per-type",
+            description="Caps the users one update changes per Netmera resource type.",
+            validate=cap_users_changed,
+            config_schema=PolicyConfigSchema(properties={"maxUsersChangedPerType": CAP_SCHEMA}),
+        ),
+        ResourceValidationPolicy(
+            name="netmera-opt-in-needs-consent-source",
+            description="Every new push/email/SMS opt-in names where the consent came from.",
+            validate=opt_ins_need_a_source,
+        ),
+        ResourceValidationPolicy(
+            name="netmera-shared-tags-not-authoritative",
+            description="Tags marked shared are never managed authoritatively.",
+            validate=shared_tags_not_owned,
+        ),
+    ],
+)
