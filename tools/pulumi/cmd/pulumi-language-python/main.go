@@ -326,6 +326,9 @@ func (h *languageHost) RunPlugin(
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, req.GetEnv()...)
+	// Unbuffered, like `python -u`: a plugin announces its port on stdout without flushing, and a
+	// buffered pipe would keep the engine waiting for it forever.
+	cmd.Env = append(cmd.Env, "PYTHONUNBUFFERED=1")
 	cmd.Dir = req.GetPwd()
 
 	var mu sync.Mutex
