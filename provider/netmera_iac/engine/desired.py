@@ -434,19 +434,13 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
         found = _duplicates(ins, name, f"{where}.opted_in") + _duplicates(outs, name, f"{where}.opted_out")
         for ext_id in sorted(set(ins) & set(outs)):
             found.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
-        if addressing == "emailList":
+        handle_problem = {"emailList": email_problem, "msisdnList": msisdn_problem}.get(addressing)
+        if handle_problem is not None:  # an address or number Netmera would refuse, with the whole request
             for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
                 found += [
                     f"{name}: {where}.{field_name}[{i}]: {problem}"
-                    for i, a in enumerate(ids)
-                    if (problem := email_problem(a))
-                ]
-        if addressing == "msisdnList":
-            for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
-                found += [
-                    f"{name}: {where}.{field_name}[{i}]: {problem}"
-                    for i, number in enumerate(ids)
-                    if (problem := msisdn_problem(number))
+                    for i, handle in enumerate(ids)
+                    if (problem := handle_problem(handle))
                 ]
         evidence: dict[str, Evidence] = {}
         for ext_id, proof in (entry.get("evidence") or {}).items():
