@@ -60,8 +60,8 @@ def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: Report
     new_opt_ins = sorted(
         ext_id
         for ext_id, line in ledger.items()
-        # Nested values arrive as read-only proxies, not dicts.
-        if hasattr(line, "get") and line.get("how") == "planned" and line.get("state") == "opted_in"
+        # Ledger lines read "<state> <how> [<time>]"; `planned` lines are what this update will write.
+        if str(line).split(" ")[:2] == ["opted_in", "planned"]
     )
     unsourced = [i for i in new_opt_ins if not str((evidence.get(i) or {}).get("source") or "").strip()]
     if unsourced:

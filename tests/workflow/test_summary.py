@@ -55,11 +55,11 @@ def test_shards_of_a_tag_are_combined_so_moves_are_not_changes() -> None:
 
 
 def test_preferences_consent_profiles_and_contacts() -> None:
-    ledger_old = {"u1": {"state": "opted_out", "at": "x", "how": "applied"}}
+    ledger_old = {"u1": "opted_out applied 2026-11-01T00:00:00Z"}
     ledger_new = {
         **ledger_old,
-        "u1": {"state": "opted_in", "at": "", "how": "planned"},
-        "u2": {"state": "opted_out", "at": "", "how": "planned"},
+        "u1": "opted_in planned",
+        "u2": "opted_out planned",
     }
     preview = {
         "steps": [

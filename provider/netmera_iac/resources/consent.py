@@ -85,7 +85,7 @@ def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
     return ledger_from_wire(props.get("ledger"))
 
 
-def _ledger_output(ledger: dict[str, Record]) -> dict[str, dict[str, str]]:
+def _ledger_output(ledger: dict[str, Record]) -> dict[str, str]:
     return {k: r.to_wire() for k, r in sorted(ledger.items())}
 
 
@@ -219,7 +219,7 @@ def _props(
 
 
 class _Consent(Resource):
-    ledger: pulumi.Output[dict[str, dict[str, str]]]
+    ledger: pulumi.Output[dict[str, str]]
 
     provider_class: ClassVar[type[ConsentProvider]]
 

@@ -80,7 +80,7 @@ def _states(preferences: Any) -> dict[str, str]:
 def _ledger_states(ledger: Any) -> dict[str, str]:
     if not isinstance(ledger, Mapping):
         return {}
-    return {k: str(v.get("state")) for k, v in ledger.items() if isinstance(v, Mapping)}
+    return {k: str(v).split(" ")[0] for k, v in ledger.items()}
 
 
 def _flips(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
