@@ -211,7 +211,11 @@ def register_consent(
         CONSENT_RESOURCES[spec.channel](
             spec.name, spec.addressing, dict(spec.consents), dict(spec.evidence), settings, after, spec.adopt
         )
-        manifest[f"{type_name(spec)}:{spec.name}"] = {"type": type_name(spec), "users": len(spec.consents)}
+        manifest[f"{type_name(spec)}:{spec.name}"] = {
+            "type": type_name(spec),
+            "users": len(spec.consents),
+            "keepsLedger": True,
+        }
 
 
 def type_name(spec: ConsentListSpec) -> str:
@@ -250,7 +254,7 @@ def main() -> None:
         manifest = register(desired, guard, config.get_int("maxIdsPerResource") or DEFAULT_MAX_PER_SHARD)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
-    StackManifest("manifest", manifest, guard)
+    StackManifest("manifest", manifest, guard, config.get_bool("allowForgetConsent") or False)
     pulumi.export("desiredStateFiles", list(desired.files))
     # The files this update applies, so `netmera-iac rollback` works from the stack's history alone.
     # Not a secret: a self-managed backend cannot export old versions, so rollback reads them from its

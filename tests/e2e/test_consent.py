@@ -80,6 +80,12 @@ def test_rollback_to_an_older_desired_state_cannot_re_opt_in(
     assert "evidence from 'signup form' at 2026-01-01T00:00:00Z is not later" in result.stdout + result.stderr
     assert emulator.contact_of("user-0002")["smsPermitted"] is False
 
+    # Dropping the list would drop its ledger, and with it this protection: refused at preview.
+    (netmera_stack.state_dir / "consent.yaml").unlink()
+    dropped = netmera_stack.cli("preview")
+    assert dropped.returncode != 0
+    assert "removing SmsConsent:sms-users would forget its consent ledger" in dropped.stdout
+
 
 def test_push_drift_is_found_by_refresh(netmera_stack: NetmeraStack, emulator: Emulator) -> None:
     consent = {

@@ -37,3 +37,15 @@ def test_shards_can_only_grow() -> None:
         .failures
     )
     assert len(failures) == 1 and "shards can only grow (4 -> 2)" in failures[0].reason
+
+
+def test_a_consent_list_cannot_be_dropped_with_its_ledger() -> None:
+    email = {"type": "EmailConsent", "users": 2, "keepsLedger": True}
+    provider = StackManifestProvider()
+    failures = provider.check(manifest(**{"EmailConsent:email-users": email}), manifest()).failures
+    assert len(failures) == 1
+    assert "removing EmailConsent:email-users would forget its consent ledger" in failures[0].reason
+    emptied = manifest(**{"EmailConsent:email-users": {**email, "users": 0}})
+    assert provider.check(manifest(**{"EmailConsent:email-users": email}), emptied).failures == []
+    forget = {**manifest(), "allowForgetConsent": True}
+    assert provider.check(manifest(**{"EmailConsent:email-users": email}), forget).failures == []

@@ -1,6 +1,10 @@
 """`StackManifest`: one resource listing every Netmera resource of the stack and how many users each
 manages. Its `check` sees the previous list, so the guard against removing a whole resource (which
-untags everyone it manages) fires at preview, before any request, like every other guard."""
+untags everyone it manages) fires at preview, before any request, like every other guard.
+
+It also refuses to drop a consent list: deleting one changes nobody's consent, but its ledger (who
+opted out, and when) would go with it, and a list re-created later could opt those users in again
+without evidence. An emptied list keeps the ledger and manages nobody."""
 
 from __future__ import annotations
 
@@ -28,6 +32,16 @@ class StackManifestProvider(NetmeraProvider):
                     failures.append(
                         CheckFailure("resources", f"{exc} (or set `retain_on_delete: true` first)")
                     )
+            if new is None and old.get("keepsLedger") and not news.get("allowForgetConsent"):
+                failures.append(
+                    CheckFailure(
+                        "resources",
+                        f"removing {name} would forget its consent ledger (who opted out, and when), and "
+                        "with it the consent guard for those users. Keep the list in consent.yaml, emptied "
+                        "(e.g. `users: {}`), to stop managing everyone; or, to forget it on purpose, set "
+                        "the stack config `netmera-iac:allowForgetConsent true` for this update.",
+                    )
+                )
             if new is not None and int(new.get("shards", 1)) < int(old.get("shards", 1)):
                 failures.append(
                     CheckFailure(
@@ -53,5 +67,16 @@ class StackManifest(Resource, module="netmera", name="StackManifest"):
 
     resources: pulumi.Output[dict[str, Any]]
 
-    def __init__(self, name: str, resources: dict[str, dict[str, Any]], guard: GuardSettings) -> None:
-        super().__init__(StackManifestProvider(), name, {"resources": resources, "guard": guard_input(guard)})
+    def __init__(
+        self,
+        name: str,
+        resources: dict[str, dict[str, Any]],
+        guard: GuardSettings,
+        allow_forget_consent: bool = False,
+    ) -> None:
+        props = {
+            "resources": resources,
+            "guard": guard_input(guard),
+            "allowForgetConsent": allow_forget_consent,
+        }
+        super().__init__(StackManifestProvider(), name, props)
