@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -156,13 +155,6 @@ def resource_outputs(deployment: Mapping[str, Any], type_suffix: str) -> dict[st
         if str(resource.get("type", "")).endswith(type_suffix):
             found[str(resource["urn"]).split("::")[-1]] = dict(resource.get("outputs") or {})
     return found
-
-
-def write_temp(text: str, suffix: str) -> Path:
-    handle = tempfile.NamedTemporaryFile("w", suffix=suffix, delete=False)  # noqa: SIM115
-    with handle:
-        handle.write(text)
-    return Path(handle.name)
 
 
 def flags(**options: str | bool | Sequence[str] | None) -> list[str]:
