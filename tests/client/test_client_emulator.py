@@ -148,6 +148,11 @@ def test_single_target_writes_for_many(netmera: NetmeraClient, emulator: Emulato
     assert [d.push_permitted for d in netmera.get_devices("cust-mehmet").devices] == [False]
     assert netmera.enable_push_many(device_tokens=["tok-ayse-pixel"]).requests == 1
     assert netmera.get_devices("cust-ayse", push_permitted=True).devices[0].token == "tok-ayse-pixel"
+    many = netmera.get_devices_many(["cust-mehmet", "nobody"])
+    assert {u: [d.push_permitted for d in r.devices] for u, r in many.items()} == {
+        "cust-mehmet": [False],
+        "nobody": [],
+    }
     written = netmera.update_email_many(
         {"user-0001": "one@shop.example.com", "user-0002": "two@shop.example.com"}
     )

@@ -285,6 +285,10 @@ class NetmeraClient:
         params = {"extId": ext_id, "pushPermitted": "true" if push_permitted else "false"}
         return self._get("getDevices", DevicesResponse, params)
 
+    def get_devices_many(self, ext_ids: Sequence[str]) -> dict[str, DevicesResponse]:
+        """`getDevices` for many users, with the client's bounded concurrency."""
+        return self._read_many(ext_ids, self.get_devices)
+
     def get_device_tokens(self, max_per_page: int = 100, offset: int = 0) -> Iterator[DeviceTokenEntry]:
         """Every installation, following `nextPage` as given (same origin only)."""
         first = self._get("getDeviceTokens", DeviceTokensResponse, {"max": max_per_page, "offset": offset})

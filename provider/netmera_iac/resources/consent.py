@@ -180,8 +180,7 @@ class PushConsentProvider(ConsentProvider):
         client = self.client()
         observed: dict[str, Preference] = {}
         if addressing == "extId":
-            devices = client._read_many(ids, client.get_devices)
-            for ext_id, answer in devices.items():
+            for ext_id, answer in client.get_devices_many(ids).items():
                 state = push_state(d.push_permitted for d in answer.devices)
                 if state is not None:
                     observed[ext_id] = state
