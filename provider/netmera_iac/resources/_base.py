@@ -8,12 +8,21 @@ Pulumi pickles each provider object into the state, so providers hold no client 
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
 from ..client import NetmeraClient
-from ..engine import GuardSettings, Plan, execute
+from ..engine import (
+    OPTED_IN,
+    OPTED_OUT,
+    GuardSettings,
+    GuardViolation,
+    Plan,
+    Preference,
+    execute,
+    mass_change,
+)
 from ..models import DEFAULT_BASE_URL
 from ._host import shared_client, widen_worker_pool
 
@@ -46,6 +55,23 @@ def shard_input(props: dict[str, Any]) -> tuple[int, int]:
 def id_map(ids: Any) -> dict[str, Any]:
     """Member sets travel as maps keyed by external id, so previews show `+id`/`-id` per user."""
     return dict(ids) if isinstance(ids, dict) else {}
+
+
+def preference_map(raw: Any) -> dict[str, Preference]:
+    """A map of id -> opted_in | opted_out (category preferences, consent lists); other values dropped."""
+    return {k: cast(Preference, v) for k, v in id_map(raw).items() if v in (OPTED_IN, OPTED_OUT)}
+
+
+def opt_out_failures(
+    resource: str, old: dict[str, Preference], new: dict[str, Preference], settings: GuardSettings
+) -> list[CheckFailure]:
+    """The mass-change guard for opt-outs: ids newly opted out against the ids managed before."""
+    newly_out = [i for i, p in new.items() if p == OPTED_OUT and old.get(i) != OPTED_OUT]
+    try:
+        mass_change(resource, len(old), len(newly_out), settings, "opt out")
+    except GuardViolation as exc:
+        return [CheckFailure("guard", str(exc))]  # names the guard, not a huge map
+    return []
 
 
 class Summarised(Protocol):

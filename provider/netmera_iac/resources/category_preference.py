@@ -7,7 +7,7 @@ the desired state keep their preference, and deleting the resource changes nobod
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -24,9 +24,7 @@ from ..engine import (
     OPTED_IN,
     OPTED_OUT,
     GuardSettings,
-    GuardViolation,
     Preference,
-    mass_change,
     plan_category_preferences,
 )
 from ._base import (
@@ -34,18 +32,15 @@ from ._base import (
     adopting,
     guard_input,
     guard_settings,
-    id_map,
+    opt_out_failures,
+    preference_map,
     with_adopt_plan,
     with_plan,
 )
 
 
 def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
-    return {
-        k: cast(Preference, v)
-        for k, v in id_map(props.get("preferences")).items()
-        if v in (OPTED_IN, OPTED_OUT)
-    }
+    return preference_map(props.get("preferences"))
 
 
 def _id(props: dict[str, Any]) -> str:
@@ -63,18 +58,8 @@ class CategoryPreferencesProvider(NetmeraProvider):
                 CheckFailure("preferences", "a map of external id -> opted_in | opted_out is required")
             )
         if olds and not failures:
-            old, new = _prefs(olds), _prefs(news)
-            newly_out = [i for i, p in new.items() if p == OPTED_OUT and old.get(i) != OPTED_OUT]
-            try:
-                mass_change(
-                    f"CategoryPreferences {_id(news)!r}",
-                    len(old),
-                    len(newly_out),
-                    guard_settings(news),
-                    "opt out",
-                )
-            except GuardViolation as exc:
-                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
+            resource = f"CategoryPreferences {_id(news)!r}"
+            failures += opt_out_failures(resource, _prefs(olds), _prefs(news), guard_settings(news))
         if not failures and adopting(olds, news):
             news = with_adopt_plan(news, len(_prefs(news)))
         elif not failures:

@@ -16,7 +16,7 @@ no read for email or SMS permission, so for those the ledger is the reference an
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -37,13 +37,11 @@ from ..engine import (
     ConsentBlocked,
     Evidence,
     GuardSettings,
-    GuardViolation,
     Plan,
     Preference,
     Record,
     consent_guard,
     ledger_from_wire,
-    mass_change,
     now_iso,
     plan_consent,
     push_state,
@@ -56,6 +54,8 @@ from ._base import (
     guard_input,
     guard_settings,
     id_map,
+    opt_out_failures,
+    preference_map,
     with_adopt_plan,
     with_plan,
 )
@@ -68,9 +68,7 @@ ADDRESSINGS: dict[str, tuple[str, ...]] = {
 
 
 def _consents(props: dict[str, Any]) -> dict[str, Preference]:
-    return {
-        k: cast(Preference, v) for k, v in id_map(props.get("consents")).items() if v in (OPTED_IN, OPTED_OUT)
-    }
+    return preference_map(props.get("consents"))
 
 
 def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
@@ -116,12 +114,9 @@ class ConsentProvider(NetmeraProvider):
         if blocked:
             failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
         if olds:
-            old, new = _consents(olds), _consents(news)
-            newly_out = [i for i, p in new.items() if p == OPTED_OUT and old.get(i) != OPTED_OUT]
-            try:
-                mass_change(self._name(news), len(old), len(newly_out), guard_settings(news), "opt out")
-            except GuardViolation as exc:
-                failures.append(CheckFailure("guard", str(exc)))
+            failures += opt_out_failures(
+                self._name(news), _consents(olds), _consents(news), guard_settings(news)
+            )
         if not failures and adopting(olds, news):
             news = {**with_adopt_plan(news, len(_consents(news))), "ledger": {}}
         elif not failures:
