@@ -72,3 +72,18 @@ def test_large_plan_counts_calls_at_1000_ids() -> None:
     plan = plan_tag_membership("vip", [f"u{i}" for i in range(2500)], [])
     assert plan.calls == 3
     assert "(+2490)" in plan.summary()
+
+
+def test_abbreviate_counts_what_it_leaves_out_and_formats_only_what_it_shows() -> None:
+    from netmera_iac.engine import abbreviate
+
+    formatted: list[int] = []
+
+    def show(n: int) -> str:
+        formatted.append(n)
+        return f"#{n}"
+
+    assert abbreviate(["a", "b", "c", "d", "e"], 2) == "a, b, … (+3)"
+    assert abbreviate(["a", "b"], 2) == "a, b"
+    assert abbreviate(list(range(100)), 3, sep="; ", show=show) == "#0; #1; #2; … (+97)"
+    assert formatted == [0, 1, 2]

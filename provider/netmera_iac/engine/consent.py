@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from ..models import MAX_IDS_PER_REQUEST
-from .plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference
+from .plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
 
 Channel = Literal["push", "email", "sms"]
 # How a consent list addresses people: external ids, or the channel's own handle.
@@ -170,9 +170,7 @@ class ConsentOperation(Operation):
         return math.ceil(len(self.ids) / MAX_IDS_PER_REQUEST)
 
     def describe(self, limit: int = 10) -> str:
-        shown = ", ".join(self.ids[:limit]) + (
-            f", … (+{len(self.ids) - limit})" if len(self.ids) > limit else ""
-        )
+        shown = abbreviate(self.ids, limit)
         verb = "opt in" if self.enable else "opt out"
         return f"{verb} {len(self.ids)} [{self.name} by {self.target}]: {shown}"
 
@@ -257,9 +255,10 @@ class ContactPlan:
         for name, values in (("updateEmail", self.emails), ("updateMsisdn", self.msisdns)):
             if values:
                 items = sorted(values.items())
-                shown = ", ".join(f"{u}={v or '(empty: resets SMS permission)'}" for u, v in items[:limit])
-                more = f", … (+{len(items) - limit})" if len(items) > limit else ""
-                parts.append(f"{name} {len(items)} user(s): {shown}{more}")
+                shown = abbreviate(
+                    items, limit, show=lambda i: f"{i[0]}={i[1] or '(empty: resets SMS permission)'}"
+                )
+                parts.append(f"{name} {len(items)} user(s): {shown}")
         return "; ".join(parts) + f" ({self.calls} call(s))"
 
 

@@ -8,15 +8,22 @@ tests show that applying a plan yields the desired state and that a second plan 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from ..models import MAX_IDS_PER_REQUEST
 
 OPTED_IN: Final = "opted_in"
 OPTED_OUT: Final = "opted_out"
 Preference = Literal["opted_in", "opted_out"]
+T = TypeVar("T")
+
+
+def abbreviate(items: Sequence[T], limit: int, sep: str = ", ", show: Callable[[T], str] = str) -> str:
+    """The first `limit` items and how many more: `a, b, … (+3)`. Only the shown items are formatted."""
+    shown = sep.join(show(item) for item in items[:limit])
+    return shown + (f"{sep}… (+{len(items) - limit})" if len(items) > limit else "")
 
 
 @dataclass(frozen=True)
@@ -35,9 +42,7 @@ class Operation:
         return math.ceil(len(self.ids) / MAX_IDS_PER_REQUEST)
 
     def describe(self, limit: int = 10) -> str:
-        shown = ", ".join(self.ids[:limit]) + (
-            f", … (+{len(self.ids) - limit})" if len(self.ids) > limit else ""
-        )
+        shown = abbreviate(self.ids, limit)
         verb = {
             "tagUsers": "tag",
             "untagUsers": "untag",

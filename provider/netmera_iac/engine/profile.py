@@ -19,6 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..models import MAX_IDS_PER_REQUEST, AttributeDefinition
+from .plan import abbreviate
 
 # JSON Schema type -> Netmera data type. Dates are epoch milliseconds, marked with x-netmera-type.
 _DATA_TYPES = {"string": "STRING", "integer": "INTEGER", "number": "DOUBLE", "boolean": "BOOLEAN"}
@@ -154,8 +155,7 @@ class ProfilePlan:
         for verb, users in (("set", self.sets), ("unset", self.unsets)):
             if users:
                 ids = sorted(users)
-                shown = ", ".join(ids[:limit]) + (f", … (+{len(ids) - limit})" if len(ids) > limit else "")
-                parts.append(f"{verb} attributes of {len(ids)} user(s): {shown}")
+                parts.append(f"{verb} attributes of {len(ids)} user(s): {abbreviate(ids, limit)}")
         return "; ".join(parts) + f" ({self.calls} call(s))"
 
 

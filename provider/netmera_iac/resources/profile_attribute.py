@@ -30,7 +30,7 @@ from pulumi.dynamic import (
 )
 
 from ..client import NetmeraError
-from ..engine import GuardSettings, GuardViolation, execute_profiles, mass_change
+from ..engine import GuardSettings, GuardViolation, abbreviate, execute_profiles, mass_change
 from ..engine.profile import AttributeSpec, ProfilePlan, compare_with_app, dropped_values, plan_profiles
 from ..models import DeleteProfileAttributeValueEntry, ProfileEntry
 from ._base import (
@@ -181,7 +181,7 @@ class ProfileAttributesProvider(NetmeraProvider):
         read_back = {u: r.profile for u, r in client.get_profile_attributes_many(users).items()}
         dropped = dropped_values(plan, read_back)
         if dropped:
-            shown = "; ".join(dropped[:20]) + (f"; … (+{len(dropped) - 20})" if len(dropped) > 20 else "")
+            shown = abbreviate(dropped, 20, sep="; ")
             raise ProfileVerificationError(
                 f"setProfileAttributes answered 200 but Netmera dropped {len(dropped)} value(s) "
                 f"(unknown users, or values the app rejects): {shown}"

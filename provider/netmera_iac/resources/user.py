@@ -11,6 +11,7 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
+from ..engine import abbreviate
 from ._base import NetmeraProvider
 
 CONFIRMATION = "erase these users permanently"
@@ -74,8 +75,7 @@ class UserErasureProvider(_OnceProvider):
     def describe(self, items: list[Any]) -> str:
         if not items:
             return "erase nobody new"
-        shown = ", ".join(items[:25]) + (f", … (+{len(items) - 25})" if len(items) > 25 else "")
-        return f"erase {len(items)} user(s) permanently: {shown}"
+        return f"erase {len(items)} user(s) permanently: {abbreviate(items, 25)}"
 
     def send(self, items: list[Any]) -> None:
         if items:
