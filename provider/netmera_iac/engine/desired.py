@@ -110,7 +110,7 @@ class ConsentListSpec:
 
     @property
     def name(self) -> str:
-        return f"{self.channel}-{LIST_NAMES[self.channel, self.addressing]}"
+        return consent_list_name(self.channel, self.addressing)
 
 
 # (channel, addressing) <-> the list's key in consent.yaml
@@ -122,6 +122,11 @@ LIST_NAMES: dict[tuple[Channel, Addressing], str] = {
     ("sms", "extId"): "users",
     ("sms", "msisdnList"): "numbers",
 }
+
+
+def consent_list_name(channel: Channel, addressing: Addressing) -> str:
+    """The resource name of a consent list, e.g. `email-addresses` for `email.addresses`."""
+    return f"{channel}-{LIST_NAMES[channel, addressing]}"
 
 
 @dataclass(frozen=True)
@@ -292,13 +297,8 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
                 )
                 continue
             seen[key] = where
-            ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
-            problems += _duplicates(ins, name, f"{where}.opted_in")
-            problems += _duplicates(outs, name, f"{where}.opted_out")
-            for ext_id in sorted(set(ins) & set(outs)):
-                problems.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
-            prefs: dict[str, Preference] = {i: OPTED_IN for i in ins}
-            prefs.update({i: OPTED_OUT for i in outs})
+            prefs, in_out_problems = _opted_in_out(entry, name, where)
+            problems += in_out_problems
             categories.append(
                 CategoryPreferencesSpec(
                     category=entry["category"],
@@ -422,6 +422,18 @@ def _profiles(
     )
 
 
+def _opted_in_out(entry: Mapping[str, Any], name: str, where: str) -> tuple[dict[str, Preference], list[str]]:
+    """An entry's `opted_in`/`opted_out` lists as one map, and their problems (duplicates, both)."""
+    ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
+    problems = _duplicates(ins, name, f"{where}.opted_in") + _duplicates(outs, name, f"{where}.opted_out")
+    problems += [
+        f"{name}: {where}: {i!r} is both opted_in and opted_out" for i in sorted(set(ins) & set(outs))
+    ]
+    preferences: dict[str, Preference] = {i: OPTED_IN for i in ins}
+    preferences.update({i: OPTED_OUT for i in outs})
+    return preferences, problems
+
+
 def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[ConsentListSpec]:
     """The lists of `consent.yaml`, with addresses, numbers and evidence times checked."""
     lists: list[ConsentListSpec] = []
@@ -431,9 +443,7 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
             continue
         where = f"{channel}.{key}"
         ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
-        found = _duplicates(ins, name, f"{where}.opted_in") + _duplicates(outs, name, f"{where}.opted_out")
-        for ext_id in sorted(set(ins) & set(outs)):
-            found.append(f"{name}: {where}: {ext_id!r} is both opted_in and opted_out")
+        consents, found = _opted_in_out(entry, name, where)
         handle_problem = {"emailList": email_problem, "msisdnList": msisdn_problem}.get(addressing)
         if handle_problem is not None:  # an address or number Netmera would refuse, with the whole request
             for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
@@ -460,8 +470,6 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
         problems.extend(found)
         if found:
             continue
-        consents: dict[str, Preference] = {i: OPTED_IN for i in ins}
-        consents.update({i: OPTED_OUT for i in outs})
         lists.append(
             ConsentListSpec(
                 channel=channel,

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from ..engine import OPTED_IN, consent_guard, ledger_from_wire, load_desired_state
-from ..engine.desired import LIST_NAMES
+from ..engine.desired import LIST_NAMES, consent_list_name
 from ..engine.record import restore_desired_state, write_desired_state
 from .pulumi_cli import PulumiCli, resource_outputs, stack_outputs
 
@@ -62,8 +62,8 @@ def plan_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> RollbackPla
 
 def _keep_opted_out(text: str, blocked: dict[str, list[str]], version: int) -> str:
     document: dict[str, Any] = yaml.safe_load(text) or {}
-    for (channel, _addressing), key in LIST_NAMES.items():
-        ids = set(blocked.get(f"{channel}-{key}", []))
+    for (channel, addressing), key in LIST_NAMES.items():
+        ids = set(blocked.get(consent_list_name(channel, addressing), []))
         entry = (document.get(channel) or {}).get(key)
         if not ids or entry is None:
             continue
