@@ -20,6 +20,8 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
+from netmera_iac.engine import OPTED_IN, ledger_from_wire
+
 PREFIX = "pulumi-python:dynamic/netmera:"
 CONSENT_TYPES = {f"{PREFIX}{t}" for t in ("PushConsent", "EmailConsent", "SmsConsent")}
 DEFAULT_CAP = 10_000
@@ -55,14 +57,10 @@ def cap_users_changed(args: ResourceValidationArgs, report_violation: ReportViol
 def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in CONSENT_TYPES:
         return
-    ledger: dict[str, Any] = args.props.get("ledger") or {}
+    # Inputs arrive as read-only proxies, not dicts. `planned` lines are what this update will write.
+    ledger = ledger_from_wire(dict((args.props.get("ledger") or {}).items()))
     evidence: dict[str, Any] = args.props.get("evidence") or {}
-    new_opt_ins = sorted(
-        ext_id
-        for ext_id, line in ledger.items()
-        # Ledger lines read "<state> <how> [<time>]"; `planned` lines are what this update will write.
-        if str(line).split(" ")[:2] == ["opted_in", "planned"]
-    )
+    new_opt_ins = sorted(i for i, r in ledger.items() if r.state == OPTED_IN and r.how == "planned")
     unsourced = [i for i in new_opt_ins if not str((evidence.get(i) or {}).get("source") or "").strip()]
     if unsourced:
         shown = ", ".join(unsourced[:20]) + (f" … (+{len(unsourced) - 20})" if len(unsourced) > 20 else "")

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..engine import ledger_from_wire
+
 SKIPPED_TYPES = ("Stack", "StackManifest")  # short type names
 # Refresh steps of `preview --refresh` precede the step that matters for the same resource.
 SKIPPED_OPS = ("refresh", "read", "discard")
@@ -78,9 +80,7 @@ def _states(preferences: Any) -> dict[str, str]:
 
 
 def _ledger_states(ledger: Any) -> dict[str, str]:
-    if not isinstance(ledger, Mapping):
-        return {}
-    return {k: str(v).split(" ")[0] for k, v in ledger.items()}
+    return {k: record.state for k, record in ledger_from_wire(ledger).items()}
 
 
 def _flips(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
