@@ -9,6 +9,7 @@ plain functions; each returns the documented response models, every page followe
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..client import NetmeraClient
 from ..models import DEFAULT_BASE_URL, Device, DeviceTokenEntry, Segment, SegmentUser
 
 
-class ReadError(Exception):
+class ReadError(ValueError):
     """A read could not be answered as asked (e.g. no segment of that name)."""
 
 
@@ -37,12 +38,13 @@ def get_segments() -> list[Segment]:
 
 def get_segment_users(segment: int | str) -> list[SegmentUser]:
     """Every user of a segment given by id or by name (getSegmentUsers, all pages)."""
-    segment_id = segment if isinstance(segment, int) else _segment_id(segment)
+    segment_id = segment if isinstance(segment, int) else segment_id_of(segment, get_segments())
     return list(program_client().get_segment_users(segment_id))
 
 
-def _segment_id(name: str) -> int:
-    matches = [s.id for s in get_segments() if s.name == name]
+def segment_id_of(name: str, segments: Sequence[Segment]) -> int:
+    """The id of the one segment of that name in a getSegments answer; none or several is an error."""
+    matches = [s.id for s in segments if s.name == name]
     if len(matches) != 1:
         found = "no segment" if not matches else f"{len(matches)} segments"
         raise ReadError(f"getSegments: {found} named {name!r}; name the segment by its id instead")

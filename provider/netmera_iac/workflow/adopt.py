@@ -19,6 +19,7 @@ import yaml
 from ..client import NetmeraClient
 from ..engine import OPTED_IN, OPTED_OUT, push_state
 from ..engine.profile import load_attribute_schema
+from ..resources.reads import segment_id_of
 
 Progress = Callable[[Iterable[str], str], Iterable[str]]
 
@@ -35,12 +36,11 @@ def _plain(items: Iterable[str], _label: str) -> Iterable[str]:
 
 
 def segment_users(client: NetmeraClient, segments: Sequence[str]) -> list[str]:
-    by_name = {s.name: s.id for s in client.get_segments().items}
+    """Users of segments named on the command line by id or by name (one getSegments for all)."""
+    listing = client.get_segments().items if segments else []
     users: list[str] = []
     for segment in segments:
-        segment_id = int(segment) if segment.isdigit() else by_name.get(segment)
-        if segment_id is None:
-            raise ValueError(f"getSegments: no segment named {segment!r}")
+        segment_id = int(segment) if segment.isdigit() else segment_id_of(segment, listing)
         users += [u.external_id for u in client.get_segment_users(segment_id) if u.external_id]
     return users
 
