@@ -67,6 +67,15 @@ def _entry_guard(stack: GuardSettings, allow_mass_change: bool, allow_empty: boo
     )
 
 
+def _empty_problem(source: str, size: int, settings: GuardSettings) -> str | None:
+    """The empty-set guard's message for an entry, if it fires."""
+    try:
+        empty_set(source, size, settings)
+    except GuardViolation as exc:
+        return str(exc)
+    return None
+
+
 def _shard_problem(source: str, size: int, noun: str, shards: int, max_per_shard: int) -> str | None:
     """The error for a resource that would hold more ids than the bound, naming the shards needed."""
     if size / shards <= max_per_shard:
@@ -83,14 +92,11 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
     problems: list[str] = []
     for m in desired.memberships:
         settings = _entry_guard(guard, m.allow_mass_change, m.allow_empty)
-        try:
-            empty_set(m.source, len(m.members), settings)
-        except GuardViolation as exc:
-            problems.append(str(exc))
-            continue
-        too_big = _shard_problem(m.source, len(m.members), "members", m.shards, max_per_shard)
-        if too_big:
-            problems.append(too_big)
+        problem = _empty_problem(m.source, len(m.members), settings) or _shard_problem(
+            m.source, len(m.members), "members", m.shards, max_per_shard
+        )
+        if problem:
+            problems.append(problem)
             continue
         # No dependencies between shards: all of them must reach `check` before any is applied, so the
         # provider can send one combined plan per tag (resources/_coalesce.py).
@@ -121,10 +127,9 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
         manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
     for c in desired.categories:
         settings = _entry_guard(guard, c.allow_mass_change, c.allow_empty)
-        try:
-            empty_set(c.source, len(c.preferences), settings)
-        except GuardViolation as exc:
-            problems.append(str(exc))
+        problem = _empty_problem(c.source, len(c.preferences), settings)
+        if problem:
+            problems.append(problem)
             continue
         CategoryPreferences(
             c.target,
