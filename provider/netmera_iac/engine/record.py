@@ -45,9 +45,7 @@ def record_desired_state(state_dir: Path) -> dict[str, Any]:
         for name in DESIRED_STATE_FILES
         if (state_dir / name).is_file()
     }
-    packed = {
-        name: base64.b64encode(zlib.compress(text.encode(), level=9)).decode() for name, text in files.items()
-    }
+    packed = {name: base64.b64encode(zlib.compress(text.encode())).decode() for name, text in files.items()}
     return {"format": FORMAT, "digest": digest(files), "files": packed}
 
 
