@@ -19,18 +19,9 @@ import pytest
 from netmera_iac.models import OPERATIONS
 from tests.conftest import Emulator
 
-SEED_PAGE = Path("shared") / "seed" / "netmera-user-device-api.md"
-
-
-def seed_page() -> Path:
-    """The read-only `shared/` folder sits beside the checkout (or above it): search upward."""
-    for folder in Path(__file__).resolve().parents:
-        if (folder / SEED_PAGE).exists():
-            return folder / SEED_PAGE
-    raise FileNotFoundError(f"the seed API page {SEED_PAGE} is in no folder above {Path(__file__).parent}")
-
-
-SEED = seed_page()
+# A verbatim snapshot of the team's read-only shared/seed/netmera-user-device-api.md, kept beside the
+# test so the suite runs on a clone alone (CI's machine may have no shared/ folder next to it).
+SEED = Path(__file__).parent / "seed" / "netmera-user-device-api.md"
 
 # Placeholders of the page -> values that exist in the demo fixture.
 PLACEHOLDERS = {
