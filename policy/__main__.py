@@ -3,7 +3,8 @@
 The providers' guards protect one resource at a time; these rules are for the people who own the
 Netmera app and want the same limits on every stack, set in one place (policy config) and enforced in
 CI with `pulumi preview --policy-pack policy`. They read the checked inputs the providers add for
-this purpose (`changedUsers`, the consent `ledger` and `evidence`, `shared`).
+this purpose (`changedUsers`, the consent lists' `optIns`, `shared`): per-user collections travel
+under `__` keys, which Pulumi never passes to a policy pack, so the providers state these facts.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from pulumi_policy import (
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
-
-from netmera_iac.engine import OPTED_IN, ledger_from_wire
 
 PREFIX = "pulumi-python:dynamic/netmera:"
 CONSENT_TYPES = {f"{PREFIX}{t}" for t in ("PushConsent", "EmailConsent", "SmsConsent")}
@@ -57,15 +56,15 @@ def cap_users_changed(args: ResourceValidationArgs, report_violation: ReportViol
 def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     if args.resource_type not in CONSENT_TYPES:
         return
-    # Inputs arrive as read-only proxies, not dicts. `planned` lines are what this update will write.
-    ledger = ledger_from_wire(dict((args.props.get("ledger") or {}).items()))
-    evidence: dict[str, Any] = args.props.get("evidence") or {}
-    new_opt_ins = sorted(i for i, r in ledger.items() if r.state == OPTED_IN and r.how == "planned")
-    unsourced = [i for i in new_opt_ins if not str((evidence.get(i) or {}).get("source") or "").strip()]
+    # Inputs arrive as read-only proxies, not dicts. The provider counted this update's opt-ins that
+    # carry no evidence source and named the first ones.
+    facts: Any = args.props.get("optIns") or {}
+    unsourced = int(facts.get("withoutSource") or 0)
     if unsourced:
-        shown = ", ".join(unsourced[:20]) + (f" … (+{len(unsourced) - 20})" if len(unsourced) > 20 else "")
+        ids = [str(i) for i in facts.get("withoutSourceIds") or []]
+        shown = ", ".join(ids) + (f" … (+{unsourced - len(ids)})" if unsourced > len(ids) else "")
         report_violation(
-            f"{args.name}: {len(unsourced)} opt-in(s) without a consent source: {shown}. Add "
+            f"{args.name}: {unsourced} opt-in(s) without a consent source: {shown}. Add "
             "`evidence: {<id>: {source: …, at: …}}` for each.",
             None,
         )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from netmera_iac.program import _shard_problem
+from netmera_iac.engine import MAX_IDS_PER_RESOURCE
+from netmera_iac.program import _size_problem
 
 
-def test_a_resource_above_the_bound_names_the_shards_needed() -> None:
-    assert _shard_problem("stacks/e2e/tags.yaml: memberships.big", 20_000, "members", 1, 20_000) is None
-    assert _shard_problem("stacks/e2e/tags.yaml: memberships.big", 20_001, "members", 1, 20_000) == (
-        "stacks/e2e/tags.yaml: memberships.big: 20001 members in 1 shard(s) exceed 20000 per resource; "
-        "set `shards: 2`"
-    )
-    assert _shard_problem("stacks/e2e/profiles.yaml", 100_000, "users", 2, 20_000) == (
-        "stacks/e2e/profiles.yaml: 100000 users in 2 shard(s) exceed 20000 per resource; set `shards: 8`"
+def test_a_resource_above_the_limit_names_the_file_and_the_setting() -> None:
+    source = "stacks/e2e/tags.yaml: memberships.big"
+    assert _size_problem(source, 5_000_000, "members", MAX_IDS_PER_RESOURCE) is None
+    assert _size_problem(source, 5_000_001, "members", MAX_IDS_PER_RESOURCE) == (
+        "stacks/e2e/tags.yaml: memberships.big: 5000001 members exceed the limit of 5000000 per resource "
+        "(netmera-iac:maxIdsPerResource); split the list into several tags or files"
     )

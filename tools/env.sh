@@ -14,10 +14,6 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 export PULUMI_SKIP_CONFIRMATIONS=true
-# Let the engine run every shard step of a tag at once, so the provider can send each tag's changes
-# as one combined plan (see provider/netmera_iac/resources/_coalesce.py). API concurrency stays
-# bounded by the client's own caps, not by this number.
-export PULUMI_PARALLEL="${PULUMI_PARALLEL:-256}"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="netmera-iac-demo-only"
 fi

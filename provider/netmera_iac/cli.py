@@ -237,6 +237,40 @@ def adopt(
     )
 
 
+@app.command()
+def migrate(
+    stack: StackOption = "demo",
+    project: ProjectOption = Path("."),
+    dry_run: Annotated[bool, typer.Option(help="Show what would be merged; change nothing")] = False,
+) -> None:
+    """Merge the shard resources of a stack applied by an earlier version into one resource each.
+
+    Changes only the stack's state (export, merge, import); sends nothing to Netmera."""
+    import tempfile
+
+    from .workflow.migrate import MigrationError, merge_shards
+    from .workflow.pulumi_cli import PulumiError
+
+    cli = _cli(stack, project)
+    try:
+        exported = cli.export()
+        migration = merge_shards(exported.get("deployment") or {})
+    except (MigrationError, PulumiError) as exc:
+        raise _fail(f"migrate: {exc}") from None
+    typer.echo(migration.describe())
+    if dry_run or not migration.changed:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "deployment.json"
+        path.write_text(json.dumps({**exported, "deployment": migration.deployment}), encoding="utf-8")
+        result = cli.run("stack", "import", "--file", str(path))
+    if result.returncode != 0:
+        raise _fail(f"migrate: pulumi stack import failed: {result.stderr.strip()}")
+    typer.echo(
+        f"next: `pulumi preview --stack {stack}` shows no user changes; `pulumi up` stores the new format"
+    )
+
+
 @emulator_app.command("serve")
 def emulator_serve(
     port: Annotated[int, typer.Option(help="TCP port to listen on")] = 8890,

@@ -1,7 +1,7 @@
 """The Pulumi program body: desired state under `stacks/<stack>/` -> Netmera resources.
 
 Everything that can be judged without Netmera is judged here, before any resource is registered:
-schema validation, overlaps between resources, empty sets, shard sizes. A problem stops the preview
+schema validation, overlaps between resources, empty sets, resource sizes. A problem stops the preview
 with a message naming the file, the path and the value.
 """
 
@@ -15,7 +15,7 @@ import pulumi
 
 from .client import NetmeraError
 from .engine import (
-    DEFAULT_MAX_PER_SHARD,
+    MAX_IDS_PER_RESOURCE,
     ConsentListSpec,
     DesiredState,
     DesiredStateError,
@@ -26,8 +26,6 @@ from .engine import (
     empty_set,
     load_desired_state,
     overlaps,
-    shards_needed,
-    split,
 )
 from .engine.record import record_desired_state
 from .resources import (
@@ -76,49 +74,46 @@ def _empty_problem(source: str, size: int, settings: GuardSettings) -> str | Non
     return None
 
 
-def _shard_problem(source: str, size: int, noun: str, shards: int, max_per_shard: int) -> str | None:
-    """The error for a resource that would hold more ids than the bound, naming the shards needed."""
-    if size / shards <= max_per_shard:
+def _size_problem(source: str, size: int, noun: str, max_ids: int) -> str | None:
+    """The error for a resource that would hold more ids than one resource may."""
+    if size <= max_ids:
         return None
     return (
-        f"{source}: {size} {noun} in {shards} shard(s) exceed {max_per_shard} per resource; "
-        f"set `shards: {shards_needed(size, max_per_shard)}`"
+        f"{source}: {size} {noun} exceed the limit of {max_ids} per resource "
+        "(netmera-iac:maxIdsPerResource); split the list into several tags or files"
     )
 
 
-def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) -> dict[str, dict[str, Any]]:
+def register(desired: DesiredState, guard: GuardSettings, max_ids: int) -> dict[str, dict[str, Any]]:
     """Register resources for `desired`; returns the manifest entries."""
     manifest: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
     for m in desired.memberships:
         settings = _entry_guard(guard, m.allow_mass_change, m.allow_empty)
-        problem = _empty_problem(m.source, len(m.members), settings) or _shard_problem(
-            m.source, len(m.members), "members", m.shards, max_per_shard
+        problem = _empty_problem(m.source, len(m.members), settings) or _size_problem(
+            m.source, len(m.members), "members", max_ids
         )
         if problem:
             problems.append(problem)
             continue
-        # No dependencies between shards: all of them must reach `check` before any is applied, so the
-        # provider can send one combined plan per tag (resources/_coalesce.py).
-        for index, ids in enumerate(split(m.members, m.shards)):
-            name = m.tag if index == 0 else f"{m.tag}#{index}"
-            TagMembership(
-                name,
-                m.tag,
-                ids,
-                settings,
-                shard_index=index,
-                shard_count=m.shards,
-                shared=m.shared,
-                opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
-            )
-            manifest[f"TagMembership:{name}"] = {
-                "type": "TagMembership",
-                "users": len(ids),
-                "removesUsers": True,
-                "retainOnDelete": m.retain_on_delete,
-                "shards": m.shards,
-            }
+        TagMembership(
+            m.tag,
+            m.tag,
+            m.members,
+            settings,
+            shared=m.shared,
+            opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
+        )
+        manifest[f"TagMembership:{m.tag}"] = {
+            "type": "TagMembership",
+            "users": len(m.members),
+            "removesUsers": True,
+            "retainOnDelete": m.retain_on_delete,
+        }
+    sizes = [(t.source, len(t.members)) for t in (*desired.assignments, *desired.exclusions)]
+    sizes += [(c.source, len(c.preferences)) for c in desired.categories]
+    sizes += [(c.source, len(c.consents)) for c in desired.consents]
+    problems += [p for source, size in sizes if (p := _size_problem(source, size, "ids", max_ids))]
     for a in desired.assignments:
         TagAssignment(a.tag, a.tag, a.members)
         manifest[f"TagAssignment:{a.tag}"] = {"type": "TagAssignment", "users": len(a.members)}
@@ -145,7 +140,7 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
             "users": len(c.preferences),
         }
     if desired.profiles is not None:
-        register_profiles(desired.profiles, guard, max_per_shard, manifest, problems)
+        register_profiles(desired.profiles, guard, max_ids, manifest, problems)
     register_consent(desired, guard, manifest)
     if desired.erasure:
         UserErasure("erasure", desired.erasure, CONFIRMATION)
@@ -159,35 +154,29 @@ def register(desired: DesiredState, guard: GuardSettings, max_per_shard: int) ->
 def register_profiles(
     spec: ProfilesSpec,
     guard: GuardSettings,
-    max_per_shard: int,
+    max_ids: int,
     manifest: dict[str, dict[str, Any]],
     problems: list[str],
 ) -> None:
-    users = sorted(spec.profiles)
-    too_big = _shard_problem(spec.source, len(users), "users", spec.shards, max_per_shard)
+    too_big = _size_problem(spec.source, len(spec.profiles), "users", max_ids)
     if too_big:
         problems.append(too_big)
         return
     settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
-    for index, ids in enumerate(split(users, spec.shards)):
-        name = "profiles" if index == 0 else f"profiles#{index}"
-        ProfileAttributes(
-            name,
-            {u: dict(spec.profiles[u]) for u in ids},
-            dict(spec.attributes),
-            settings,
-            verify=spec.verify,
-            shard_index=index,
-            shard_count=spec.shards,
-            adopt=spec.adopt,
-        )
-        values = sum(1 for u in ids for v in spec.profiles[u].values() if v is not None)
-        manifest[f"ProfileAttributes:{name}"] = {
-            "type": "ProfileAttributes",
-            "users": values,
-            "removesUsers": True,
-            "shards": spec.shards,
-        }
+    ProfileAttributes(
+        "profiles",
+        {u: dict(values) for u, values in spec.profiles.items()},
+        dict(spec.attributes),
+        settings,
+        verify=spec.verify,
+        adopt=spec.adopt,
+    )
+    values = sum(1 for user in spec.profiles.values() for v in user.values() if v is not None)
+    manifest["ProfileAttributes:profiles"] = {
+        "type": "ProfileAttributes",
+        "users": values,
+        "removesUsers": True,
+    }
     for attr in sorted(set(spec.present) | set(spec.absent)):
         present, absent = spec.present.get(attr, {}), spec.absent.get(attr, {})
         ProfileArrayValues(f"array:{attr}", attr, dict(present), dict(absent))
@@ -256,7 +245,9 @@ def main() -> None:
     guard = _stack_guard(config)
     try:
         desired = resolve_segments(load_desired_state(state_dir, root / "schemas", shown_root=root))
-        manifest = register(desired, guard, config.get_int("maxIdsPerResource") or DEFAULT_MAX_PER_SHARD)
+        for warning in desired.warnings:
+            pulumi.log.warn(warning)
+        manifest = register(desired, guard, config.get_int("maxIdsPerResource") or MAX_IDS_PER_RESOURCE)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
     StackManifest("manifest", manifest, guard, config.get_bool("allowForgetConsent") or False)
@@ -264,5 +255,5 @@ def main() -> None:
     # The files this update applies, so `netmera-iac rollback` works from the stack's history alone.
     # Not a secret: a self-managed backend cannot export old versions, so rollback reads them from its
     # history checkpoints, where secrets are encrypted. (The same data is plain in resource inputs.)
-    pulumi.export("desiredState", record_desired_state(state_dir))
+    pulumi.export("desiredState", record_desired_state(state_dir, desired.list_files))
     pulumi.export("managedUsers", {name: entry["users"] for name, entry in sorted(manifest.items())})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,6 @@ def engine_env(backend: Path, home: Path) -> dict[str, str]:
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
-        "PULUMI_PARALLEL": "256",
         "PATH": os.environ["PATH"],
     }
 
@@ -130,3 +130,15 @@ class NetmeraStack:
             check=check,
             timeout=600,
         )
+
+
+def netmera_iac(stack: NetmeraStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """The `netmera-iac` command on a test stack, with the stack's backend and passphrase."""
+    return subprocess.run(
+        [sys.executable, "-m", "netmera_iac.cli", *args, "--stack", stack.stack.name,
+         "--project", str(stack.project.work_dir)],
+        env=stack.project.env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip

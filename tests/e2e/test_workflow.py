@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,20 +12,9 @@ import yaml
 from netmera_iac.emulator.server import DEMO_API_KEY
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import REPO_ROOT, NetmeraStack
+from tests.e2e.harness import REPO_ROOT, NetmeraStack, netmera_iac
 
 pytestmark = pytest.mark.e2e
-
-
-def netmera_iac(stack: NetmeraStack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "netmera_iac.cli", *args, "--stack", stack.stack.name,
-         "--project", str(stack.project.work_dir)],
-        env=stack.project.env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
 
 
 def write(stack: NetmeraStack, **files: Any) -> None:

@@ -258,6 +258,79 @@ def test_a_segment_can_stand_for_members(tmp_path: Path) -> None:
     )
     assert state.memberships[0].segment == 5883
     assert problems(tmp_path / "x", tags="memberships:\n  vip: {description: neither}\n") == [
-        "stacks/t/tags.yaml: memberships.vip: `members` or `segment` is required "
+        "stacks/t/tags.yaml: memberships.vip: `members`, `members_file` or `segment` is required "
         '(value: {"description": "neither"})'
     ]
+
+
+def test_id_lists_can_live_in_their_own_files(tmp_path: Path) -> None:
+    folder = stack(
+        tmp_path,
+        tags="memberships:\n  vip: {members_file: lists/vip.txt}\n"
+        "assignments:\n  beta: {members_file: lists/beta.txt}\n",
+        categories="preferences:\n  - {category: Promotion, opted_in_file: in.txt, opted_out: [user-0009]}\n",
+        consent="email:\n  users: {opted_out_file: lists/out.txt}\n",
+    )
+    (folder / "lists").mkdir()
+    (folder / "lists" / "vip.txt").write_text("# VIP\ncust-ayse\nuser-0001\n")
+    (folder / "lists" / "beta.txt").write_text("user-0002\n")
+    (folder / "in.txt").write_text("user-0003\n\nuser-0004\n")
+    (folder / "lists" / "out.txt").write_text("user-0005\n")
+    state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert state.memberships[0].members == ("cust-ayse", "user-0001")
+    assert state.assignments[0].members == ("user-0002",)
+    assert dict(state.categories[0].preferences) == {
+        "user-0003": OPTED_IN,
+        "user-0004": OPTED_IN,
+        "user-0009": OPTED_OUT,
+    }
+    assert dict(state.consents[0].consents) == {"user-0005": OPTED_OUT}
+    assert {f.path: f.holder for f in state.list_files} == {
+        "lists/vip.txt": ("TagMembership", "vip", "members", None),
+        "lists/beta.txt": ("TagAssignment", "beta", "members", None),
+        "in.txt": ("CategoryPreferences", "Promotion", "preferences", OPTED_IN),
+        "lists/out.txt": ("EmailConsent", "email-users", "consents", OPTED_OUT),
+    }
+
+
+def test_list_file_problems_name_the_file_and_line(tmp_path: Path) -> None:
+    folder = stack(
+        tmp_path,
+        tags="memberships:\n  vip: {members_file: vip.txt}\n  gone: {members_file: missing.txt}\n"
+        "  out: {members_file: ../../../etc/passwd}\n  both: {members: [a], members_file: vip.txt}\n",
+    )
+    (folder / "vip.txt").write_text("cust-ayse\ncust-ayse\n")
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert caught.value.problems == [
+        "stacks/t/vip.txt: line 2: 'cust-ayse' is listed more than once (first at line 1)",
+        "stacks/t/tags.yaml: memberships.gone.members_file: the file does not exist (value: 'missing.txt')",
+        "stacks/t/tags.yaml: memberships.out.members_file: the file is outside the stack folder "
+        "(value: '../../../etc/passwd')",
+        "stacks/t/tags.yaml: memberships.both: give `members` or `members_file`, not both (value: 'vip.txt')",
+    ]
+
+
+def test_addresses_from_a_list_file_are_checked(tmp_path: Path) -> None:
+    folder = stack(tmp_path, consent="email:\n  addresses: {opted_in_file: addresses.txt}\n")
+    (folder / "addresses.txt").write_text("ok@example.com\nnot-an-address\n")
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    (problem,) = caught.value.problems
+    assert problem.startswith("stacks/t/consent.yaml: email.addresses.opted_in_file[1]: not a valid email")
+    assert "(value: 'not-an-address')" in problem
+
+
+def test_shards_from_an_earlier_version_are_a_warning(tmp_path: Path) -> None:
+    state = load_desired_state(
+        stack(tmp_path, tags="memberships:\n  vip: {members: [a], shards: 4}\n"), SCHEMAS, tmp_path
+    )
+    assert state.warnings == (
+        "stacks/t/tags.yaml: memberships.vip.shards: `shards` is no longer used: every tag and the "
+        "profiles are one resource whatever their size; remove the key (value: 4)",
+    )
+
+
+def test_ids_with_control_characters_are_refused(tmp_path: Path) -> None:
+    found = problems(tmp_path, tags='memberships:\n  vip: {members: ["a\\tb"]}\n')
+    assert len(found) == 1 and found[0].startswith("stacks/t/tags.yaml: memberships.vip.members[0]: ")

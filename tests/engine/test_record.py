@@ -21,7 +21,7 @@ def test_round_trip_and_exact_restoration(tmp_path: Path) -> None:
     (source / "consent.yaml").write_text("push: {}\n")
     (source / "notes.txt").write_text("not desired state")
     recorded = record_desired_state(source)
-    assert sorted(recorded["files"]) == ["consent.yaml", "tags.yaml"]
+    assert sorted(recorded["__files"]) == ["consent.yaml", "tags.yaml"]
     files = restore_desired_state(recorded)
     assert files["tags.yaml"] == "memberships: {vip: {members: [ayşe]}}\n"
 
@@ -41,4 +41,47 @@ def test_tampered_or_missing_records_are_refused(tmp_path: Path) -> None:
     with pytest.raises(RecordError, match="no desired state recorded"):
         restore_desired_state(None)
     with pytest.raises(RecordError, match="unreadable"):
-        restore_desired_state({**recorded, "files": {"tags.yaml": "!!not base64"}})
+        restore_desired_state({**recorded, "__files": {"tags.yaml": "!!not base64"}})
+
+
+def test_a_record_of_the_first_format_is_still_restored(tmp_path: Path) -> None:
+    """Written by versions before list files: visible `files`, no `lists`."""
+    (tmp_path / "tags.yaml").write_text("memberships: {}\n")
+    recorded = record_desired_state(tmp_path)
+    old = {"format": 1, "digest": recorded["digest"], "files": recorded["__files"]}
+    assert restore_desired_state(old) == {"tags.yaml": "memberships: {}\n"}
+
+
+def test_list_files_held_by_a_resource_are_recorded_by_reference(tmp_path: Path) -> None:
+    from netmera_iac.engine import codec
+    from netmera_iac.engine.idfile import ListFile
+
+    (tmp_path / "tags.yaml").write_text("memberships: {vip: {members_file: lists/vip.txt}}\n")
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "vip.txt").write_text("u2\nu1\n")
+    (tmp_path / "segment-extra.txt").write_text("# merged with a segment: kept whole\nu9\n")
+    held = ListFile("lists/vip.txt", ("u2", "u1"), ("TagMembership", "vip", "members", None))
+    whole = ListFile("segment-extra.txt", ("u9",), None)
+    recorded = record_desired_state(tmp_path, (held, whole))
+    assert "u1" not in str(recorded["__lists"]["lists/vip.txt"])  # a reference, not a copy of the ids
+    deployment = {
+        "resources": [
+            {
+                "urn": "urn:pulumi:s::netmera-iac::pulumi-python:dynamic/netmera:TagMembership::vip",
+                "inputs": codec.collection("members", codec.encode_ids(["u1", "u2"])),
+            }
+        ]
+    }
+    files = restore_desired_state(recorded, deployment)
+    assert files["lists/vip.txt"].splitlines()[1:] == ["u1", "u2"]
+    assert files["segment-extra.txt"] == "# merged with a segment: kept whole\nu9\n"
+
+    changed = {**deployment["resources"][0], "inputs": codec.collection("members", codec.encode_ids(["u1"]))}
+    with pytest.raises(RecordError, match="do not match the recorded digest"):
+        restore_desired_state(recorded, {"resources": [changed]})
+    with pytest.raises(RecordError, match="not in that version"):
+        restore_desired_state(recorded, {"resources": []})
+
+    target = tmp_path / "restored"
+    assert sorted(write_desired_state(target, files)) == ["lists/vip.txt", "segment-extra.txt", "tags.yaml"]
+    assert (target / "lists" / "vip.txt").read_text() == files["lists/vip.txt"]

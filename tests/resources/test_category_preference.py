@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from netmera_iac.engine import GuardSettings
+from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.resources import CategoryPreferencesProvider
 from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.category_preference import preferences_input
 from tests.conftest import Emulator
 from tests.resources.conftest import configured, writes
 
@@ -15,7 +16,7 @@ def prefs(channel: str | None = None, **users: str) -> dict[str, Any]:
     return {
         "category": "Promotion",
         "channel": channel,
-        "preferences": {k.replace("_", "-"): v for k, v in users.items()},
+        **preferences_input({k.replace("_", "-"): v for k, v in users.items()}),  # type: ignore[dict-item]
         "guard": guard_input(GuardSettings()),
     }
 
@@ -47,7 +48,7 @@ def test_category_preferences_lifecycle(emulator: Emulator) -> None:
             "/setCategoryPreferences", json=[{"extId": "cust-ayse", "category": "Promotion", "enable": False}]
         )
     read = provider.read(created.id, second)
-    assert read.outs["preferences"] == {"cust-ayse": "opted_out"}
+    assert codec.str_map_in(read.outs, "preferences") == {"cust-ayse": "opted_out"}
     assert provider.diff(created.id, read.outs, second).changes
 
     before = writes(emulator)
@@ -60,7 +61,9 @@ def test_category_preferences_per_channel_read(emulator: Emulator) -> None:
     props = {**prefs("EMAIL", cust_ayse="opted_out"), "category": "Weekly Newsletter"}
     created = provider.create(props)
     assert created.id == "Weekly Newsletter/EMAIL"
-    assert provider.read(created.id, props).outs["preferences"] == {"cust-ayse": "opted_out"}
+    assert codec.str_map_in(provider.read(created.id, props).outs, "preferences") == {
+        "cust-ayse": "opted_out"
+    }
     with emulator.api() as api:  # the MOBILE channel is not this resource's business
         body = api.get(
             "/getCategoryPreferences", params={"externalId": "cust-ayse", "channels": "MOBILE"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netmera_iac.engine import GuardSettings
+from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.resources import EmailConsentProvider, PushConsentProvider, SmsConsentProvider
 from netmera_iac.resources._base import guard_input
 from tests.conftest import Emulator
@@ -15,11 +15,17 @@ def props(addressing: str, evidence: dict[str, Any] | None = None, **ids: str) -
     return {
         "name": "t",
         "addressing": addressing,
-        "consents": {k.replace("_", "-"): v for k, v in ids.items()},
-        "evidence": evidence or {},
+        **codec.collection(
+            "consents", codec.encode_str_map({k.replace("_", "-"): v for k, v in ids.items()})
+        ),
+        **codec.collection("evidence", codec.encode_json_map(evidence or {})),
         "guard": guard_input(GuardSettings()),
         "ledger": None,
     }
+
+
+def ledger(props: dict[str, Any]) -> dict[str, str]:
+    return codec.str_map_in(props, "ledger")
 
 
 def pushed(emulator: Emulator, ext_id: str) -> list[bool]:
@@ -35,10 +41,10 @@ def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
     created = provider.create(first.inputs)
     assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
     assert emulator.contact_of("cust-mehmet")["emailPermitted"] is True
-    assert created.outs["ledger"]["cust-ayse"].startswith("opted_out applied 20")
+    assert ledger(created.outs)["cust-ayse"].startswith("opted_out applied 20")
     # Re-opting ayse in without evidence: the check fails, naming her, and nothing is sent. The checked
     # inputs the engine stored mark her line as planned (no clock time: check must be repeatable).
-    assert first.inputs["ledger"]["cust-ayse"] == "opted_out planned"
+    assert ledger(first.inputs)["cust-ayse"] == "opted_out planned"
     before = writes(emulator)
     again = props("extId", cust_ayse="opted_in", cust_mehmet="opted_in")
     blocked = provider.check(first.inputs, again)
@@ -49,7 +55,7 @@ def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
     # A refresh copies the applied times into the inputs; then the guard names the opt-out's time.
     refreshed = provider.read(created.id, created.outs)
     assert refreshed.inputs is not None
-    opted_out_at = created.outs["ledger"]["cust-ayse"].split(" ")[2]
+    opted_out_at = ledger(created.outs)["cust-ayse"].split(" ")[2]
     blocked = provider.check(refreshed.inputs, again)
     assert (
         f"cust-ayse (opted out {opted_out_at}, applied by this stack; no evidence"
@@ -68,13 +74,13 @@ def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
     assert [r["operation"] for r in emulator.requests() if r["operation"].endswith("Mail")][
         -1
     ] == "enableMail"
-    assert updated.outs["ledger"]["cust-ayse"].startswith("opted_in applied")
+    assert ledger(updated.outs)["cust-ayse"].startswith("opted_in applied")
 
     # Leaving the list and deleting change nobody; the ledger line stays for a later return.
     after_leave = provider.update(created.id, updated.outs, props("extId", cust_mehmet="opted_in"))
     provider.delete(created.id, after_leave.outs)
     assert emulator.contact_of("cust-ayse")["emailPermitted"] is True
-    assert "cust-ayse" in after_leave.outs["ledger"]
+    assert "cust-ayse" in ledger(after_leave.outs)
 
 
 def test_sms_consent_by_number_sends_one_list_request(emulator: Emulator) -> None:
@@ -93,13 +99,13 @@ def test_push_drift_is_read_back_and_then_guarded(emulator: Emulator) -> None:
     checked = provider.check({}, props("extId", cust_mehmet="opted_in", user_0040="opted_out"))
     created = provider.create(checked.inputs)
     assert pushed(emulator, "cust-mehmet") == [True] and pushed(emulator, "user-0040") == [False]
-    assert provider.read(created.id, created.outs).outs["ledger"] == created.outs["ledger"]  # no drift
+    assert ledger(provider.read(created.id, created.outs).outs) == ledger(created.outs)  # no drift
 
     with emulator.api() as api:  # mehmet turns push off in the app
         api.post("/disablePush", json={"deviceToken": "tok-mehmet-iphone"}).raise_for_status()
     read = provider.read(created.id, created.outs)
-    assert read.outs["ledger"]["cust-mehmet"].startswith("opted_out observed 20")
-    assert read.inputs is not None and read.inputs["ledger"] == read.outs["ledger"]
+    assert ledger(read.outs)["cust-mehmet"].startswith("opted_out observed 20")
+    assert read.inputs is not None and ledger(read.inputs) == ledger(read.outs)
     again = provider.check(read.inputs, props("extId", cust_mehmet="opted_in", user_0040="opted_out"))
     assert (
         "cust-mehmet (opted out" in again.failures[0].reason
@@ -115,7 +121,7 @@ def test_push_consent_by_device_is_read_through_device_tokens(emulator: Emulator
     with emulator.api() as api:
         api.post("/disablePush", json={"extId": "cust-ayse"}).raise_for_status()
     read = provider.read(created.id, created.outs)
-    assert read.outs["ledger"]["tok-ayse-ipad"].startswith("opted_out observed")
+    assert ledger(read.outs)["tok-ayse-ipad"].startswith("opted_out observed")
     assert "getDeviceTokens" in {r["operation"] for r in emulator.requests()}
 
 

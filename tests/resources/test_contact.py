@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from netmera_iac.engine import codec
 from netmera_iac.resources import ContactInfoProvider
+from netmera_iac.resources.contact import contacts_input
 from tests.conftest import Emulator
 from tests.resources.conftest import configured
 
 
 def test_contact_info_lifecycle(emulator: Emulator) -> None:
     provider = configured(ContactInfoProvider(), emulator)
-    first = {
-        "contacts": {
+    first = contacts_input(
+        {
             "cust-ayse": {"email": "ayse@shop.example.com"},
             "user-0001": {"msisdn": "+905550009999"},
         }
-    }
+    )
     checked = provider.check({}, first)
     assert "updateEmail 1 user(s): cust-ayse=ayse@shop.example.com" in checked.inputs["plan"]
     created = provider.create(checked.inputs)
@@ -23,7 +25,7 @@ def test_contact_info_lifecycle(emulator: Emulator) -> None:
     assert provider.diff(created.id, created.outs, first).changes is False
 
     # Clearing a number (the loader demands the explicit flag) resets SMS permission in Netmera.
-    second = {"contacts": {"user-0001": {"msisdn": ""}}}
+    second = contacts_input({"user-0001": {"msisdn": ""}})
     emulator.control.delete("/requests")
     updated = provider.update(created.id, created.outs, second)
     assert [r["operation"] for r in emulator.requests()] == ["updateMsisdn"]  # ayse left: untouched
@@ -34,6 +36,6 @@ def test_contact_info_lifecycle(emulator: Emulator) -> None:
         "emailPermitted": True,
         "smsPermitted": False,
     }
-    assert updated.outs["contacts"]["cust-ayse"] == {"email": "ayse@shop.example.com"}
+    assert codec.json_map_in(updated.outs, "contacts")["cust-ayse"] == {"email": "ayse@shop.example.com"}
     provider.delete(created.id, updated.outs)
     assert emulator.contact_of("cust-ayse")["email"] == "ayse@shop.example.com"

@@ -11,7 +11,7 @@ def manifest(guard: GuardSettings | None = None, **entries: dict[str, object]) -
     return {"resources": entries, "guard": guard_input(guard or GuardSettings())}
 
 
-VIP = {"type": "TagMembership", "users": 25, "removesUsers": True, "retainOnDelete": False, "shards": 1}
+VIP = {"type": "TagMembership", "users": 25, "removesUsers": True, "retainOnDelete": False}
 
 
 def test_removing_a_membership_that_untags_many_users_fails() -> None:
@@ -28,15 +28,6 @@ def test_removal_is_allowed_when_retained_small_or_allowed() -> None:
     assert (
         provider.check(manifest(cat={"type": "CategoryPreferences", "users": 99}), manifest()).failures == []
     )
-
-
-def test_shards_can_only_grow() -> None:
-    failures = (
-        StackManifestProvider()
-        .check(manifest(vip={**VIP, "shards": 4}), manifest(vip={**VIP, "shards": 2}))
-        .failures
-    )
-    assert len(failures) == 1 and "shards can only grow (4 -> 2)" in failures[0].reason
 
 
 def test_a_consent_list_cannot_be_dropped_with_its_ledger() -> None:

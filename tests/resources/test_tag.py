@@ -9,17 +9,13 @@ import pytest
 from netmera_iac.engine import GuardSettings
 from netmera_iac.resources import TagAssignmentProvider, TagExclusionProvider, TagMembershipProvider
 from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.tag import members_input
 from tests.conftest import Emulator
 from tests.resources.conftest import configured, writes
 
 
 def membership(*ids: str, tag: str = "vip", **guard: Any) -> dict[str, Any]:
-    return {
-        "tag": tag,
-        "members": dict.fromkeys(ids, True),
-        "shard": {"index": 0, "count": 1},
-        "guard": guard_input(GuardSettings(**guard)),
-    }
+    return {"tag": tag, **members_input(ids), "guard": guard_input(GuardSettings(**guard))}
 
 
 def test_tag_membership_lifecycle(emulator: Emulator) -> None:
@@ -30,7 +26,7 @@ def test_tag_membership_lifecycle(emulator: Emulator) -> None:
     first = membership("cust-ayse", "user-0001")
     assert provider.check({}, first).failures == []
     created = provider.create(first)
-    assert created.id == "vip#0"
+    assert created.id == "vip"
     assert emulator.users_of("vip") == ["cust-ayse", "cust-mehmet", "user-0001"]
 
     second = membership("cust-ayse", "user-0002")
@@ -48,7 +44,7 @@ def test_tag_membership_lifecycle(emulator: Emulator) -> None:
 
 def test_tag_membership_renaming_the_tag_replaces(emulator: Emulator) -> None:
     provider = configured(TagMembershipProvider(), emulator)
-    assert provider.diff("vip#0", membership("a"), membership("a", tag="gold")).replaces == ["tag"]
+    assert provider.diff("vip", membership("a"), membership("a", tag="gold")).replaces == ["tag"]
 
 
 def test_tag_membership_mass_removal_fails_check(emulator: Emulator) -> None:
@@ -67,16 +63,49 @@ def test_tag_membership_mass_removal_fails_check(emulator: Emulator) -> None:
     assert writes(emulator) == 0
 
 
-def test_tag_membership_moves_between_shards_are_not_removals(emulator: Emulator) -> None:
+def test_the_plan_names_the_first_ids_and_counts_the_rest(emulator: Emulator) -> None:
     provider = configured(TagMembershipProvider(), emulator)
-    ids = [f"user-{n:04d}" for n in range(1, 41)]
-    old = membership(*ids)
-    from netmera_iac.engine import shard_of
+    old = membership(*[f"u{n:06d}" for n in range(100_000)])
+    new = membership(*[f"u{n:06d}" for n in range(1, 100_000)], "new-user")
+    checked = provider.check(old, new)
+    assert checked.failures == []
+    assert checked.inputs["plan"] == (
+        "tag 1 user(s) [vip]: new-user; untag 1 user(s) [vip]: u000000 (2 call(s))"
+    )
+    assert checked.inputs["members"].startswith("100000 ids · sha256:")
+    assert checked.inputs["changedUsers"] == 2
 
-    kept = [i for i in ids if shard_of(i, 2) == 0]
-    new = {**membership(*kept), "shard": {"index": 0, "count": 2}}
-    assert len(kept) < 30  # more than 30 % leave this shard...
-    assert provider.check(old, new).failures == []  # ...but they move to shard 1, so no guard fires
+
+def test_a_stack_applied_before_the_compact_format_upgrades_without_a_write(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator)
+    legacy = {
+        "tag": "vip",
+        "members": {"cust-ayse": True, "user-0001": True},
+        "shard": {"index": 0, "count": 1},
+        "guard": guard_input(GuardSettings()),
+    }
+    new = membership("cust-ayse", "user-0001")
+    checked = provider.check(legacy, new)
+    assert checked.failures == [] and checked.inputs["plan"] == "no changes"
+    assert provider.diff("vip#0", legacy, new).changes  # rewritten in the compact form once...
+    updated = provider.update("vip#0", legacy, checked.inputs)
+    assert writes(emulator) == 0  # ...sending nothing
+    assert not provider.diff("vip#0", updated.outs, new).changes
+
+
+def test_a_shard_of_an_earlier_version_is_refused_until_migrated(emulator: Emulator) -> None:
+    provider = configured(TagMembershipProvider(), emulator)
+    shard = {
+        "tag": "big",
+        "members": {"user-0001": True},
+        "shard": {"index": 0, "count": 4},
+        "guard": guard_input(GuardSettings()),
+    }
+    failures = provider.check(shard, membership("user-0001", tag="big")).failures
+    assert [f.property for f in failures] == ["shard"]
+    assert "applied as 4 shards" in failures[0].reason
+    assert "netmera-iac migrate --stack" in failures[0].reason
+    assert writes(emulator) == 0
 
 
 def test_check_without_an_api_key_fails_before_anything_is_sent(emulator: Emulator) -> None:
@@ -107,10 +136,10 @@ def test_additive_and_negative_lifecycle(
     provider = configured(provider_class(), emulator)
     with emulator.api() as api:
         api.post("/tagUsers", json={"tag": "beta", "extIds": ["cust-mehmet"]}).raise_for_status()
-    first = {"tag": "beta", "members": {"cust-ayse": True, "user-0001": True, "cust-mehmet": True}}
+    first = {"tag": "beta", **members_input(["cust-ayse", "user-0001", "cust-mehmet"])}
     created = provider.create(first)
     assert emulator.users_of("beta") == after_create
-    second = {"tag": "beta", "members": {"cust-ayse": True, "user-0002": True}}  # two left the list
+    second = {"tag": "beta", **members_input(["cust-ayse", "user-0002"])}  # two left the list
     provider.update(created.id, created.outs, second)
     assert emulator.users_of("beta") == after_update  # leaving the list changes nobody
     before = writes(emulator)

@@ -3,10 +3,11 @@ emulator starts with. Validated with pydantic so that a wrong fixture names its 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,18 +53,27 @@ class UserFixture(_Strict):
 
 
 class GeneratedUsers(_Strict):
-    """`count` users `<prefix><n>` (n zero-padded to `width`), each with contacts and one device."""
+    """`count` users `<prefix><n>` (n zero-padded to `width`), each with contacts and one device.
+    `ids: hex32` gives realistic ids instead: 32 hex characters, a stable hash of the number."""
 
     prefix: str = "user-"
     count: int = Field(ge=0)
     width: int = 6
     start: int = 1
+    ids: Literal["numbered", "hex32"] = "numbered"
     email_domain: str = "example.com"
     email_permitted: bool = True
     sms_permitted: bool = True
 
     def ext_id(self, n: int) -> str:
+        if self.ids == "hex32":
+            return hex32_id(self.prefix, n)
         return f"{self.prefix}{n:0{self.width}d}"
+
+
+def hex32_id(prefix: str, n: int) -> str:
+    """A realistic external id (32 hex characters) that benchmarks can compute without the emulator."""
+    return hashlib.blake2b(f"{prefix}{n}".encode(), digest_size=16).hexdigest()
 
 
 class SegmentFixture(_Strict):

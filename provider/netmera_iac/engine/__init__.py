@@ -1,5 +1,6 @@
 """Planning and guards in plain Python (no Pulumi imports): desired vs applied vs live -> operations."""
 
+from . import codec
 from .consent import (
     Addressing,
     Blocked,
@@ -19,6 +20,7 @@ from .consent import (
     record_observed,
 )
 from .desired import (
+    MAX_IDS_PER_RESOURCE,
     CategoryPreferencesSpec,
     ConsentListSpec,
     ContactsSpec,
@@ -42,14 +44,12 @@ from .plan import (
     apply_plan_to_tags,
     plan_category_preferences,
     plan_tag_assignment,
-    plan_tag_changes,
     plan_tag_exclusion,
     plan_tag_membership,
 )
-from .sharding import DEFAULT_MAX_PER_SHARD, shard_of, shards_needed, split
 
 __all__ = [
-    "DEFAULT_MAX_PER_SHARD",
+    "MAX_IDS_PER_RESOURCE",
     "OPTED_IN",
     "OPTED_OUT",
     "Addressing",
@@ -77,6 +77,7 @@ __all__ = [
     "abbreviate",
     "apply_plan_to_preferences",
     "apply_plan_to_tags",
+    "codec",
     "consent_guard",
     "empty_set",
     "execute",
@@ -91,13 +92,9 @@ __all__ = [
     "plan_consent",
     "plan_contacts",
     "plan_tag_assignment",
-    "plan_tag_changes",
     "plan_tag_exclusion",
     "plan_tag_membership",
     "push_state",
     "record_applied",
     "record_observed",
-    "shard_of",
-    "shards_needed",
-    "split",
 ]

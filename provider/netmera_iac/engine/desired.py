@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,10 +21,19 @@ from jsonschema.exceptions import ValidationError
 
 from .consent import Addressing, Channel, Contact, Evidence, parse_time
 from .guards import Claim, overlaps
+from .idfile import ListFile, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference
 from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, short_json, validate_profiles
 
 MAX_SHOWN_ERRORS = 25
+# Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
+# compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
+# 400 MB gRPC messages Pulumi allows.
+MAX_IDS_PER_RESOURCE = 5_000_000
+SHARDS_IGNORED = (
+    "`shards` is no longer used: every tag and the profiles are one resource whatever their size; "
+    "remove the key"
+)
 
 
 class DesiredStateError(Exception):
@@ -44,7 +53,6 @@ class TagMembershipSpec:
     source: str
     allow_empty: bool = False
     allow_mass_change: bool = False
-    shards: int = 1
     protect: bool = False
     retain_on_delete: bool = False
     shared: bool = False
@@ -90,7 +98,6 @@ class ProfilesSpec:
     retire_attributes: tuple[str, ...] = ()
     retire_values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
     allow_retire: bool = False
-    shards: int = 1
     allow_mass_change: bool = False
     verify: str | int = "all"
     adopt: bool = False
@@ -148,6 +155,8 @@ class DesiredState:
     consents: tuple[ConsentListSpec, ...] = ()
     contacts: ContactsSpec | None = None
     files: tuple[str, ...] = field(default_factory=tuple)
+    list_files: tuple[ListFile, ...] = ()  # id lists kept in their own files, for the recorded state
+    warnings: tuple[str, ...] = ()
 
     def claims(self) -> Iterator[Claim]:
         for m in self.memberships:
@@ -190,8 +199,9 @@ def _duplicates(ids: list[str], shown_name: str, where: str) -> list[str]:
     return problems
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML that refuses duplicate keys: a tag declared twice would otherwise silently win once."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """YAML that refuses duplicate keys: a tag declared twice would otherwise silently win once.
+    libyaml's parser when PyYAML has it: large inline lists load several times faster."""
 
 
 def _construct_mapping(
@@ -218,6 +228,52 @@ def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
         problems.append(f"{shown_name}: {where}: {getattr(exc, 'problem', None) or exc}")
         return None
     return {} if document is None else document
+
+
+# The property of each resource type that holds an opted_in/opted_out map.
+PREFERENCES = {
+    "CategoryPreferences": "preferences",
+    **{f"{channel}Consent": "consents" for channel in ("Push", "Email", "Sms")},
+}
+
+
+class _ListReader:
+    """Id lists given inline (`members: [...]`) or as a list file (`members_file: path`)."""
+
+    def __init__(self, state_dir: Path, shown: Callable[[Path], str]) -> None:
+        self.state_dir = state_dir
+        self.shown = shown
+        self.files: list[ListFile] = []
+
+    def ids(
+        self,
+        entry: Mapping[str, Any],
+        key: str,
+        name: str,
+        where: str,
+        problems: list[str],
+        holder: tuple[str, str, str, str | None] | None,
+        bare: bool = False,
+    ) -> list[str]:
+        """The ids of `key` (or `<key>_file`) of `entry`; `bare`: the inline list IS the entry."""
+        file_key = f"{key}_file"
+        relative = entry.get(file_key)
+        if relative is None:
+            ids = list(entry.get(key) or [])
+            problems += _duplicates(ids, name, where if bare else f"{where}.{key}")
+            return ids
+        if key in entry:
+            problems.append(f"{name}: {where}: give `{key}` or `{file_key}`, not both (value: {relative!r})")
+            return []
+        path = resolve(self.state_dir, relative)
+        if path is None or not path.is_file():
+            why = "is outside the stack folder" if path is None else "does not exist"
+            problems.append(f"{name}: {where}.{file_key}: the file {why} (value: {relative!r})")
+            return []
+        ids, found = read_ids(path, self.shown(path))
+        problems += found
+        self.files.append(ListFile(relative, tuple(ids), holder))
+        return ids
 
 
 def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | None = None) -> DesiredState:
@@ -254,33 +310,45 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
         problems.extend(schema_problems)
         return None if schema_problems else (name, doc)
 
+    lists = _ListReader(state_dir, shown)
+    warnings: list[str] = []
     tags = valid_document("tags.yaml", "tags.schema.json")
     if tags is not None:
         name, doc = tags
         for tag, spec in (doc.get("memberships") or {}).items():
-            where = f"memberships.{tag}.members"
-            problems += _duplicates(spec.get("members", []), name, where)
-            if "members" not in spec and "segment" not in spec:
-                needed = "`members` or `segment` is required"
-                problems.append(f"{name}: memberships.{tag}: {needed} (value: {short_json(spec)})")
+            where = f"memberships.{tag}"
+            holder = None if "segment" in spec else ("TagMembership", tag, "members", None)
+            members = lists.ids(spec, "members", name, where, problems, holder)
+            if "members" not in spec and "members_file" not in spec and "segment" not in spec:
+                needed = "`members`, `members_file` or `segment` is required"
+                problems.append(f"{name}: {where}: {needed} (value: {short_json(spec)})")
+            if "shards" in spec:
+                warnings.append(f"{name}: {where}.shards: {SHARDS_IGNORED} (value: {spec['shards']})")
             memberships.append(
                 TagMembershipSpec(
                     tag=tag,
-                    members=tuple(spec.get("members", [])),
-                    source=f"{name}: memberships.{tag}",
+                    members=tuple(members),
+                    source=f"{name}: {where}",
                     allow_empty=spec.get("allow_empty", False),
                     allow_mass_change=spec.get("allow_mass_change", False),
-                    shards=spec.get("shards", 1),
                     protect=spec.get("protect", False),
                     retain_on_delete=spec.get("retain_on_delete", False),
                     shared=spec.get("shared", False),
                     segment=spec.get("segment"),
                 )
             )
-        for section, target in (("assignments", assignments), ("exclusions", exclusions)):
-            for tag, ids in (doc.get(section) or {}).items():
-                problems += _duplicates(ids, name, f"{section}.{tag}")
-                target.append(TagListSpec(tag, tuple(ids), f"{name}: {section}.{tag}"))
+        for section, target, kind in (
+            ("assignments", assignments, "TagAssignment"),
+            ("exclusions", exclusions, "TagExclusion"),
+        ):
+            for tag, spec in (doc.get(section) or {}).items():
+                # A plain list, or {members_file: …}; an inline list reports duplicates as section.tag[i].
+                entry = spec if isinstance(spec, dict) else {"members": spec}
+                where = f"{section}.{tag}"
+                ids = lists.ids(
+                    entry, "members", name, where, problems, (kind, tag, "members", None), bare=True
+                )
+                target.append(TagListSpec(tag, tuple(ids), f"{name}: {where}"))
 
     categories_doc = valid_document("categories.yaml", "categories.schema.json")
     if categories_doc is not None:
@@ -297,7 +365,12 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
                 )
                 continue
             seen[key] = where
-            prefs, in_out_problems = _opted_in_out(entry, name, where)
+            resource = (
+                f"{entry['category']}/{entry['channel']}" if entry.get("channel") else entry["category"]
+            )
+            prefs, in_out_problems, _, _ = _opted_in_out(
+                entry, name, where, lists, ("CategoryPreferences", resource)
+            )
             problems += in_out_problems
             categories.append(
                 CategoryPreferencesSpec(
@@ -319,6 +392,8 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
     if profiles_doc is not None:
         name, doc = profiles_doc
         profiles = _profiles(doc, name, schema_dir, shown, problems)
+        if "shards" in doc:
+            warnings.append(f"{name}: shards: {SHARDS_IGNORED} (value: {doc['shards']})")
 
     erasure: tuple[str, ...] = ()
     erasure_source = ""
@@ -331,7 +406,7 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
     push_approvals = tuple(approvals_doc[1]["approve"]) if approvals_doc is not None else ()
 
     consent_doc = valid_document("consent.yaml", "consent.schema.json")
-    consents = _consents(*consent_doc, problems) if consent_doc is not None else []
+    consents = _consents(*consent_doc, problems, lists) if consent_doc is not None else []
     contacts_doc = valid_document("contacts.yaml", "contacts.schema.json")
     contacts = _contacts(*contacts_doc, problems) if contacts_doc is not None else None
     if contacts is not None:
@@ -349,6 +424,8 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
         exclusions=tuple(exclusions),
         categories=tuple(categories),
         files=tuple(files),
+        list_files=tuple(lists.files),
+        warnings=tuple(warnings),
     )
     problems += overlaps(state.claims())
     if problems:
@@ -415,38 +492,46 @@ def _profiles(
         retire_attributes=tuple(retire.get("attributes", [])),
         retire_values={k: tuple(v) for k, v in retire.get("values", {}).items()},
         allow_retire=bool(retire.get("allow_mass_change", False)),
-        shards=doc.get("shards", 1),
         allow_mass_change=doc.get("allow_mass_change", False),
         verify=doc.get("verify", "all"),
         adopt=doc.get("adopt", False),
     )
 
 
-def _opted_in_out(entry: Mapping[str, Any], name: str, where: str) -> tuple[dict[str, Preference], list[str]]:
-    """An entry's `opted_in`/`opted_out` lists as one map, and their problems (duplicates, both)."""
-    ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
-    problems = _duplicates(ins, name, f"{where}.opted_in") + _duplicates(outs, name, f"{where}.opted_out")
+def _opted_in_out(
+    entry: Mapping[str, Any], name: str, where: str, lists: _ListReader, resource: tuple[str, str]
+) -> tuple[dict[str, Preference], list[str], list[str], list[str]]:
+    """An entry's `opted_in`/`opted_out` lists (inline or `_file`) as one map, and their problems
+    (duplicates, both). `resource` (type, name) holds the map, so rollback can rebuild list files."""
+    problems: list[str] = []
+    kind, target = resource
+    ins = lists.ids(entry, OPTED_IN, name, where, problems, (kind, target, PREFERENCES[kind], OPTED_IN))
+    outs = lists.ids(entry, OPTED_OUT, name, where, problems, (kind, target, PREFERENCES[kind], OPTED_OUT))
     problems += [
         f"{name}: {where}: {i!r} is both opted_in and opted_out" for i in sorted(set(ins) & set(outs))
     ]
-    preferences: dict[str, Preference] = {i: OPTED_IN for i in ins}
-    preferences.update({i: OPTED_OUT for i in outs})
-    return preferences, problems
+    preferences: dict[str, Preference] = dict.fromkeys(ins, OPTED_IN)
+    preferences.update(dict.fromkeys(outs, OPTED_OUT))
+    return preferences, problems, ins, outs
 
 
-def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[ConsentListSpec]:
+def _consents(
+    name: str, doc: Mapping[str, Any], problems: list[str], lists: _ListReader
+) -> list[ConsentListSpec]:
     """The lists of `consent.yaml`, with addresses, numbers and evidence times checked."""
-    lists: list[ConsentListSpec] = []
+    specs: list[ConsentListSpec] = []
     for (channel, addressing), key in LIST_NAMES.items():
         entry = (doc.get(channel) or {}).get(key)
         if entry is None:
             continue
         where = f"{channel}.{key}"
-        ins, outs = entry.get("opted_in", []), entry.get("opted_out", [])
-        consents, found = _opted_in_out(entry, name, where)
+        kind = f"{channel.capitalize()}Consent"
+        resource = (kind, consent_list_name(channel, addressing))
+        consents, found, ins, outs = _opted_in_out(entry, name, where, lists, resource)
         handle_problem = {"emailList": email_problem, "msisdnList": msisdn_problem}.get(addressing)
         if handle_problem is not None:  # an address or number Netmera would refuse, with the whole request
             for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
+                field_name += "_file" if f"{field_name}_file" in entry else ""
                 found += [
                     f"{name}: {where}.{field_name}[{i}]: {problem}"
                     for i, handle in enumerate(ids)
@@ -455,7 +540,7 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
         evidence: dict[str, Evidence] = {}
         for ext_id, proof in (entry.get("evidence") or {}).items():
             path = f"{name}: {where}.evidence.{ext_id}"
-            if ext_id not in ins:
+            if consents.get(ext_id) != OPTED_IN:
                 found.append(f"{path}: evidence for an id that is not opted_in (value: {ext_id!r})")
                 continue
             try:
@@ -470,7 +555,7 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
         problems.extend(found)
         if found:
             continue
-        lists.append(
+        specs.append(
             ConsentListSpec(
                 channel=channel,
                 addressing=addressing,
@@ -481,7 +566,7 @@ def _consents(name: str, doc: Mapping[str, Any], problems: list[str]) -> list[Co
                 adopt=entry.get("adopt", False),
             )
         )
-    return lists
+    return specs
 
 
 def email_problem(address: str) -> str | None:

@@ -91,11 +91,6 @@ def plan_tag_membership(tag: str, desired: Iterable[str], applied: Iterable[str]
     return Plan(_ops("tagUsers", tag, want - have) + _ops("untagUsers", tag, have - want))
 
 
-def plan_tag_changes(tag: str, add: Iterable[str], remove: Iterable[str]) -> Plan:
-    """The plan for explicit additions and removals (used when shards of a tag are combined)."""
-    return Plan(_ops("tagUsers", tag, set(add)) + _ops("untagUsers", tag, set(remove)))
-
-
 def plan_tag_assignment(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
     """Additive: ensure listed ids carry the tag; ids leaving the list are left alone."""
     return Plan(_ops("tagUsers", tag, set(desired) - set(applied)))

@@ -4,6 +4,11 @@ The program exports the stack folder's desired-state files as the `desiredState`
 checkpoint of the stack's history therefore carries the files it was applied from, and
 `pulumi stack export --version N` gives them back. Files are compressed (a 100,000-member tag list is
 ~1.5 MB of YAML and ~0.3 MB compressed) and carry a digest so previews show one short changed value.
+
+Id list files (`members_file`, …) whose ids one resource holds exactly are recorded as a reference to
+that resource (type, name, property, count and digest), not as a second copy of every id: the same
+checkpoint holds the resource, and rollback rebuilds the file from it, checked against the digest.
+Other list files (e.g. merged with a segment) are recorded whole.
 """
 
 from __future__ import annotations
@@ -15,7 +20,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+from . import codec
+from .idfile import ListFile, resolve
+
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 # Every file the loader reads from a stack folder (engine/desired.py).
 DESIRED_STATE_FILES = (
     "tags.yaml",
@@ -32,42 +41,95 @@ class RecordError(Exception):
     """A recorded desired state cannot be read (missing, unknown format, or corrupted)."""
 
 
-def digest(files: Mapping[str, str]) -> str:
+def digest(files: Mapping[str, str], lists: Mapping[str, Any] | None = None) -> str:
     h = hashlib.sha256()
     for name in sorted(files):
         h.update(name.encode() + b"\0" + files[name].encode() + b"\0")
+    for path, entry in sorted((lists or {}).items()):
+        h.update(path.encode() + b"\0" + repr(sorted(dict(entry).items())).encode() + b"\0")
     return h.hexdigest()[:16]
 
 
-def record_desired_state(state_dir: Path) -> dict[str, Any]:
+def _pack(text: str) -> str:
+    return base64.b64encode(zlib.compress(text.encode())).decode()
+
+
+def _unpack(blob: Any) -> str:
+    return zlib.decompress(base64.b64decode(blob)).decode()
+
+
+def record_desired_state(state_dir: Path, list_files: tuple[ListFile, ...] = ()) -> dict[str, Any]:
     files = {
         name: (state_dir / name).read_text(encoding="utf-8")
         for name in DESIRED_STATE_FILES
         if (state_dir / name).is_file()
     }
-    packed = {name: base64.b64encode(zlib.compress(text.encode())).decode() for name, text in files.items()}
-    return {"format": FORMAT, "digest": digest(files), "files": packed}
+    lists: dict[str, dict[str, Any]] = {}
+    for entry in list_files:
+        if entry.path in lists:
+            continue
+        if entry.holder is None:
+            path = resolve(state_dir, entry.path)
+            assert path is not None  # the loader only accepts files inside the stack folder
+            lists[entry.path] = {"data": _pack(path.read_text(encoding="utf-8"))}
+        else:
+            count, ids_digest, _ = codec.digest_lines(entry.ids)
+            lists[entry.path] = {"holder": list(entry.holder), "count": count, "digest": ids_digest}
+    packed = {name: _pack(text) for name, text in files.items()}
+    # Under `__` keys: previews show only the digest of what changed, not the packed files.
+    return {"format": FORMAT, "digest": digest(files, lists), "__files": packed, "__lists": lists}
 
 
-def restore_desired_state(recorded: Any) -> dict[str, str]:
-    """The files of a recorded desired state, checked against its digest."""
-    if not isinstance(recorded, Mapping) or recorded.get("format") != FORMAT:
+def restore_desired_state(recorded: Any, deployment: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The files of a recorded desired state, checked against its digest. List files recorded as a
+    reference are rebuilt from the resource that holds them in `deployment` (the same version)."""
+    if not isinstance(recorded, Mapping) or recorded.get("format") not in READABLE_FORMATS:
         raise RecordError("no desired state recorded in this version (or an unknown format)")
+    version = recorded.get("format")
+    lists = {str(k): dict(v) for k, v in dict(recorded.get("__lists") or {}).items()}
     try:
-        files = {
-            name: zlib.decompress(base64.b64decode(blob)).decode()
-            for name, blob in dict(recorded["files"]).items()
-        }
+        packed = recorded["files"] if version == 1 else recorded["__files"]
+        files = {name: _unpack(blob) for name, blob in dict(packed).items()}
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise RecordError(f"the recorded desired state is unreadable: {exc}") from None
     unknown = sorted(set(files) - set(DESIRED_STATE_FILES))
-    if unknown or digest(files) != recorded.get("digest"):
+    if unknown or digest(files, lists) != recorded.get("digest"):
         raise RecordError("the recorded desired state does not match its digest")
+    for path, entry in lists.items():
+        files[path] = _unpack(entry["data"]) if "data" in entry else _rebuild(path, entry, deployment)
     return files
 
 
+def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> str:
+    kind, name, prop, value = list(entry["holder"])
+    inputs = _resource_inputs(deployment or {}, kind, name)
+    if inputs is None:
+        raise RecordError(f"{path}: recorded as held by {kind} {name!r}, which is not in that version")
+    try:
+        if value is None:
+            ids = sorted(codec.ids_in(inputs, prop))
+        else:
+            ids = sorted(k for k, v in codec.str_map_in(inputs, prop).items() if v == value)
+    except codec.CodecError as exc:
+        raise RecordError(f"{path}: {kind} {name!r} holds an unreadable {prop}: {exc}") from None
+    count, ids_digest, _ = codec.digest_lines(ids)
+    if (count, ids_digest) != (entry.get("count"), entry.get("digest")):
+        raise RecordError(f"{path}: the ids {kind} {name!r} holds do not match the recorded digest")
+    header = f"# Restored by `netmera-iac rollback` from {kind} {name!r}: {count} id(s), one per line.\n"
+    return header + "".join(f"{i}\n" for i in ids)
+
+
+def _resource_inputs(deployment: Mapping[str, Any], kind: str, name: str) -> Mapping[str, Any] | None:
+    for resource in deployment.get("resources") or []:
+        urn = str(resource.get("urn", ""))
+        if urn.endswith(f":{kind}::{name}") and not resource.get("delete"):
+            return dict(resource.get("inputs") or {})
+    return None
+
+
 def write_desired_state(state_dir: Path, files: Mapping[str, str]) -> list[str]:
-    """Make `state_dir` hold exactly `files` among the desired-state files; returns what changed."""
+    """Make `state_dir` hold exactly `files` among the desired-state files (list files are written,
+    never removed: other stacks' files may share the folder); returns what changed."""
     state_dir.mkdir(parents=True, exist_ok=True)
     changed = []
     for name in DESIRED_STATE_FILES:
@@ -78,5 +140,15 @@ def write_desired_state(state_dir: Path, files: Mapping[str, str]) -> list[str]:
                 changed.append(name)
         elif path.exists():
             path.unlink()
+            changed.append(name)
+    for name, text in files.items():
+        if name in DESIRED_STATE_FILES:
+            continue
+        target = resolve(state_dir, name)
+        if target is None:
+            raise RecordError(f"{name}: a recorded list file outside the stack folder")
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
             changed.append(name)
     return changed

@@ -8,7 +8,7 @@ Pulumi pickles each provider object into the state, so providers hold no client 
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
@@ -20,11 +20,12 @@ from ..engine import (
     GuardViolation,
     Plan,
     Preference,
+    codec,
     execute,
     mass_change,
 )
 from ..models import DEFAULT_BASE_URL
-from ._host import shared_client, widen_worker_pool
+from ._host import shared_client
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:
@@ -46,20 +47,48 @@ def guard_settings(props: dict[str, Any]) -> GuardSettings:
     )
 
 
-def shard_input(props: dict[str, Any]) -> tuple[int, int]:
-    """(index, count) of a sharded resource; unsharded resources are shard 0 of 1."""
-    shard = props.get("shard") or {}
-    return int(shard.get("index", 0)), int(shard.get("count", 1))
+def legacy_shards(props: dict[str, Any]) -> int:
+    """How many shards a resource written before the compact format was one of (1: not sharded)."""
+    shard = props.get("shard")
+    return int(shard.get("count", 1)) if isinstance(shard, dict) else 1
 
 
-def id_map(ids: Any) -> dict[str, Any]:
-    """Member sets travel as maps keyed by external id, so previews show `+id`/`-id` per user."""
-    return dict(ids) if isinstance(ids, dict) else {}
+def legacy_shard_failures(olds: dict[str, Any], resource: str) -> list[CheckFailure]:
+    """A resource that was one shard of several cannot be planned alone: the other shards' users are
+    only in their own (now removed) resources. The state is merged once, sending nothing."""
+    count = legacy_shards(olds)
+    if count <= 1:
+        return []
+    return [
+        CheckFailure(
+            "shard",
+            f"{resource} was applied as {count} shards by an earlier netmera-iac; merge them into one "
+            "resource in the stack's state first (sends nothing): `netmera-iac migrate --stack <stack>`, "
+            "then preview again",
+        )
+    ]
 
 
-def preference_map(raw: Any) -> dict[str, Preference]:
+def preference_map(props: dict[str, Any], name: str) -> dict[str, Preference]:
     """A map of id -> opted_in | opted_out (category preferences, consent lists); other values dropped."""
-    return {k: cast(Preference, v) for k, v in id_map(raw).items() if v in (OPTED_IN, OPTED_OUT)}
+    return preference_check(props, name)[0]
+
+
+def preference_check(props: dict[str, Any], name: str) -> tuple[dict[str, Preference], list[CheckFailure]]:
+    """The preference map `name` (decoded once) and a failure if any value is not a preference."""
+    raw = codec.str_map_in(props, name)
+    good: dict[str, Preference] = {k: v for k, v in raw.items() if v in (OPTED_IN, OPTED_OUT)}  # type: ignore[misc]
+    if len(good) == len(raw):
+        return good, []
+    bad = sorted(set(raw) - set(good))
+    return good, [CheckFailure(name, f"every value must be opted_in or opted_out ({bad[0]!r} is not)")]
+
+
+def encoded_failure(name: str, props: dict[str, Any]) -> list[CheckFailure]:
+    """The hidden value of collection `name` must be there and be an encoded collection."""
+    if codec.props_header(props, name) is None:
+        return [CheckFailure(name, f"the encoded collection `{codec.hidden(name)}` is missing or unreadable")]
+    return []
 
 
 def opt_out_failures(
@@ -103,7 +132,6 @@ class NetmeraProvider(ResourceProvider):
         self.base_url = (
             req.config.get("netmera:baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
         )
-        widen_worker_pool()
 
     def send_plan(self, plan: Plan) -> None:
         if not plan.empty:

@@ -25,22 +25,31 @@ from ..engine import (
     OPTED_OUT,
     GuardSettings,
     Preference,
+    codec,
     plan_category_preferences,
 )
 from ._base import (
     NetmeraProvider,
     adopting,
+    encoded_failure,
     guard_input,
     guard_settings,
     opt_out_failures,
+    preference_check,
     preference_map,
     with_adopt_plan,
     with_plan,
 )
 
+PREFERENCES = "preferences"
+
 
 def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
-    return preference_map(props.get("preferences"))
+    return preference_map(props, PREFERENCES)
+
+
+def preferences_input(preferences: dict[str, Preference]) -> dict[str, str]:
+    return codec.collection(PREFERENCES, codec.encode_str_map(preferences), "users")
 
 
 def _id(props: dict[str, Any]) -> str:
@@ -52,26 +61,25 @@ class CategoryPreferencesProvider(NetmeraProvider):
         failures = self.config_failures()
         if not isinstance(news.get("category"), str) or not news["category"]:
             failures.append(CheckFailure("category", "a category name is required"))
-        raw = news.get("preferences")
-        if not isinstance(raw, dict) or any(v not in (OPTED_IN, OPTED_OUT) for v in raw.values()):
-            failures.append(
-                CheckFailure("preferences", "a map of external id -> opted_in | opted_out is required")
-            )
+        failures += encoded_failure(PREFERENCES, news)
+        if failures:
+            return CheckResult(news, failures)
+        new, failures = preference_check(news, PREFERENCES)
+        old = _prefs(olds)
         if olds and not failures:
             resource = f"CategoryPreferences {_id(news)!r}"
-            failures += opt_out_failures(resource, _prefs(olds), _prefs(news), guard_settings(news))
+            failures += opt_out_failures(resource, old, new, guard_settings(news))
         if not failures and adopting(olds, news):
-            news = with_adopt_plan(news, len(_prefs(news)))
+            news = with_adopt_plan(news, len(new))
         elif not failures:
-            plan = plan_category_preferences(
-                news["category"], news.get("channel"), _prefs(news), _prefs(olds)
-            )
+            plan = plan_category_preferences(news["category"], news.get("channel"), new, old)
             news = with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in ("category", "channel") if olds.get(k) != news.get(k)]
-        return DiffResult(changes=bool(replaces) or _prefs(olds) != _prefs(news), replaces=replaces)
+        changes = bool(replaces) or not codec.same_collection(olds, news, PREFERENCES)
+        return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._apply(props, self._observe(props) if props.get("adopt") else {})
@@ -89,7 +97,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
         if not managed:
             return ReadResult(id_, props)
         # A user Netmera no longer knows keeps the last applied value.
-        outs = {**props, "preferences": {**managed, **self._observe(props)}}
+        outs = {**props, **preferences_input({**managed, **self._observe(props)})}
         return ReadResult(id_, outs, outs)
 
     def _observe(self, props: dict[str, Any]) -> dict[str, Preference]:
@@ -115,7 +123,6 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
     """Opt-in/opt-out of the listed users for one category (and optionally one channel)."""
 
     category: pulumi.Output[str]
-    preferences: pulumi.Output[dict[str, str]]
 
     def __init__(
         self,
@@ -130,7 +137,7 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
         props = {
             "category": category,
             "channel": channel,
-            "preferences": dict(sorted(preferences.items())),
+            **preferences_input(preferences),
             "guard": guard_input(guard),
             "adopt": adopt,
         }

@@ -40,6 +40,7 @@ from ..engine import (
     Plan,
     Preference,
     Record,
+    codec,
     consent_guard,
     ledger_from_wire,
     now_iso,
@@ -51,14 +52,18 @@ from ..engine import (
 from ._base import (
     NetmeraProvider,
     adopting,
+    encoded_failure,
     guard_input,
     guard_settings,
-    id_map,
     opt_out_failures,
+    preference_check,
     preference_map,
     with_adopt_plan,
     with_plan,
 )
+
+CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+SHOWN_IDS = 20
 
 ADDRESSINGS: dict[str, tuple[str, ...]] = {
     "push": ("extId", "deviceToken"),
@@ -68,23 +73,33 @@ ADDRESSINGS: dict[str, tuple[str, ...]] = {
 
 
 def _consents(props: dict[str, Any]) -> dict[str, Preference]:
-    return preference_map(props.get("consents"))
+    return preference_map(props, CONSENTS)
 
 
 def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
     return {
         k: Evidence(str(v.get("source", "")), str(v.get("at", "")))
-        for k, v in id_map(props.get("evidence")).items()
+        for k, v in codec.json_map_in(props, EVIDENCE).items()
         if isinstance(v, dict)
     }
 
 
 def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
-    return ledger_from_wire(props.get("ledger"))
+    return ledger_from_wire(codec.str_map_in(props, LEDGER))
 
 
 def _ledger_output(ledger: dict[str, Record]) -> dict[str, str]:
-    return {k: r.to_wire() for k, r in sorted(ledger.items())}
+    encoded = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
+    return codec.collection(LEDGER, encoded, "ids")
+
+
+def opt_in_facts(plan: Plan, evidence: dict[str, Evidence]) -> dict[str, Any]:
+    """What the policy pack judges new opt-ins by. It cannot see `__` properties (Pulumi hides them
+    from analyzers), so the provider states the facts: how many opt-ins this update sends, and which
+    carry no evidence source (the first ones, and how many)."""
+    ins = sorted({i for op in plan.operations if op.name.startswith("enable") for i in op.ids})
+    unsourced = [i for i in ins if not (i in evidence and evidence[i].source.strip())]
+    return {"planned": len(ins), "withoutSource": len(unsourced), "withoutSourceIds": unsourced[:SHOWN_IDS]}
 
 
 class ConsentProvider(NetmeraProvider):
@@ -104,25 +119,22 @@ class ConsentProvider(NetmeraProvider):
             failures.append(
                 CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")
             )
-        raw = news.get("consents")
-        if not isinstance(raw, dict) or any(v not in (OPTED_IN, OPTED_OUT) for v in raw.values()):
-            failures.append(CheckFailure("consents", "a map of id -> opted_in | opted_out is required"))
+        failures += encoded_failure(CONSENTS, news)
         if failures:
             return CheckResult(news, failures)
-        ledger = ledger_of(olds)
-        blocked = consent_guard(_consents(news), ledger, _evidence(news))
+        consents, failures = preference_check(news, CONSENTS)
+        ledger, evidence = ledger_of(olds), _evidence(news)
+        blocked = consent_guard(consents, ledger, evidence)
         if blocked:
             failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
         if olds:
-            failures += opt_out_failures(
-                self._name(news), _consents(olds), _consents(news), guard_settings(news)
-            )
+            failures += opt_out_failures(self._name(news), _consents(olds), consents, guard_settings(news))
         if not failures and adopting(olds, news):
-            news = {**with_adopt_plan(news, len(_consents(news))), "ledger": {}}
+            news = {**with_adopt_plan(news, len(consents)), **_ledger_output({})}
         elif not failures:
-            plan = self._plan(news, ledger)
+            plan = plan_consent(self.channel, news["addressing"], consents, ledger)
             expected = _ledger_output(record_applied(ledger, plan, None))
-            news = {**with_plan(news, plan), "ledger": expected}
+            news = {**with_plan(news, plan), **expected, "optIns": opt_in_facts(plan, evidence)}
         return CheckResult(news, failures)
 
     def _guard(self, props: dict[str, Any], ledger: dict[str, Record]) -> None:
@@ -132,8 +144,10 @@ class ConsentProvider(NetmeraProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
-        ledger = ledger_of(olds)
-        return DiffResult(changes=bool(replaces) or not self._plan(news, ledger).empty, replaces=replaces)
+        # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
+        legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
+        changes = bool(replaces) or legacy or not self._plan(news, ledger_of(olds)).empty
+        return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         ledger: dict[str, Record] = {}
@@ -153,13 +167,13 @@ class ConsentProvider(NetmeraProvider):
         self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
         plan = self._plan(props, ledger)
         self.send_plan(plan)
-        return {**props, "ledger": _ledger_output(record_applied(ledger, plan, now_iso()))}
+        return {**props, **_ledger_output(record_applied(ledger, plan, now_iso()))}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ledger = ledger_of(props)
         ids = sorted(set(_consents(props)) | set(ledger))
         observed = self.observe(props.get("addressing"), ids) if ids else {}
-        outs = {**props, "ledger": _ledger_output(record_observed(ledger, observed, now_iso()))}
+        outs = {**props, **_ledger_output(record_observed(ledger, observed, now_iso()))}
         # Inputs = outputs: the next check sees the applied times and what was observed.
         return ReadResult(id_, outs, outs)
 
@@ -203,18 +217,17 @@ def _props(
     evidence: dict[str, Evidence],
     guard: GuardSettings,
 ) -> dict[str, Any]:
+    proofs = {k: {"source": v.source, "at": v.at} for k, v in evidence.items()}
     return {
         "name": name,
         "addressing": addressing,
-        "consents": dict(sorted(consents.items())),
-        "evidence": {k: {"source": v.source, "at": v.at} for k, v in sorted(evidence.items())},
+        **codec.collection(CONSENTS, codec.encode_str_map(consents), "ids"),
+        **codec.collection(EVIDENCE, codec.encode_json_map(proofs), "ids"),
         "guard": guard_input(guard),
     }
 
 
 class _Consent(Resource):
-    ledger: pulumi.Output[dict[str, str]]
-
     provider_class: ClassVar[type[ConsentProvider]]
 
     def __init__(
@@ -227,7 +240,7 @@ class _Consent(Resource):
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
     ) -> None:
-        props = {**_props(name, addressing, consents, evidence, guard), "ledger": None, "adopt": adopt}
+        props = {**_props(name, addressing, consents, evidence, guard), LEDGER: None, "adopt": adopt}
         super().__init__(self.provider_class(), name, props, opts)
 
 

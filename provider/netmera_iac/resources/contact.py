@@ -11,31 +11,43 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ..engine import Contact, execute_contacts, plan_contacts
-from ._base import NetmeraProvider, id_map, with_plan
+from ..engine import Contact, codec, execute_contacts, plan_contacts
+from ._base import NetmeraProvider, encoded_failure, with_plan
+
+CONTACTS = "contacts"
 
 
-def _contacts(props: dict[str, Any]) -> dict[str, Contact]:
+def _wire(props: dict[str, Any]) -> dict[str, Any]:
+    return codec.json_map_in(props, CONTACTS)
+
+
+def _contacts(wire: dict[str, Any]) -> dict[str, Contact]:
     return {
         ext_id: Contact(email=value.get("email"), msisdn=value.get("msisdn"))
-        for ext_id, value in id_map(props.get("contacts")).items()
+        for ext_id, value in wire.items()
         if isinstance(value, dict)
     }
 
 
+def contacts_input(wire: dict[str, Any]) -> dict[str, str]:
+    return codec.collection(CONTACTS, codec.encode_json_map(wire), "users")
+
+
 class ContactInfoProvider(NetmeraProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
-        if not isinstance(news.get("contacts"), dict):
-            failures.append(CheckFailure("contacts", "a map of external id -> {email, msisdn} is required"))
+        failures = self.config_failures() + encoded_failure(CONTACTS, news)
         if not failures:
-            news = with_plan(news, plan_contacts(_contacts(news), _contacts(olds)))
+            news = with_plan(news, plan_contacts(_contacts(_wire(news)), _contacts(_wire(olds))))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=not plan_contacts(_contacts(news), _contacts(olds)).empty)
+        if codec.same_collection(olds, news, CONTACTS):
+            return DiffResult(changes=False)
+        if codec.is_legacy(olds, CONTACTS):
+            return DiffResult(changes=True)  # rewritten once in the compact form, sending nothing
+        return DiffResult(changes=not plan_contacts(_contacts(_wire(news)), _contacts(_wire(olds))).empty)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult("contacts", self._apply(props, {}))
@@ -47,18 +59,16 @@ class ContactInfoProvider(NetmeraProvider):
         return None  # stopping management changes nobody's addresses
 
     def _apply(self, news: dict[str, Any], olds: dict[str, Any]) -> dict[str, Any]:
-        plan = plan_contacts(_contacts(news), _contacts(olds))
+        old, new = _wire(olds), _wire(news)
+        plan = plan_contacts(_contacts(new), _contacts(old))
         if not plan.empty:
             execute_contacts(self.client(), plan)
         # Users who left the file keep their last applied value as the reference, should they return.
-        applied = {**id_map(olds.get("contacts")), **id_map(news.get("contacts"))}
-        return {**news, "contacts": dict(sorted(applied.items()))}
+        return {**news, **contacts_input({**old, **new})}
 
 
 class ContactInfo(Resource, module="netmera", name="ContactInfo"):
     """Email addresses and MSISDNs of the listed users."""
-
-    contacts: pulumi.Output[dict[str, dict[str, str]]]
 
     def __init__(
         self, name: str, contacts: dict[str, Contact], opts: pulumi.ResourceOptions | None = None
@@ -67,4 +77,4 @@ class ContactInfo(Resource, module="netmera", name="ContactInfo"):
             ext_id: {k: v for k, v in (("email", c.email), ("msisdn", c.msisdn)) if v is not None}
             for ext_id, c in sorted(contacts.items())
         }
-        super().__init__(ContactInfoProvider(), name, {"contacts": wire}, opts)
+        super().__init__(ContactInfoProvider(), name, contacts_input(wire), opts)

@@ -42,14 +42,6 @@ class StackManifestProvider(NetmeraProvider):
                         "the stack config `netmera-iac:allowForgetConsent true` for this update.",
                     )
                 )
-            if new is not None and int(new.get("shards", 1)) < int(old.get("shards", 1)):
-                failures.append(
-                    CheckFailure(
-                        "resources",
-                        f"{name!r}: shards can only grow ({old['shards']} -> {new['shards']}); a smaller "
-                        "count would untag users that moved to the remaining shards",
-                    )
-                )
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

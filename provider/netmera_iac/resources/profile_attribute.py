@@ -1,11 +1,12 @@
 """Profile attribute resources.
 
-- `ProfileAttributes` (sharded by user): per user, the values of the attributes it manages. Changed
-  values go out with `setProfileAttributes` (one entry per user, 1000 per request), explicit nulls and
-  attributes leaving a user with `unsetProfileAttributes`. Read back with `getProfileAttributes`, so
-  refresh finds drift. Before anything is planned, `check` compares the managed schema with the app's
-  definitions (`app/profile-attributes`). After an apply the changed users are read back (all, a
-  sample, or none) and values Netmera dropped silently fail the update.
+- `ProfileAttributes` (one per stack, whatever the number of users): per user, the values of the
+  attributes it manages. Changed values go out with `setProfileAttributes` (one entry per user, 1000
+  per request), explicit nulls and attributes leaving a user with `unsetProfileAttributes`. Read
+  back with `getProfileAttributes`, so refresh finds drift. Before anything is planned, `check`
+  compares the managed schema with the app's definitions (`app/profile-attributes`). After an apply
+  the changed users are read back (all, a sample, or none) and values Netmera dropped silently fail
+  the update.
 - `ProfileArrayValues`: values present in or absent from a user's array attribute, with
   `pushProfileAttributes` / `pullProfileAttributes`, without owning the rest of the array.
 - `ProfileAttributeRetirement`: erases whole attributes (`deleteProfileAttributes`) or single values
@@ -30,21 +31,21 @@ from pulumi.dynamic import (
 )
 
 from ..client import NetmeraError
-from ..engine import GuardSettings, GuardViolation, abbreviate, execute_profiles, mass_change
+from ..engine import GuardSettings, GuardViolation, abbreviate, codec, execute_profiles, mass_change
 from ..engine.profile import AttributeSpec, ProfilePlan, compare_with_app, dropped_values, plan_profiles
 from ..models import DeleteProfileAttributeValueEntry, ProfileEntry
 from ._base import (
     NetmeraProvider,
     adopting,
+    encoded_failure,
     guard_input,
     guard_settings,
-    shard_input,
+    legacy_shard_failures,
     with_adopt_plan,
     with_plan,
 )
-from ._coalesce import COALESCER, Send, Shard
 
-_KEY = "profiles"
+PROFILES = "profiles"
 _app_check_lock = threading.Lock()
 _app_problems: dict[tuple[str | None, str, str], list[str]] = {}
 
@@ -60,35 +61,24 @@ def _integral(value: Any) -> Any:
 
 
 def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The profiles map, with integers restored: Pulumi carries every number as a double, and Netmera
-    drops 41.0 for an INTEGER (or DATE) attribute."""
-    raw = props.get("profiles") or {}
-    if not isinstance(raw, dict):
-        return {}
+    """The profiles map, with integers restored: Netmera drops 41.0 for an INTEGER (or DATE) attribute,
+    and maps written before the compact format carried every number as a double."""
+    raw = codec.json_map_in(props, PROFILES)
     attributes = props.get("attributes") or {}
     whole = {c for c, a in attributes.items() if a.get("dataType") in ("INTEGER", "DATE")}
     return {
         ext_id: {attr: _integral(v) if attr in whole else v for attr, v in values.items()}
         for ext_id, values in raw.items()
+        if isinstance(values, dict)
     }
+
+
+def profiles_input(profiles: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return codec.collection(PROFILES, codec.encode_json_map(profiles), "users")
 
 
 def spec_input(specs: dict[str, AttributeSpec]) -> dict[str, Any]:
     return {c: {"dataType": s.data_type, "isArray": s.is_array} for c, s in sorted(specs.items())}
-
-
-def combined_profile_plan(batch: list[Shard], settled: list[Shard]) -> ProfilePlan:
-    """One plan for several shards: users moving between shards keep their values."""
-    old: dict[str, Any] = {u: v for s in batch for u, v in s.old.items()}
-    new: dict[str, Any] = {u: v for s in batch for u, v in s.new.items()}
-    elsewhere: dict[str, Any] = {u: v for s in settled for u, v in (s.new if s.done else s.old).items()}
-    for user in set(old) - set(new):
-        if user in elsewhere:  # moved to a shard outside this batch: not leaving the stack
-            new[user] = elsewhere[user]
-    for user in set(new) - set(old):
-        if user in elsewhere:  # moved in from a shard outside this batch: compare with its values
-            old[user] = elsewhere[user]
-    return plan_profiles(new, old)
 
 
 class ProfileAttributesProvider(NetmeraProvider):
@@ -103,11 +93,14 @@ class ProfileAttributesProvider(NetmeraProvider):
             return _app_problems[key]
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
-        if not isinstance(news.get("profiles"), dict) or not isinstance(news.get("attributes"), dict):
-            failures.append(CheckFailure("profiles", "a map of external id -> attribute values is required"))
+        failures = self.config_failures() + encoded_failure(PROFILES, news)
+        if not isinstance(news.get("attributes"), dict):
+            failures.append(
+                CheckFailure("attributes", "a map of attribute -> {dataType, isArray} is required")
+            )
         if failures:
             return CheckResult(news, failures)
+        failures += legacy_shard_failures(olds, "ProfileAttributes")
         try:
             failures += [CheckFailure("attributes", p) for p in self._app_problems(news["attributes"])]
         except NetmeraError as exc:
@@ -122,25 +115,20 @@ class ProfileAttributesProvider(NetmeraProvider):
             except GuardViolation as exc:
                 failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
         if not failures:
-            index, count = shard_input(news)
-            COALESCER.record(_KEY, index, count, old, new)
             news = with_adopt_plan(news, len(new)) if adopting(olds, news) else with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(
-            changes=_profiles(olds) != _profiles(news) or olds.get("shard") != news.get("shard")
-        )
+        return DiffResult(changes=not codec.same_collection(olds, news, PROFILES))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        index, count = shard_input(props)
-        live = self._observe(_profiles(props)) if props.get("adopt") else {}
-        COALESCER.apply(_KEY, index, count, live, _profiles(props), self._send(props))
-        return CreateResult(f"profiles#{index}", props)
+        new = _profiles(props)
+        live = self._observe(new) if props.get("adopt") else {}
+        self._apply(plan_profiles(new, live), props.get("verify", "all"))
+        return CreateResult("profiles", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        index, count = shard_input(news)
-        COALESCER.apply(_KEY, index, count, _profiles(olds), _profiles(news), self._send(news))
+        self._apply(plan_profiles(_profiles(news), _profiles(olds)), news.get("verify", "all"))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -150,21 +138,13 @@ class ProfileAttributesProvider(NetmeraProvider):
         managed = _profiles(props)
         if not managed:
             return ReadResult(id_, props)
-        outs = {**props, "profiles": self._observe(managed)}
+        outs = {**props, **profiles_input(self._observe(managed))}
         return ReadResult(id_, outs, outs)
 
     def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Live values of the managed attributes; one absent reads back as unset (None)."""
         live = self.client().get_profile_attributes_many(list(managed))
         return {u: {attr: live[u].profile.get(attr) for attr in values} for u, values in managed.items()}
-
-    def _send(self, props: dict[str, Any]) -> Send:
-        verify = props.get("verify", "all")
-
-        def send(batch: list[Shard], settled: list[Shard]) -> None:
-            self._apply(combined_profile_plan(batch, settled), verify)
-
-        return send
 
     def _apply(self, plan: ProfilePlan, verify: str | int) -> None:
         if plan.empty:
@@ -208,14 +188,16 @@ class ProfileArrayValuesProvider(NetmeraProvider):
     ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
         result = []
         for form in ("present", "absent"):
-            old, new = olds.get(form) or {}, news.get(form) or {}
+            old, new = codec.json_map_in(olds, form), codec.json_map_in(news, form)
             delta = {u: [v for v in vals if v not in (old.get(u) or [])] for u, vals in new.items()}
             result.append({u: vals for u, vals in delta.items() if vals})
         return result[0], result[1]
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        keys = ("attribute", "present", "absent")
-        return DiffResult(changes=any(olds.get(k) != news.get(k) for k in keys), replaces=[])
+        changed = olds.get("attribute") != news.get("attribute") or not all(
+            codec.same_collection(olds, news, form) for form in ("present", "absent")
+        )
+        return DiffResult(changes=changed, replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._send(props["attribute"], *self._delta({}, props))
@@ -299,9 +281,7 @@ class ProfileAttributeRetirementProvider(NetmeraProvider):
 
 
 class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
-    """Per user, the values of the attributes this stack manages (one shard of the users)."""
-
-    profiles: pulumi.Output[dict[str, Any]]
+    """Per user, the values of the attributes this stack manages."""
 
     def __init__(
         self,
@@ -310,15 +290,12 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
         attributes: dict[str, AttributeSpec],
         guard: GuardSettings,
         verify: str | int = "all",
-        shard_index: int = 0,
-        shard_count: int = 1,
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
     ) -> None:
         props = {
-            "profiles": {u: dict(sorted(v.items())) for u, v in sorted(profiles.items())},
+            **profiles_input(profiles),
             "attributes": spec_input(dict(attributes)),
-            "shard": {"index": shard_index, "count": shard_count},
             "guard": guard_input(guard),
             "verify": verify,
             "adopt": adopt,
@@ -339,8 +316,8 @@ class ProfileArrayValues(Resource, module="netmera", name="ProfileArrayValues"):
     ) -> None:
         props = {
             "attribute": attribute,
-            "present": {u: list(v) for u, v in sorted(present.items())},
-            "absent": {u: list(v) for u, v in sorted(absent.items())},
+            **codec.collection("present", codec.encode_json_map({u: list(v) for u, v in present.items()})),
+            **codec.collection("absent", codec.encode_json_map({u: list(v) for u, v in absent.items()})),
         }
         super().__init__(ProfileArrayValuesProvider(), name, props, opts)
 

@@ -7,6 +7,7 @@ Each resource only ever touches the users it lists; users it never listed are ne
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pulumi
@@ -23,80 +24,73 @@ from pulumi.dynamic import (
 from ..engine import (
     GuardSettings,
     GuardViolation,
-    Plan,
+    codec,
     mass_change,
     plan_tag_assignment,
-    plan_tag_changes,
     plan_tag_exclusion,
     plan_tag_membership,
-    shard_of,
 )
-from ._base import NetmeraProvider, guard_input, guard_settings, id_map, shard_input, with_plan
-from ._coalesce import COALESCER, Send, Shard
+from ._base import (
+    NetmeraProvider,
+    encoded_failure,
+    guard_input,
+    guard_settings,
+    legacy_shard_failures,
+    with_plan,
+)
+
+MEMBERS = "members"
 
 
 def _members(props: dict[str, Any]) -> frozenset[str]:
-    return frozenset(id_map(props.get("members")))
+    return codec.ids_in(props, MEMBERS)
 
 
-def _key(props: dict[str, Any]) -> str:
-    return f"tag:{props['tag']}"
+def members_input(members: Iterable[str]) -> dict[str, str]:
+    """The visible summary and the hidden encoded set (engine/codec.py)."""
+    return codec.collection(MEMBERS, codec.encode_ids(members), "ids")
 
 
-def combined_tag_plan(tag: str, batch: list[Shard], settled: list[Shard]) -> Plan:
-    """One plan for several shards of a tag: ids moving between shards cancel out, and ids held by
-    the tag's other shards (settled) are neither re-tagged nor untagged."""
-    old: set[str] = set().union(*(s.old for s in batch))
-    new: set[str] = set().union(*(s.new for s in batch))
-    keep: set[str] = set().union(*(s.new if s.done else s.old for s in settled))
-    plan = plan_tag_membership(tag, new, old)
-    adds = [i for i in plan.ids("tagUsers") if i not in keep]
-    removes = [i for i in plan.ids("untagUsers") if i not in keep]
-    return plan_tag_changes(tag, adds, removes)
+def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
+    if not isinstance(news.get("tag"), str) or not news["tag"]:
+        return [CheckFailure("tag", "a non-empty tag name is required")]
+    return encoded_failure(MEMBERS, news)
+
+
+def _diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+    replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
+    changes = bool(replaces) or not codec.same_collection(olds, news, MEMBERS)
+    return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
 
 class TagMembershipProvider(NetmeraProvider):
-    """Owns the memberships it lists for one tag (one shard of it)."""
+    """Owns the memberships it lists for one tag, whatever their number."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
-        if not isinstance(news.get("tag"), str) or not news["tag"]:
-            failures.append(CheckFailure("tag", "a non-empty tag name is required"))
-        if not isinstance(news.get("members"), dict):
-            failures.append(CheckFailure("members", "a map of external id -> true is required"))
+        failures = self.config_failures() + _tag_failures(news)
         if failures:
             return CheckResult(news, failures)
-        # The member maps are large (up to 20,000 ids per shard): build each set once.
+        failures += legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
+        # Each encoded set is decoded once per call (a million ids take about a second).
         old, new = _members(olds), _members(news)
-        index, count = shard_input(news)
-        if olds:
-            # Ids that now hash to another shard move; they are not removed from the tag.
-            moved = {i for i in old - new if shard_of(i, count) != index}
+        if olds and not failures:
             try:
-                mass_change(
-                    f"TagMembership {news['tag']!r}", len(old), len(old - new - moved), guard_settings(news)
-                )
+                mass_change(f"TagMembership {news['tag']!r}", len(old), len(old - new), guard_settings(news))
             except GuardViolation as exc:
-                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
+                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not the ids
         if not failures:
             news = with_plan(news, plan_tag_membership(news["tag"], new, old))
-            COALESCER.record(_key(news), index, count, old, new)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-        changed = replaces or _members(olds) != _members(news) or olds.get("shard") != news.get("shard")
-        return DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+        return _diff(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        index, count = shard_input(props)
-        COALESCER.apply(_key(props), index, count, frozenset(), _members(props), self._send(props["tag"]))
-        return CreateResult(f"{props['tag']}#{index}", props)
+        self.send_plan(plan_tag_membership(props["tag"], _members(props), ()))
+        return CreateResult(props["tag"], props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        # Also when the shard count grew: ids moving between shards cancel out in the combined plan.
-        index, count = shard_input(news)
-        COALESCER.apply(_key(news), index, count, _members(olds), _members(news), self._send(news["tag"]))
+        self.send_plan(plan_tag_membership(news["tag"], _members(news), _members(olds)))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -106,12 +100,6 @@ class TagMembershipProvider(NetmeraProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         return ReadResult(id_, props)  # tags cannot be read back from Netmera
 
-    def _send(self, tag: str) -> Send:
-        def send(batch: list[Shard], settled: list[Shard]) -> None:
-            self.send_plan(combined_tag_plan(tag, batch, settled))
-
-        return send
-
 
 class TagAssignmentProvider(NetmeraProvider):
     """Ensures listed users carry a tag; never untags anyone."""
@@ -119,16 +107,13 @@ class TagAssignmentProvider(NetmeraProvider):
     plan = staticmethod(plan_tag_assignment)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
-        if not isinstance(news.get("members"), dict):
-            failures.append(CheckFailure("members", "a map of external id -> true is required"))
+        failures = self.config_failures() + _tag_failures(news)
         if not failures:
             news = with_plan(news, self.plan(news["tag"], _members(news), _members(olds)))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-        return DiffResult(changes=bool(replaces) or _members(olds) != _members(news), replaces=replaces)
+        return _diff(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self.send_plan(self.plan(props["tag"], _members(props), ()))
@@ -152,26 +137,22 @@ class TagExclusionProvider(TagAssignmentProvider):
 
 
 class TagMembership(Resource, module="netmera", name="TagMembership"):
-    """The memberships of one tag (or one shard of a large tag) that this stack owns."""
+    """The memberships of one tag that this stack owns."""
 
     tag: pulumi.Output[str]
-    members: pulumi.Output[dict[str, bool]]
 
     def __init__(
         self,
         name: str,
         tag: str,
-        members: list[str] | tuple[str, ...],
+        members: Iterable[str],
         guard: GuardSettings,
-        shard_index: int = 0,
-        shard_count: int = 1,
         shared: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "tag": tag,
-            "members": dict.fromkeys(sorted(members), True),
-            "shard": {"index": shard_index, "count": shard_count},
+            **members_input(members),
             "guard": guard_input(guard),
             "shared": shared,  # marked as also managed elsewhere; the policy pack forbids owning it
         }
@@ -183,16 +164,15 @@ class _TagList(Resource):
 
     provider_class: type[TagAssignmentProvider]
     tag: pulumi.Output[str]
-    members: pulumi.Output[dict[str, bool]]
 
     def __init__(
         self,
         name: str,
         tag: str,
-        members: list[str] | tuple[str, ...],
+        members: Iterable[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {"tag": tag, "members": dict.fromkeys(sorted(members), True)}
+        props = {"tag": tag, **members_input(members)}
         super().__init__(self.provider_class(), name, props, opts)
 
 

@@ -11,21 +11,27 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ..engine import abbreviate
+from ..engine import abbreviate, codec
 from ._base import NetmeraProvider
 
 CONFIRMATION = "erase these users permanently"
-
-
-def _new(olds: dict[str, Any], news: dict[str, Any], key: str) -> list[Any]:
-    done = set(olds.get(key) or [])
-    return [item for item in news.get(key) or [] if item not in done]
 
 
 class _OnceProvider(NetmeraProvider):
     """Sends the items of `key` that were not sent before; never undoes."""
 
     key = "items"
+    encoded = False  # whether the items travel as one encoded collection (engine/codec.py)
+
+    def items(self, props: dict[str, Any]) -> list[Any]:
+        return list(props.get(self.key) or [])
+
+    def items_input(self, items: list[Any]) -> dict[str, Any]:
+        return {self.key: items}
+
+    def _new(self, olds: dict[str, Any], news: dict[str, Any]) -> list[Any]:
+        done = set(self.items(olds))
+        return [item for item in self.items(news) if item not in done]
 
     def describe(self, items: list[Any]) -> str:
         raise NotImplementedError
@@ -39,23 +45,25 @@ class _OnceProvider(NetmeraProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.failures(news)
         if not failures:
-            new = _new(olds, news, self.key)
+            new = self._new(olds, news)
             users = len(new) if self.key == "users" else 0
             news = {**news, "plan": self.describe(new), "changedUsers": users}
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=bool(_new(olds, news, self.key)))
+        # A legacy (pre-compact) list is rewritten once in the compact form, sending nothing.
+        legacy = self.encoded and codec.is_legacy(olds, self.key)
+        return DiffResult(changes=bool(self._new(olds, news)) or legacy)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self.send(_new({}, props, self.key))
+        self.send(self._new({}, props))
         return CreateResult(self.key, props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self.send(_new(olds, news, self.key))
+        self.send(self._new(olds, news))
         # Keep every item ever sent: an item taken off the list must not be sent again if re-added.
-        kept = list(dict.fromkeys([*(olds.get(self.key) or []), *(news.get(self.key) or [])]))
-        return UpdateResult({**news, self.key: kept})
+        kept = list(dict.fromkeys([*self.items(olds), *self.items(news)]))
+        return UpdateResult({**news, **self.items_input(kept)})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None
@@ -63,6 +71,13 @@ class _OnceProvider(NetmeraProvider):
 
 class UserErasureProvider(_OnceProvider):
     key = "users"
+    encoded = True
+
+    def items(self, props: dict[str, Any]) -> list[Any]:
+        return sorted(codec.ids_in(props, self.key))
+
+    def items_input(self, items: list[Any]) -> dict[str, Any]:
+        return codec.collection(self.key, codec.encode_ids(items), "users")
 
     def failures(self, news: dict[str, Any]) -> list[CheckFailure]:
         failures = self.config_failures()
@@ -99,7 +114,8 @@ class UserErasure(Resource, module="netmera", name="UserErasure"):
     """Users erased once with deleteUsersPermanently."""
 
     def __init__(self, name: str, users: tuple[str, ...], confirm: str) -> None:
-        super().__init__(UserErasureProvider(), name, {"users": list(users), "confirm": confirm})
+        props = {**UserErasureProvider().items_input(list(users)), "confirm": confirm}
+        super().__init__(UserErasureProvider(), name, props)
 
 
 class PushApproval(Resource, module="netmera", name="PushApproval"):

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from ..engine import OPTED_IN, consent_guard, ledger_from_wire, load_desired_state
+from ..engine import OPTED_IN, codec, consent_guard, ledger_from_wire, load_desired_state
 from ..engine.desired import LIST_NAMES, consent_list_name
 from ..engine.record import restore_desired_state, write_desired_state
 from .pulumi_cli import PulumiCli, resource_outputs, stack_outputs
@@ -37,10 +37,11 @@ class RollbackPlan:
 
 
 def plan_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> RollbackPlan:
-    files = restore_desired_state(stack_outputs(cli.export(version)).get("desiredState"))
+    old = cli.export(version)
+    files = restore_desired_state(stack_outputs(old).get("desiredState"), old.get("deployment"))
     latest = cli.export()
     ledgers = {
-        name: ledger_from_wire(outputs.get("ledger"))
+        name: ledger_from_wire(codec.str_map_in(outputs, "ledger"))
         for suffix in ("PushConsent", "EmailConsent", "SmsConsent")
         for name, outputs in resource_outputs(latest, f":{suffix}").items()
     }
@@ -56,19 +57,32 @@ def plan_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> RollbackPla
     blocked_by_list = {name: ids for name, ids in blocked_by_list.items() if ids}
     if blocked_by_list:
         plan.kept_opted_out = blocked_by_list
-        plan.files["consent.yaml"] = _keep_opted_out(files["consent.yaml"], blocked_by_list, version)
+        plan.files.update(_keep_opted_out(files, blocked_by_list, version))
     return plan
 
 
-def _keep_opted_out(text: str, blocked: dict[str, list[str]], version: int) -> str:
-    document: dict[str, Any] = yaml.safe_load(text) or {}
+def _keep_opted_out(files: dict[str, str], blocked: dict[str, list[str]], version: int) -> dict[str, str]:
+    """consent.yaml (and the list files it names) with every blocked id moved from opted_in to
+    opted_out; returns the files that changed."""
+    document: dict[str, Any] = yaml.safe_load(files["consent.yaml"]) or {}
+    changed: dict[str, str] = {}
     for (channel, addressing), key in LIST_NAMES.items():
         ids = set(blocked.get(consent_list_name(channel, addressing), []))
         entry = (document.get(channel) or {}).get(key)
         if not ids or entry is None:
             continue
-        entry[OPTED_IN] = [i for i in entry.get(OPTED_IN, []) if i not in ids]
-        entry["opted_out"] = [*entry.get("opted_out", []), *sorted(ids)]
+        if "opted_in_file" in entry:
+            path = entry["opted_in_file"]
+            changed[path] = "".join(
+                f"{line}\n" for line in files[path].splitlines() if line.strip() not in ids
+            )
+        else:
+            entry[OPTED_IN] = [i for i in entry.get(OPTED_IN, []) if i not in ids]
+        if "opted_out_file" in entry:
+            path = entry["opted_out_file"]
+            changed[path] = files[path].rstrip("\n") + "\n" + "".join(f"{i}\n" for i in sorted(ids))
+        else:
+            entry["opted_out"] = [*entry.get("opted_out", []), *sorted(ids)]
         evidence = {k: v for k, v in (entry.get("evidence") or {}).items() if k not in ids}
         if evidence:
             entry["evidence"] = evidence
@@ -78,7 +92,8 @@ def _keep_opted_out(text: str, blocked: dict[str, list[str]], version: int) -> s
         f"# Restored from version {version} of the stack by `netmera-iac rollback`; users who opted out\n"
         "# after that version are kept opted out (the consent guard), the rest is as it was then.\n"
     )
-    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    changed["consent.yaml"] = header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    return changed
 
 
 def apply_rollback_files(plan: RollbackPlan, state_dir: Path) -> list[str]:

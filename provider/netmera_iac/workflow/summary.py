@@ -1,9 +1,10 @@
 """A reviewer's summary of `pulumi preview --json`: per resource, which users change and how.
 
-Pulumi prints whole member maps, which nobody reads at 10,000 users; this reduces the preview's steps
-(old and new checked inputs of every resource) to counts first and at most N ids per change, plus
-every guard or policy that fired. It reads only resource inputs and diagnostics, never the config
-section, so the stack's secrets cannot reach a pull-request comment.
+Pulumi shows per-user collections only as a count and a digest (they travel encoded under hidden
+`__` keys, engine/codec.py); this decodes the preview's steps (old and new checked inputs of every
+resource) into counts first and at most N ids per change, plus every guard or policy that fired.
+It reads only resource inputs and diagnostics, never the config section, so the stack's secrets
+cannot reach a pull-request comment.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine import ledger_from_wire
+from ..engine import codec, ledger_from_wire
 
 SKIPPED_TYPES = ("Stack", "StackManifest")  # short type names
 # Refresh steps of `preview --refresh` precede the step that matters for the same resource.
@@ -56,8 +57,8 @@ def _inputs(state: Any) -> dict[str, Any]:
     return dict((state or {}).get("inputs") or {})
 
 
-def _keys(value: Any) -> set[str]:
-    return set(value) if isinstance(value, Mapping) else set()
+def _ids(props: Mapping[str, Any], name: str) -> set[str]:
+    return set(codec.ids_in(props, name))
 
 
 def _urn_parts(urn: str) -> tuple[str, str]:
@@ -75,12 +76,12 @@ class _Step:
     retained: bool
 
 
-def _states(preferences: Any) -> dict[str, str]:
-    return {k: str(v) for k, v in preferences.items()} if isinstance(preferences, Mapping) else {}
+def _states(props: Mapping[str, Any], name: str) -> dict[str, str]:
+    return codec.str_map_in(props, name)
 
 
-def _ledger_states(ledger: Any) -> dict[str, str]:
-    return {k: record.state for k, record in ledger_from_wire(ledger).items()}
+def _ledger_states(props: Mapping[str, Any]) -> dict[str, str]:
+    return {k: record.state for k, record in ledger_from_wire(codec.str_map_in(props, "ledger")).items()}
 
 
 def _flips(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
@@ -90,18 +91,16 @@ def _flips(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
 
 
 def _tags(steps: list[_Step]) -> list[ResourceChange]:
-    """Shards of one tag are combined, so an id moving between shards is not shown as a change."""
+    """Resources of one tag are combined (stacks applied by earlier versions split a tag in shards)."""
     by_tag: dict[str, list[_Step]] = defaultdict(list)
     for s in steps:
         by_tag[str(s.new.get("tag") or s.old.get("tag"))].append(s)
     result = []
     for tag, group in sorted(by_tag.items()):
-        old: set[str] = set().union(*(_keys(s.old.get("members")) for s in group))
-        new: set[str] = set().union(
-            *(_keys(s.new.get("members")) if s.op != "delete" else set() for s in group)
-        )
+        old: set[str] = set().union(*(_ids(s.old, "members") for s in group))
+        new: set[str] = set().union(*(_ids(s.new, "members") if s.op != "delete" else set() for s in group))
         kept: set[str] = set().union(
-            *(_keys(s.old.get("members")) for s in group if s.op == "delete" and s.retained)
+            *(_ids(s.old, "members") for s in group if s.op == "delete" and s.retained)
         )
         change = ResourceChange(f"tag `{tag}`", _op(group))
         change.changes = [
@@ -122,7 +121,7 @@ def _tag_list(verb: str) -> Callable[[_Step], ResourceChange]:
     def describe(s: _Step) -> ResourceChange:
         tag = s.new.get("tag") or s.old.get("tag")
         change = ResourceChange(f"tag `{tag}` ({'additive' if verb == 'tag' else 'exclusion'})", s.op)
-        new = _keys(s.new.get("members")) - _keys(s.old.get("members"))
+        new = _ids(s.new, "members") - _ids(s.old, "members")
         change.changes = [Change(verb, sorted(new))] if new else []
         return change
 
@@ -133,7 +132,7 @@ def _category(s: _Step) -> ResourceChange:
     inputs = s.new or s.old
     target = f"{inputs.get('category')}" + (f"/{inputs['channel']}" if inputs.get("channel") else "")
     change = ResourceChange(f"category `{target}`", s.op)
-    change.changes = _flips(_states(s.old.get("preferences")), _states(s.new.get("preferences")))
+    change.changes = _flips(_states(s.old, "preferences"), _states(s.new, "preferences"))
     return change
 
 
@@ -141,7 +140,7 @@ def _consent(s: _Step) -> ResourceChange:
     inputs = s.new or s.old
     channel = s.type.removesuffix("Consent").lower()
     change = ResourceChange(f"{channel} permission `{s.name}` (by {inputs.get('addressing')})", s.op)
-    change.changes = _flips(_ledger_states(s.old.get("ledger")), _ledger_states(s.new.get("ledger")))
+    change.changes = _flips(_ledger_states(s.old), _ledger_states(s.new))
     return change
 
 
@@ -149,9 +148,9 @@ def _profiles(steps: list[_Step]) -> list[ResourceChange]:
     old: dict[str, Any] = {}
     new: dict[str, Any] = {}
     for s in steps:
-        old.update(s.old.get("profiles") or {})
+        old.update(codec.json_map_in(s.old, "profiles"))
         if s.op != "delete":
-            new.update(s.new.get("profiles") or {})
+            new.update(codec.json_map_in(s.new, "profiles"))
     per_attribute: dict[str, list[str]] = defaultdict(list)
     for user in sorted(set(old) | set(new)):
         before, after = dict(old.get(user) or {}), dict(new.get(user) or {})
@@ -167,7 +166,7 @@ def _profiles(steps: list[_Step]) -> list[ResourceChange]:
 
 
 def _contacts(s: _Step) -> ResourceChange:
-    old, new = dict(s.old.get("contacts") or {}), dict(s.new.get("contacts") or {})
+    old, new = codec.json_map_in(s.old, "contacts"), codec.json_map_in(s.new, "contacts")
     emails, numbers = [], []
     for user, want in sorted(new.items()):
         have = old.get(user) or {}
@@ -288,7 +287,7 @@ def _diagnostics(preview: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return problems, warnings
 
 
-def _ids(ids: Iterable[str], limit: int) -> str:
+def _shown(ids: Iterable[str], limit: int) -> str:
     items = list(ids)
     shown = ", ".join(f"`{i}`" for i in items[:limit])
     return shown + (f" … and {len(items) - limit} more" if len(items) > limit else "")
@@ -316,7 +315,7 @@ def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "p
             lines.append(f"| {r.title} | {r.op} | {r.users} | {counts} |")
         for r in summary.resources:
             lines += ["", f"#### {r.title} ({r.op})"]
-            lines += [f"- **{c.verb} {len(c.ids)} user(s)**: {_ids(c.ids, max_ids)}" for c in r.changes]
+            lines += [f"- **{c.verb} {len(c.ids)} user(s)**: {_shown(c.ids, max_ids)}" for c in r.changes]
             if r.note:
                 lines.append(f"- {r.note}")
     if summary.problems:

@@ -18,9 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import netmera_iac
 from pulumi import automation as auto
 
+import netmera_iac
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.e2e.harness import NetmeraStack
 

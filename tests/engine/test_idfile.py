@@ -1,0 +1,46 @@
+"""List files: one id per line, comments and blanks ignored, every problem with its line number."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from netmera_iac.engine.idfile import read_ids, resolve
+
+
+def test_ids_comments_blanks_and_white_space(tmp_path: Path) -> None:
+    path = tmp_path / "vip.txt"
+    path.write_text("# VIP customers\n\ncust-ayse\n  user-0001  \r\n# user-0002\nmüşteri-ğ\n")
+    assert read_ids(path, "vip.txt") == (["cust-ayse", "user-0001", "müşteri-ğ"], [])
+
+
+def test_duplicates_and_bad_ids_name_the_lines(tmp_path: Path) -> None:
+    path = tmp_path / "vip.txt"
+    path.write_text("a\nb\na\nbad\tid\n" + "x" * 257 + "\n")
+    ids, problems = read_ids(path, "stacks/t/vip.txt")
+    assert ids == ["a", "b"]
+    assert problems == [
+        "stacks/t/vip.txt: line 3: 'a' is listed more than once (first at line 1)",
+        "stacks/t/vip.txt: line 4: not a valid id (value: 'bad\\tid')",
+        f"stacks/t/vip.txt: line 5: longer than 256 characters (value: {'x' * 80!r})",
+    ]
+
+
+def test_problems_are_capped_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "dup.txt"
+    path.write_text("a\n" * 40)
+    _, problems = read_ids(path, "dup.txt")
+    assert len(problems) == 26 and problems[-1] == "dup.txt: … and 14 more problem(s) in this file"
+
+
+def test_files_must_stay_inside_the_stack_folder(tmp_path: Path) -> None:
+    (tmp_path / "lists").mkdir()
+    assert resolve(tmp_path, "lists/a.txt") == (tmp_path / "lists" / "a.txt").resolve()
+    assert resolve(tmp_path, "../other/a.txt") is None
+    assert resolve(tmp_path, "/etc/passwd") is None
+
+
+def test_not_utf8_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("müşteri\n".encode("latin-1", errors="replace"))
+    ids, problems = read_ids(path, "latin1.txt")
+    assert ids == [] and problems[0].startswith("latin1.txt: not UTF-8 text")
