@@ -23,6 +23,7 @@ from .engine import (
     GuardViolation,
     ProfilesSpec,
     TagMembershipSpec,
+    codec,
     empty_set,
     load_desired_state,
     overlaps,
@@ -84,9 +85,13 @@ def _size_problem(source: str, size: int, noun: str, max_ids: int) -> str | None
     )
 
 
-def register(desired: DesiredState, guard: GuardSettings, max_ids: int) -> dict[str, dict[str, Any]]:
-    """Register resources for `desired`; returns the manifest entries."""
+def register(
+    desired: DesiredState, guard: GuardSettings, max_ids: int
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], codec.Header]]:
+    """Register resources for `desired`; returns the manifest entries and the count and digest of
+    each id set encoded (the recorded desired state refers to list files by them)."""
     manifest: dict[str, dict[str, Any]] = {}
+    encoded: dict[tuple[str, str, str], str] = {}
     problems: list[str] = []
     for m in desired.memberships:
         settings = _entry_guard(guard, m.allow_mass_change, m.allow_empty)
@@ -96,10 +101,11 @@ def register(desired: DesiredState, guard: GuardSettings, max_ids: int) -> dict[
         if problem:
             problems.append(problem)
             continue
+        encoded[("TagMembership", m.tag, "members")] = members = codec.encode_ids(m.members)
         TagMembership(
             m.tag,
             m.tag,
-            m.members,
+            members,
             settings,
             shared=m.shared,
             opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
@@ -115,10 +121,12 @@ def register(desired: DesiredState, guard: GuardSettings, max_ids: int) -> dict[
     sizes += [(c.source, len(c.consents)) for c in desired.consents]
     problems += [p for source, size in sizes if (p := _size_problem(source, size, "ids", max_ids))]
     for a in desired.assignments:
-        TagAssignment(a.tag, a.tag, a.members)
+        encoded[("TagAssignment", a.tag, "members")] = members = codec.encode_ids(a.members)
+        TagAssignment(a.tag, a.tag, members)
         manifest[f"TagAssignment:{a.tag}"] = {"type": "TagAssignment", "users": len(a.members)}
     for e in desired.exclusions:
-        TagExclusion(e.tag, e.tag, e.members)
+        encoded[("TagExclusion", e.tag, "members")] = members = codec.encode_ids(e.members)
+        TagExclusion(e.tag, e.tag, members)
         manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
     for c in desired.categories:
         settings = _entry_guard(guard, c.allow_mass_change, c.allow_empty)
@@ -148,7 +156,7 @@ def register(desired: DesiredState, guard: GuardSettings, max_ids: int) -> dict[
         PushApproval("push-approvals", desired.push_approvals)
     if problems:
         raise DesiredStateError(problems)
-    return manifest
+    return manifest, {key: head for key, value in encoded.items() if (head := codec.header(value))}
 
 
 def register_profiles(
@@ -247,7 +255,7 @@ def main() -> None:
         desired = resolve_segments(load_desired_state(state_dir, root / "schemas", shown_root=root))
         for warning in desired.warnings:
             pulumi.log.warn(warning)
-        manifest = register(desired, guard, config.get_int("maxIdsPerResource") or MAX_IDS_PER_RESOURCE)
+        manifest, held = register(desired, guard, config.get_int("maxIdsPerResource") or MAX_IDS_PER_RESOURCE)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
     StackManifest("manifest", manifest, guard, config.get_bool("allowForgetConsent") or False)
@@ -255,5 +263,5 @@ def main() -> None:
     # The files this update applies, so `netmera-iac rollback` works from the stack's history alone.
     # Not a secret: a self-managed backend cannot export old versions, so rollback reads them from its
     # history checkpoints, where secrets are encrypted. (The same data is plain in resource inputs.)
-    pulumi.export("desiredState", record_desired_state(state_dir, desired.list_files))
+    pulumi.export("desiredState", record_desired_state(state_dir, desired.list_files, held))
     pulumi.export("managedUsers", {name: entry["users"] for name, entry in sorted(manifest.items())})

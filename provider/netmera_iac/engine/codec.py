@@ -24,7 +24,9 @@ import base64
 import binascii
 import hashlib
 import json
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,8 +58,11 @@ def _check_key(key: str) -> None:
 
 
 def digest_lines(lines: Iterable[str]) -> tuple[int, str, bytes]:
-    """(count, digest, canonical bytes) of `lines`: sorted, unique."""
-    ordered = sorted(lines if isinstance(lines, (set, frozenset)) else set(lines))
+    """(count, digest, canonical bytes) of `lines`: sorted, unique. Sorting first and dropping
+    neighbours after keeps an already sorted list (a sorted list file) at linear cost."""
+    ordered = sorted(lines)
+    if len(ordered) > 1 and not isinstance(lines, (set, frozenset, dict)):
+        ordered = list(dict.fromkeys(ordered))
     text = "\n".join(ordered).encode("utf-8")
     return len(ordered), hashlib.sha256(text).hexdigest(), text
 
@@ -98,17 +103,39 @@ def decode_lines(value: str) -> list[str]:
 
 
 def encode_ids(ids: Iterable[str]) -> str:
-    unique = ids if isinstance(ids, (set, frozenset)) else set(ids)
-    count, digest, text = digest_lines(unique)
-    # Checked on the joined text (C speed); the culprit is looked for only when something is wrong.
-    if "" in unique or (count and (text.count(b"\n") != count - 1 or b"\t" in text or b"\r" in text)):
-        for ext_id in sorted(unique):
+    if not isinstance(ids, (list, tuple, set, frozenset)):
+        ids = list(ids)
+    count, digest, text = digest_lines(ids)
+    # Checked on the joined text (C speed); the culprit is looked for only when something is wrong:
+    # an empty id sorts first, a line break adds lines, a tab or carriage return shows in the text.
+    if count and (
+        text.count(b"\n") != count - 1 or b"\t" in text or b"\r" in text or text.startswith(b"\n") or not text
+    ):
+        for ext_id in sorted(set(ids)):
             _check_key(ext_id)
     return _pack(count, digest, text)
 
 
+# Decoded id sets by digest: `check` and then `update` of the same resource in one provider process
+# decode the same values; a set is immutable and its digest was verified, so it can be shared.
+_CACHE_IDS = 3_000_000
+_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
 def decode_ids(value: str) -> frozenset[str]:
-    return frozenset(decode_lines(value))
+    head = header(value)
+    with _cache_lock:
+        if head is not None and head.digest in _cache:
+            _cache.move_to_end(head.digest)
+            return _cache[head.digest]
+    ids = frozenset(decode_lines(value))
+    if head is not None and len(ids) <= _CACHE_IDS:
+        with _cache_lock:
+            _cache[head.digest] = ids
+            while sum(len(v) for v in _cache.values()) > _CACHE_IDS:
+                _cache.popitem(last=False)
+    return ids
 
 
 def encode_str_map(mapping: Mapping[str, str]) -> str:

@@ -17,6 +17,7 @@ MAX_ID_LENGTH = 256
 # The schemas' extId: no surrounding white space, no control characters (ids travel as lines).
 ID = re.compile(r"[^\s\x00-\x1f]([^\x00-\x1f]*[^\s])?")
 MAX_PROBLEMS = 25
+_SUSPECT = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f]")  # control characters but \n and \r
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,20 @@ def read_ids(path: Path, shown: str) -> tuple[list[str], list[str]]:
         return [], [f"{shown}: not UTF-8 text: {exc}"]
     except OSError as exc:
         return [], [f"{shown}: cannot be read: {exc.strerror}"]
-    ids: list[str] = []
+    lines = text.splitlines()
+    if not _SUSPECT.search(text):
+        # No tab or control character anywhere: every stripped line is an id or a comment; only
+        # lengths and duplicates remain to be checked, at C speed, before the per-line pass below.
+        stripped = [line.strip() for line in lines]
+        ids = [line for line in stripped if line and not line.startswith("#")]
+        if len(set(ids)) == len(ids) and max(map(len, ids), default=0) <= MAX_ID_LENGTH:
+            return ids, []
+    ids = []
     first_line: dict[str, int] = {}
     problems: list[str] = []
     hidden = 0
     match = ID.fullmatch
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

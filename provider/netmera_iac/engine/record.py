@@ -58,7 +58,13 @@ def _unpack(blob: Any) -> str:
     return zlib.decompress(base64.b64decode(blob)).decode()
 
 
-def record_desired_state(state_dir: Path, list_files: tuple[ListFile, ...] = ()) -> dict[str, Any]:
+def record_desired_state(
+    state_dir: Path,
+    list_files: tuple[ListFile, ...] = (),
+    held: Mapping[tuple[str, str, str], codec.Header] | None = None,
+) -> dict[str, Any]:
+    """`held`: count and digest of the id sets the resources were given, by (type, name, property),
+    so a list file a resource holds whole is not sorted and hashed a second time."""
     files = {
         name: (state_dir / name).read_text(encoding="utf-8")
         for name in DESIRED_STATE_FILES
@@ -73,7 +79,9 @@ def record_desired_state(state_dir: Path, list_files: tuple[ListFile, ...] = ())
             assert path is not None  # the loader only accepts files inside the stack folder
             lists[entry.path] = {"data": _pack(path.read_text(encoding="utf-8"))}
         else:
-            count, ids_digest, _ = codec.digest_lines(entry.ids)
+            kind, name, prop, value = entry.holder
+            known = (held or {}).get((kind, name, prop)) if value is None else None
+            count, ids_digest = (known.count, known.digest) if known else codec.digest_lines(entry.ids)[:2]
             lists[entry.path] = {"holder": list(entry.holder), "count": count, "digest": ids_digest}
     packed = {name: _pack(text) for name, text in files.items()}
     # Under `__` keys: previews show only the digest of what changed, not the packed files.

@@ -24,6 +24,7 @@ from ..engine import (
     OPTED_IN,
     OPTED_OUT,
     GuardSettings,
+    Plan,
     Preference,
     codec,
     plan_category_preferences,
@@ -64,6 +65,8 @@ class CategoryPreferencesProvider(NetmeraProvider):
         failures += encoded_failure(PREFERENCES, news)
         if failures:
             return CheckResult(news, failures)
+        if codec.same_collection(olds, news, PREFERENCES) and not adopting(olds, news):
+            return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         new, failures = preference_check(news, PREFERENCES)
         old = _prefs(olds)
         if olds and not failures:

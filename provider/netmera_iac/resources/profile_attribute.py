@@ -105,6 +105,8 @@ class ProfileAttributesProvider(NetmeraProvider):
             failures += [CheckFailure("attributes", p) for p in self._app_problems(news["attributes"])]
         except NetmeraError as exc:
             failures.append(CheckFailure("attributes", f"cannot read the app's attribute definitions: {exc}"))
+        if not failures and codec.same_collection(olds, news, PROFILES) and not adopting(olds, news):
+            return CheckResult(with_plan(news, plan_profiles({}, {})), [])  # same digest: nothing to do
         old, new = _profiles(olds), _profiles(news)
         plan = plan_profiles(new, old)
         if olds and not failures:

@@ -24,6 +24,7 @@ from pulumi.dynamic import (
 from ..engine import (
     GuardSettings,
     GuardViolation,
+    Plan,
     codec,
     mass_change,
     plan_tag_assignment,
@@ -46,9 +47,11 @@ def _members(props: dict[str, Any]) -> frozenset[str]:
     return codec.ids_in(props, MEMBERS)
 
 
-def members_input(members: Iterable[str]) -> dict[str, str]:
-    """The visible summary and the hidden encoded set (engine/codec.py)."""
-    return codec.collection(MEMBERS, codec.encode_ids(members), "ids")
+def members_input(members: Iterable[str] | str) -> dict[str, str]:
+    """The visible summary and the hidden encoded set (engine/codec.py); `members` may already be
+    encoded (the program encodes each list once and records its digest)."""
+    encoded = members if isinstance(members, str) else codec.encode_ids(members)
+    return codec.collection(MEMBERS, encoded, "ids")
 
 
 def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
@@ -71,7 +74,9 @@ class TagMembershipProvider(NetmeraProvider):
         if failures:
             return CheckResult(news, failures)
         failures += legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
-        # Each encoded set is decoded once per call (a million ids take about a second).
+        if not failures and codec.same_collection(olds, news, MEMBERS):
+            return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
+        # Each encoded set is decoded once per call (a million ids take about half a second).
         old, new = _members(olds), _members(news)
         if olds and not failures:
             try:
@@ -108,7 +113,9 @@ class TagAssignmentProvider(NetmeraProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures() + _tag_failures(news)
-        if not failures:
+        if not failures and codec.same_collection(olds, news, MEMBERS):
+            news = with_plan(news, Plan())
+        elif not failures:
             news = with_plan(news, self.plan(news["tag"], _members(news), _members(olds)))
         return CheckResult(news, failures)
 
@@ -145,7 +152,7 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
         self,
         name: str,
         tag: str,
-        members: Iterable[str],
+        members: Iterable[str] | str,
         guard: GuardSettings,
         shared: bool = False,
         opts: pulumi.ResourceOptions | None = None,
@@ -169,7 +176,7 @@ class _TagList(Resource):
         self,
         name: str,
         tag: str,
-        members: Iterable[str],
+        members: Iterable[str] | str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {"tag": tag, **members_input(members)}
