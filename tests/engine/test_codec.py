@@ -90,7 +90,7 @@ def test_non_finite_numbers_are_refused() -> None:
 
 def test_corruption_is_detected() -> None:
     encoded = codec.encode_ids(["a", "b", "c"])
-    head, _, data = encoded.rpartition(":")
+    head = encoded.rpartition(":")[0]
     other = codec.encode_ids(["a", "b", "d"]).rpartition(":")[2]
     with pytest.raises(codec.CodecError, match="digest"):
         codec.decode_ids(f"{head}:{other}")
@@ -119,3 +119,27 @@ def test_legacy_maps_are_read_and_never_count_as_the_same() -> None:
     assert codec.ids_in({}, "members") == frozenset()
     assert codec.ids_in({"users": ["u1", "u2"]}, "users") == {"u1", "u2"}  # erasure lists were lists
     assert codec.is_legacy({"users": ["u1"]}, "users")
+
+
+@given(id_sets, id_sets)
+def test_the_streamed_difference_is_the_set_difference(old: frozenset[str], new: frozenset[str]) -> None:
+    added, removed = codec.diff_ids(codec.encode_ids(old), codec.encode_ids(new))
+    assert (added, removed) == (sorted(new - old), sorted(old - new))
+    assert codec.diff_ids(None, codec.encode_ids(new)) == (sorted(new), [])
+
+
+def test_the_streamed_difference_spans_many_chunks_and_checks_the_digest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(codec, "_CHUNK", 64)  # many chunk boundaries inside lines
+    old = [f"user-{n:05d}" for n in range(3000)]
+    new = [*old[10:], "user-99999", "ğ-user"]
+    assert codec.diff_ids(codec.encode_ids(old), codec.encode_ids(new)) == (
+        ["user-99999", "ğ-user"],
+        old[:10],
+    )
+    encoded = codec.encode_ids(new)
+    head = encoded.rpartition(":")[0]
+    forged = codec.encode_ids(old).rpartition(":")[2]
+    with pytest.raises(codec.CodecError, match="digest or count"):
+        codec.diff_ids(codec.encode_ids(old), f"{head}:{forged}")

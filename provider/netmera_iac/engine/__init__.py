@@ -44,6 +44,7 @@ from .plan import (
     apply_plan_to_tags,
     plan_category_preferences,
     plan_tag_assignment,
+    plan_tag_changes,
     plan_tag_exclusion,
     plan_tag_membership,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "plan_consent",
     "plan_contacts",
     "plan_tag_assignment",
+    "plan_tag_changes",
     "plan_tag_exclusion",
     "plan_tag_membership",
     "push_state",

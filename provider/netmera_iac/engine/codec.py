@@ -24,10 +24,8 @@ import base64
 import binascii
 import hashlib
 import json
-import threading
 import zlib
-from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,26 +114,72 @@ def encode_ids(ids: Iterable[str]) -> str:
     return _pack(count, digest, text)
 
 
-# Decoded id sets by digest: `check` and then `update` of the same resource in one provider process
-# decode the same values; a set is immutable and its digest was verified, so it can be shared.
-_CACHE_IDS = 3_000_000
-_cache: OrderedDict[str, frozenset[str]] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
 def decode_ids(value: str) -> frozenset[str]:
+    return frozenset(decode_lines(value))
+
+
+_CHUNK = 1 << 20  # base64 characters per step of a streamed decode (a multiple of 4)
+
+
+def _stream_chunks(value: str) -> Iterator[list[bytes]]:
+    """The sorted lines of an encoded value as UTF-8 bytes, a chunk at a time, without ever holding
+    the whole collection: a million ids are never a million objects at once. The digest and count
+    are checked at the end (a corrupted value raises before a caller can use what it read)."""
     head = header(value)
-    with _cache_lock:
-        if head is not None and head.digest in _cache:
-            _cache.move_to_end(head.digest)
-            return _cache[head.digest]
-    ids = frozenset(decode_lines(value))
-    if head is not None and len(ids) <= _CACHE_IDS:
-        with _cache_lock:
-            _cache[head.digest] = ids
-            while sum(len(v) for v in _cache.values()) > _CACHE_IDS:
-                _cache.popitem(last=False)
-    return ids
+    if head is None:
+        raise CodecError(f"not an encoded collection (expected {FORMAT}:…): {value[:40]!r}")
+    start = len(FORMAT) + len(str(head.count)) + len(head.digest) + 3
+    inflate, sha, rest, seen = zlib.decompressobj(), hashlib.sha256(), b"", 0
+    try:
+        for i in range(start, len(value), _CHUNK):
+            text = inflate.decompress(base64.b64decode(value[i : i + _CHUNK], validate=True))
+            sha.update(text)
+            lines = (rest + text).split(b"\n")
+            rest = lines.pop()
+            seen += len(lines)
+            yield lines
+        text = inflate.flush()
+    except (binascii.Error, zlib.error) as exc:
+        raise CodecError(f"corrupted encoded collection: {exc}") from None
+    sha.update(text)
+    lines = (rest + text).split(b"\n") if head.count else []
+    seen += len(lines)
+    yield lines
+    if sha.hexdigest() != head.digest or seen != head.count:
+        raise CodecError("corrupted encoded collection: the digest or count does not match")
+
+
+def _stream_ids(value: str | None) -> Iterator[bytes]:
+    if value is None:
+        return
+    for chunk in _stream_chunks(value):
+        yield from chunk
+
+
+def diff_ids(old: str | None, new: str | None) -> tuple[list[str], list[str]]:
+    """(ids only in `new`, ids only in `old`), each sorted, by one merge of the two sorted streams:
+    memory grows with the difference, not with the collections (a 1 % change of a million ids holds
+    ten thousand ids, not two million)."""
+    added: list[str] = []
+    removed: list[str] = []
+    a, b = _stream_ids(old), _stream_ids(new)
+    x, y = next(a, None), next(b, None)
+    while x is not None and y is not None:
+        if x == y:
+            x, y = next(a, None), next(b, None)
+        elif x < y:  # UTF-8 bytes sort as their code points do
+            removed.append(x.decode())
+            x = next(a, None)
+        else:
+            added.append(y.decode())
+            y = next(b, None)
+    while x is not None:
+        removed.append(x.decode())
+        x = next(a, None)
+    while y is not None:
+        added.append(y.decode())
+        y = next(b, None)
+    return added, removed
 
 
 def encode_str_map(mapping: Mapping[str, str]) -> str:
@@ -233,6 +277,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def ids_diff_in(olds: Mapping[str, Any], news: Mapping[str, Any], name: str) -> tuple[list[str], list[str]]:
+    """(added, removed) ids of collection `name` between two resources' properties: streamed when
+    both are encoded, through sets when either was written before this format."""
+    old, new = olds.get(hidden(name)), news.get(hidden(name))
+    if (old is None or isinstance(old, str)) and isinstance(new, str) and not is_legacy(olds, name):
+        return diff_ids(old, new)
+    was, now = ids_in(olds, name), ids_in(news, name)
+    return sorted(now - was), sorted(was - now)
 
 
 def same_collection(olds: Mapping[str, Any], news: Mapping[str, Any], name: str) -> bool:

@@ -160,17 +160,15 @@ class DesiredState:
 
     def claims(self) -> Iterator[Claim]:
         for m in self.memberships:
-            yield Claim(m.source, "tag", m.tag, "authoritative", frozenset(m.members))
+            yield Claim(m.source, "tag", m.tag, "authoritative", m.members)
         for a in self.assignments:
-            yield Claim(a.source, "tag", a.tag, "additive", frozenset(a.members))
+            yield Claim(a.source, "tag", a.tag, "additive", a.members)
         for e in self.exclusions:
-            yield Claim(e.source, "tag", e.tag, "negative", frozenset(e.members))
+            yield Claim(e.source, "tag", e.tag, "negative", e.members)
         for c in self.categories:
-            ins = frozenset(i for i, p in c.preferences.items() if p == OPTED_IN)
-            outs = frozenset(i for i, p in c.preferences.items() if p == OPTED_OUT)
-            yield Claim(c.source, "category", c.target, "authoritative", ins | outs)
+            yield Claim(c.source, "category", c.target, "authoritative", c.preferences.keys())
         for consent in self.consents:
-            yield Claim(consent.source, "consent", consent.name, "authoritative", frozenset(consent.consents))
+            yield Claim(consent.source, "consent", consent.name, "authoritative", consent.consents.keys())
 
 
 def _path(error: ValidationError) -> str:

@@ -7,7 +7,7 @@ opts out more than 30 % of at least 10 managed ids fails unless it is explicitly
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 
@@ -53,7 +53,7 @@ class Claim:
     kind: str
     key: str
     mode: str  # "authoritative" | "additive" | "negative" | "opted_in" | "opted_out"
-    ids: frozenset[str]
+    ids: Collection[str]  # a set is built only when another claim on the same key needs comparing
 
 
 def overlaps(claims: Iterable[Claim]) -> list[str]:
@@ -76,7 +76,7 @@ def overlaps(claims: Iterable[Claim]) -> list[str]:
                     )
                 positive = {"authoritative", "additive", "opted_in"}
                 if (a.mode in positive) != (b.mode in positive):
-                    both = sorted(a.ids & b.ids)
+                    both = sorted(set(a.ids).intersection(b.ids))
                     if both:
                         shown = ", ".join(both[:10]) + (" …" if len(both) > 10 else "")
                         problems.append(

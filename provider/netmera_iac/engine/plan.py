@@ -91,6 +91,12 @@ def plan_tag_membership(tag: str, desired: Iterable[str], applied: Iterable[str]
     return Plan(_ops("tagUsers", tag, want - have) + _ops("untagUsers", tag, have - want))
 
 
+def plan_tag_changes(tag: str, add: Iterable[str], remove: Iterable[str]) -> Plan:
+    """The plan for explicit additions and removals, e.g. a difference computed by a streaming merge
+    of two encoded member sets (engine/codec.py) rather than by `plan_tag_membership`'s sets."""
+    return Plan(_ops("tagUsers", tag, add) + _ops("untagUsers", tag, remove))
+
+
 def plan_tag_assignment(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
     """Additive: ensure listed ids carry the tag; ids leaving the list are left alone."""
     return Plan(_ops("tagUsers", tag, set(desired) - set(applied)))

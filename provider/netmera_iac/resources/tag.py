@@ -27,8 +27,7 @@ from ..engine import (
     Plan,
     codec,
     mass_change,
-    plan_tag_assignment,
-    plan_tag_exclusion,
+    plan_tag_changes,
     plan_tag_membership,
 )
 from ._base import (
@@ -54,6 +53,17 @@ def members_input(members: Iterable[str] | str) -> dict[str, str]:
     return codec.collection(MEMBERS, encoded, "ids")
 
 
+def _plan(tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
+    """Authoritative: tag who is new, untag who left (engine.plan_tag_membership, streamed)."""
+    added, removed = codec.ids_diff_in(olds, news, MEMBERS)
+    return plan_tag_changes(tag, added, removed)
+
+
+def _count(props: dict[str, Any]) -> int:
+    head = codec.props_header(props, MEMBERS)
+    return head.count if head is not None else len(_members(props))
+
+
 def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
     if not isinstance(news.get("tag"), str) or not news["tag"]:
         return [CheckFailure("tag", "a non-empty tag name is required")]
@@ -71,31 +81,32 @@ class TagMembershipProvider(NetmeraProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures() + _tag_failures(news)
+        if not failures:
+            failures = legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
         if failures:
             return CheckResult(news, failures)
-        failures += legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
-        if not failures and codec.same_collection(olds, news, MEMBERS):
+        if codec.same_collection(olds, news, MEMBERS):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
-        # Each encoded set is decoded once per call (a million ids take about half a second).
-        old, new = _members(olds), _members(news)
-        if olds and not failures:
+        # The difference is streamed from the two encoded sets: memory follows the change, not the tag.
+        plan = _plan(news["tag"], olds, news)
+        if olds:
+            managed = _count(olds)
             try:
-                mass_change(f"TagMembership {news['tag']!r}", len(old), len(old - new), guard_settings(news))
+                removed = len(plan.ids("untagUsers"))
+                mass_change(f"TagMembership {news['tag']!r}", managed, removed, guard_settings(news))
             except GuardViolation as exc:
-                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not the ids
-        if not failures:
-            news = with_plan(news, plan_tag_membership(news["tag"], new, old))
-        return CheckResult(news, failures)
+                return CheckResult(news, [CheckFailure("guard", str(exc))])  # names the guard, not ids
+        return CheckResult(with_plan(news, plan), [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return _diff(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self.send_plan(plan_tag_membership(props["tag"], _members(props), ()))
+        self.send_plan(_plan(props["tag"], {}, props))
         return CreateResult(props["tag"], props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self.send_plan(plan_tag_membership(news["tag"], _members(news), _members(olds)))
+        self.send_plan(_plan(news["tag"], olds, news))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -109,25 +120,30 @@ class TagMembershipProvider(NetmeraProvider):
 class TagAssignmentProvider(NetmeraProvider):
     """Ensures listed users carry a tag; never untags anyone."""
 
-    plan = staticmethod(plan_tag_assignment)
+    adds = True  # newly listed users are tagged (TagExclusion: untagged)
+
+    def plan(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
+        """Only users newly listed: leaving the list changes nobody (plan_tag_assignment, streamed)."""
+        listed, _ = codec.ids_diff_in(olds, news, MEMBERS)
+        return plan_tag_changes(tag, listed, ()) if self.adds else plan_tag_changes(tag, (), listed)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures() + _tag_failures(news)
         if not failures and codec.same_collection(olds, news, MEMBERS):
             news = with_plan(news, Plan())
         elif not failures:
-            news = with_plan(news, self.plan(news["tag"], _members(news), _members(olds)))
+            news = with_plan(news, self.plan(news["tag"], olds, news))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return _diff(olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self.send_plan(self.plan(props["tag"], _members(props), ()))
+        self.send_plan(self.plan(props["tag"], {}, props))
         return CreateResult(props["tag"], props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self.send_plan(self.plan(news["tag"], _members(news), _members(olds)))
+        self.send_plan(self.plan(news["tag"], olds, news))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -140,7 +156,7 @@ class TagAssignmentProvider(NetmeraProvider):
 class TagExclusionProvider(TagAssignmentProvider):
     """Ensures listed users do not carry a tag; never tags anyone."""
 
-    plan = staticmethod(plan_tag_exclusion)
+    adds = False
 
 
 class TagMembership(Resource, module="netmera", name="TagMembership"):
