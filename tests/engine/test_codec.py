@@ -90,7 +90,7 @@ def test_non_finite_numbers_are_refused() -> None:
 
 def test_corruption_is_detected() -> None:
     encoded = codec.encode_ids(["a", "b", "c"])
-    head = encoded.rpartition(":")[0]
+    head, _, data = encoded.rpartition(":")
     other = codec.encode_ids(["a", "b", "d"]).rpartition(":")[2]
     with pytest.raises(codec.CodecError, match="digest"):
         codec.decode_ids(f"{head}:{other}")
