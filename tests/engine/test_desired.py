@@ -334,3 +334,20 @@ def test_shards_from_an_earlier_version_are_a_warning(tmp_path: Path) -> None:
 def test_ids_with_control_characters_are_refused(tmp_path: Path) -> None:
     found = problems(tmp_path, tags='memberships:\n  vip: {members: ["a\\tb"]}\n')
     assert len(found) == 1 and found[0].startswith("stacks/t/tags.yaml: memberships.vip.members[0]: ")
+
+
+def test_the_readme_consent_and_tags_examples_are_valid(tmp_path: Path) -> None:
+    """A user copying the README's examples gets a valid stack (list files created empty)."""
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in readme.split("```yaml\n")[1:]]
+    tags = next(b for b in blocks if b.startswith("memberships:"))
+    consent = next(b for b in blocks if b.startswith("# stacks/<stack>/consent.yaml"))
+    consent, contacts = consent.split("# stacks/<stack>/contacts.yaml")
+    contacts = contacts.split("\n", 1)[1]  # the rest of the comment line
+    folder = stack(tmp_path, tags=tags, consent=consent, contacts=contacts)
+    (folder / "lists").mkdir()
+    for name in ("newsletter-2026.txt", "imported.txt", "newsletter-addresses.txt"):
+        (folder / "lists" / name).write_text("# empty\n")
+    state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    email_users = next(c for c in state.consents if c.name == "email-users")
+    assert email_users.evidence["user-0001"].source == "preference centre, ticket 4711"

@@ -271,7 +271,7 @@ def json_map_in(props: Mapping[str, Any], name: str) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
-    """Legacy values may arrive as read-only proxies (the policy pack): make them plain data."""
+    """Legacy values as plain dicts and lists, whatever mapping or sequence types delivered them."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
