@@ -1,11 +1,11 @@
 """Profile attributes at scale through the real Pulumi CLI, against the emulator, in one run.
 
-Scenario (issue 6): N users x 5 attributes in S shards. Phases: initial load, 1 % churn (one
+Scenario (issue 6): N users x 5 attributes, one resource. Phases: initial load, 1 % churn (one
 attribute of 1 % of the users changes), no change, and a refresh (which reads every managed user
 back). Write calls are counted against the minimum, ceil(changed entries / 1000) per operation;
 `pulumi up` is timed against a bare client sending the same entries in the same run.
 
-    .venv/bin/python -m bench.bench_profiles [--users 100000] [--shards 32] [--verify 1000]
+    .venv/bin/python -m bench.bench_profiles [--users 100000] [--verify 1000]
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ def values(n: int, generation: int = 0) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
-    parser.add_argument("--shards", type=int, default=32)
     parser.add_argument("--verify", type=int, default=1000, help="users read back after each apply")
     args = parser.parse_args()
     os.environ["NETMERA_MAX_REQUESTS_PER_SECOND"] = RATE
@@ -63,7 +62,6 @@ def main() -> None:
     report: dict[str, Any] = {
         "users": args.users,
         "attributes": 5,
-        "shards": args.shards,
         "verify_sample": args.verify,
     }
 
@@ -88,7 +86,7 @@ def main() -> None:
             schema_file.write_text(json.dumps(schema))
 
             def write(profiles: dict[str, Any]) -> None:
-                doc = {"users": profiles, "shards": args.shards, "verify": args.verify}
+                doc = {"users": profiles, "verify": args.verify}
                 (stack.state_dir / "profiles.yaml").write_text(yaml.safe_dump(doc))
 
             phases = [

@@ -1,17 +1,15 @@
-"""Tag memberships at scale through the real Pulumi CLI, against the emulator, in one run.
+"""Tag memberships at scale: netmera-iac against the engine floor, side by side in one run.
 
-Scenario (issue 5): 10 tags x 100,000 members, each tag in 8 shards of ~12,500 ids.
-  1. initial load, 2. 1 % churn (500 removed + 500 added per tag), 3. no change.
-For each phase: write calls counted in the emulator's request log against the minimum
-(the sum over tags and operations of ceil(changed ids / 1000)), and the wall time of `pulumi up`
-against a bare NetmeraClient making the same batched calls, measured side by side.
-Also: the no-change preview of a 1,000-member stack against an empty stack's preview, and the peak
-resident memory of the dynamic-provider process.
+Scenarios (issue 12), ids of 32 random-looking hex characters read from `members_file`s:
+  - `two`: 2 tags x 100,000 members;  - `ten`: 10 tags x 100,000;  - `million`: 1 tag x 1,000,000.
+Phases: initial `pulumi up`, no-change `pulumi preview`, 1 % churn `pulumi up` (0.5 % of each tag
+removed, 0.5 % added). For each: wall time of netmera-iac and of the floor program (bench/floor: the
+same ids as one compressed string in a trivial provider that plans and sends nothing) and their ratio;
+write calls counted in the emulator's request log against the minimum (Σ ⌈changed ids / 1000⌉ per tag
+and operation); whether the emulator's members equal the desired state afterwards; state size; peak
+resident memory of the CLI and of the dynamic-provider process on each side.
 
-    .venv/bin/python -m bench.bench_tags [--tags 10] [--members 100000] [--shards 8]
-
-Both sides use the same client settings; the request-rate cap is raised (NETMERA_MAX_REQUESTS_PER_SECOND)
-so that the emulator, not the cap, is what both are measured against.
+    .venv/bin/python -m bench.bench_tags [--scenario two|ten|million|all]
 """
 
 from __future__ import annotations
@@ -23,22 +21,32 @@ import os
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
 from bench.common import RATE, new_stack, timed
-from netmera_iac.client import NetmeraClient
+from netmera_iac.emulator.fixtures import hex32_id
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
+from tests.e2e.harness import Project
+
+FLOOR = Path(__file__).resolve().parent / "floor"
+SCENARIOS = {"two": (2, 100_000), "ten": (10, 100_000), "million": (1, 1_000_000)}
 
 
 class PeakMemory:
-    """Polls /proc for the dynamic-provider process and keeps its highest VmHWM (peak RSS)."""
+    """Polls /proc and keeps the highest VmHWM (peak RSS) of the CLI and of the provider process."""
+
+    KINDS: ClassVar[dict[str, Callable[[bytes, bytes], bool]]] = {
+        "cli": lambda argv0, cmd: argv0 == b"pulumi" or argv0.endswith(b"/pulumi"),
+        "provider": lambda argv0, cmd: b"pulumi.dynamic" in cmd or b"pulumi/dynamic" in cmd,
+    }
 
     def __init__(self) -> None:
-        self.peak_kib = 0
+        self.peak_kib = dict.fromkeys(self.KINDS, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -48,15 +56,22 @@ class PeakMemory:
                 if not pid.isdigit():
                     continue
                 try:
-                    cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    if b"pulumi/dynamic" not in cmdline and b"pulumi.dynamic" not in cmdline:
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+                    kinds = [k for k, match in self.KINDS.items() if match(cmd.split(b"\0")[0], cmd)]
+                    if not kinds:
                         continue
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmHWM:"):
-                            self.peak_kib = max(self.peak_kib, int(line.split()[1]))
+                            for kind in kinds:
+                                self.peak_kib[kind] = max(self.peak_kib[kind], int(line.split()[1]))
                 except OSError:
                     continue
-            self._stop.wait(0.2)
+            self._stop.wait(0.1)
+
+    def reset(self) -> dict[str, float]:
+        peaks = {k: round(v / 1024, 1) for k, v in self.peak_kib.items()}
+        self.peak_kib = dict.fromkeys(self.KINDS, 0)
+        return peaks
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -67,98 +82,91 @@ class PeakMemory:
         self._thread.join()
 
 
-def writes(emulator: Emulator) -> Counter[str]:
-    return Counter(
-        str(r["operation"]) for r in emulator.requests() if str(r["operation"]) in ("tagUsers", "untagUsers")
-    )
+def write_calls(emulator: Emulator) -> Counter[str]:
+    ops = (str(r["operation"]) for r in emulator.requests())
+    return Counter(op for op in ops if op in ("tagUsers", "untagUsers"))
 
 
 def minimum(changes: dict[str, tuple[int, int]]) -> int:
     return sum(math.ceil(add / 1000) + math.ceil(remove / 1000) for add, remove in changes.values())
 
 
+def state_mb(folder: Path) -> float:
+    files = [p for p in folder.rglob("*.json") if p.is_file() and ".history" not in str(p)]
+    return round(max(p.stat().st_size for p in files) / 1e6, 1)
+
+
+def run(scenario: str, tmp: Path) -> dict[str, Any]:
+    count, members = SCENARIOS[scenario]
+    churn = members // 200  # 0.5 % out + 0.5 % in = 1 % of the members change
+    tags = [f"tag-{t:02d}" for t in range(count)]
+    ids = [hex32_id("u", n) for n in range(1, members + churn + 1)]
+    base, churned = ids[:members], ids[churn:]
+    fixture = tmp / "bench.yaml"
+    generated = {"count": members + churn, "prefix": "u", "ids": "hex32"}
+    app = {"id": "bench", "name": "bench", "api_keys": [DEMO_API_KEY], "generated_users": generated}
+    fixture.write_text(yaml.safe_dump({"apps": [app]}))
+    report: dict[str, Any] = {"tags": count, "members_per_tag": members}
+    with ServedEmulator(fixture=str(fixture)) as served, Emulator(served) as emulator, PeakMemory() as memory:
+        netmera = new_stack(tmp / "netmera", served.base_url)
+        floor = Project.create(tmp, "floor", FLOOR)
+        floor_stack = floor.stack("bench")
+        (floor.work_dir / "lists").mkdir()
+        (netmera.state_dir / "lists").mkdir()
+
+        def write(members_now: list[str]) -> None:
+            text = "\n".join(members_now) + "\n"
+            for tag in tags:
+                (netmera.state_dir / "lists" / f"{tag}.txt").write_text(text)
+                (floor.work_dir / "lists" / f"{tag}.txt").write_text(text)
+            doc = {"memberships": {t: {"members_file": f"lists/{t}.txt"} for t in tags}}
+            (netmera.state_dir / "tags.yaml").write_text(yaml.safe_dump(doc))
+
+        phases = [
+            ("initial_up", base, {t: (members, 0) for t in tags}, "up"),
+            ("no_change_preview", base, {t: (0, 0) for t in tags}, "preview"),
+            ("churn_1pct_up", churned, {t: (churn, churn) for t in tags}, "up"),
+        ]
+        for name, members_now, changes, command in phases:
+            write(members_now)
+            emulator.control.delete("/requests")
+            memory.reset()
+            ours = timed(getattr(netmera.stack, command))
+            ours_memory = memory.reset()
+            calls = write_calls(emulator)
+            theirs = timed(getattr(floor_stack, command))
+            floor_memory = memory.reset()
+            phase: dict[str, Any] = {
+                "netmera_iac_s": round(ours, 2),
+                "floor_s": round(theirs, 2),
+                "ratio": round(ours / theirs, 2),
+                "write_calls": sum(calls.values()),
+                "minimum_calls": minimum(changes),
+                "peak_rss_mb": {"netmera_iac": ours_memory, "floor": floor_memory},
+            }
+            if command == "up":
+                expected = sorted(members_now)
+                phase["emulator_matches_desired"] = all(
+                    emulator.users_of(t, app="bench") == expected for t in tags
+                )
+            report[name] = phase
+        report["state_mb"] = {
+            "netmera_iac": state_mb(tmp / "netmera" / "state"),
+            "floor": state_mb(tmp / "floor-state"),
+        }
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--tags", type=int, default=10)
-    parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
     args = parser.parse_args()
     os.environ["NETMERA_MAX_REQUESTS_PER_SECOND"] = RATE
-    churn = args.members // 200  # 0.5 % removed + 0.5 % added = 1 % of the members change
-    users = args.members + churn
-    tags = [f"tag-{t:02d}" for t in range(args.tags)]
-    base = [f"u{n:07d}" for n in range(1, args.members + 1)]
-    churned = base[churn:] + [f"u{n:07d}" for n in range(args.members + 1, users + 1)]
-    report: dict[str, Any] = {"tags": args.tags, "members": args.members, "shards": args.shards}
-
-    with tempfile.TemporaryDirectory() as tmp_dir:
-        tmp = Path(tmp_dir)
-        fixture = tmp / "bench.yaml"
-        generated = {"count": users, "prefix": "u", "width": 7}
-        app = {"id": "bench", "name": "bench", "api_keys": [DEMO_API_KEY], "generated_users": generated}
-        fixture.write_text(yaml.safe_dump({"apps": [app]}))
-        with (
-            ServedEmulator(fixture=str(fixture)) as served,
-            Emulator(served) as emulator,
-            PeakMemory() as memory,
-        ):
-            stack = new_stack(tmp / "big", served.base_url)
-
-            def desired(members: list[str]) -> dict[str, Any]:
-                return {"memberships": {t: {"members": members, "shards": args.shards} for t in tags}}
-
-            phases = [
-                ("initial_load", base, {t: (args.members, 0) for t in tags}),
-                ("churn_1pct", churned, {t: (churn, churn) for t in tags}),
-                ("no_change", churned, {t: (0, 0) for t in tags}),
-            ]
-            for name, members, changes in phases:
-                stack.write(desired(members))
-                emulator.control.delete("/requests")
-                seconds = timed(stack.stack.up)
-                calls = writes(emulator)
-                report[name] = {
-                    "pulumi_up_s": round(seconds, 2),
-                    "write_calls": sum(calls.values()),
-                    "minimum_calls": minimum(changes),
-                    "calls_by_operation": dict(calls),
-                }
-
-            # The same batched calls from a bare client, side by side (state is reset in between).
-            emulator.reset(str(fixture))
-            with NetmeraClient(DEMO_API_KEY, served.base_url) as client:
-                bare_initial = timed(lambda: [client.tag_users(t, base) for t in tags])
-                removed, added = base[:churn], churned[-churn:]
-                bare_churn = timed(
-                    lambda: [(client.untag_users(t, removed), client.tag_users(t, added)) for t in tags]
-                )
-            report["initial_load"]["bare_client_s"] = round(bare_initial, 2)
-            report["churn_1pct"]["bare_client_s"] = round(bare_churn, 2)
-            for name in ("initial_load", "churn_1pct"):
-                phase = report[name]
-                phase["pulumi_over_bare_ratio"] = round(phase["pulumi_up_s"] / phase["bare_client_s"], 2)
-            state_files = [p for p in (tmp / "big" / "state").rglob("*.json") if p.is_file()]
-            report["state_file_mb"] = round(max(p.stat().st_size for p in state_files) / 1e6, 1)
-
-            # No-change preview of a 1,000-member stack against an empty stack's, in the same run.
-            emulator.reset("demo")
-            small, empty = (
-                new_stack(tmp / "small", served.base_url),
-                new_stack(tmp / "empty", served.base_url),
-            )
-            # 1,000 members; ids the demo app does not know are accepted (Netmera ignores them).
-            thousand = [f"user-{n:04d}" for n in range(1, 61)] + [f"bench-{n}" for n in range(940)]
-            small.write({"memberships": {"thousand": {"members": thousand}}})
-            empty.write({})
-            small.stack.up()
-            empty.stack.up()
-            preview_small = min(timed(small.stack.preview) for _ in range(3))
-            preview_empty = min(timed(empty.stack.preview) for _ in range(3))
-            report["no_change_preview_1000_members_s"] = round(preview_small, 2)
-            report["no_change_preview_empty_stack_s"] = round(preview_empty, 2)
-            report["preview_1000_over_empty_ratio"] = round(preview_small / preview_empty, 2)
-        report["provider_peak_rss_mb"] = round(memory.peak_kib / 1024, 1)
-    print(json.dumps(report, indent=2))
+    report = {}
+    for scenario in SCENARIOS if args.scenario == "all" else [args.scenario]:
+        with tempfile.TemporaryDirectory() as tmp:
+            report[scenario] = run(scenario, Path(tmp))
+            print(json.dumps({scenario: report[scenario]}, indent=2), flush=True)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,10 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
 export PULUMI_SKIP_CONFIRMATIONS=true
+# The CLI holds several copies of each large collection value (old inputs and outputs, new and checked
+# inputs, the checkpoint being written); a soft memory limit makes Go's collector reclaim them before the
+# process grows past it, instead of at twice the live heap. No effect on small stacks.
+export GOMEMLIMIT="${GOMEMLIMIT:-768MiB}"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
   export PULUMI_CONFIG_PASSPHRASE="netmera-iac-demo-only"
 fi

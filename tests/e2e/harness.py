@@ -33,6 +33,7 @@ def engine_env(backend: Path, home: Path) -> dict[str, str]:
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "PULUMI_DISABLE_REGISTRY_RESOLVE": "true",
+        "GOMEMLIMIT": os.environ.get("GOMEMLIMIT", "768MiB"),
         "PATH": os.environ["PATH"],
     }
 
