@@ -7,11 +7,12 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pulumi
+from pulumi.runtime.config import is_config_secret
 
 from .client import NetmeraError
 from .engine import (
@@ -46,17 +47,81 @@ from .resources import (
     TagMembership,
     UserErasure,
 )
-from .resources.reads import ReadError, get_segment_users
+from .resources.reads import ReadError, check_api_key, get_segment_users
 
 PROJECT_CONFIG = "netmera-iac"
 
 
-def _stack_guard(config: pulumi.Config) -> GuardSettings:
-    return GuardSettings(
-        threshold=config.get_float("massChangeThreshold") or 0.30,
-        minimum=config.get_int("massChangeMinimum") or 10,
-        allow_mass_change=config.get_bool("allowMassChange") or False,
+@dataclass(frozen=True)
+class StackSettings:
+    """The stack's `netmera-iac:*` config, each value checked against its range: a threshold of 5 or
+    a minimum of -3 would switch the mass-change guard off without a word."""
+
+    guard: GuardSettings
+    max_ids: int
+    allow_forget_consent: bool
+
+
+# key: (kind, default, lowest, highest, meaning of the range)
+SETTINGS: dict[str, tuple[str, Any, float | None, float | None, str]] = {
+    "massChangeThreshold": ("float", 0.30, 0.0, 1.0, "a share of the managed users above 0 and at most 1"),
+    "massChangeMinimum": ("int", 10, 1, None, "a whole number of users, at least 1"),
+    "maxIdsPerResource": ("int", MAX_IDS_PER_RESOURCE, 1, MAX_IDS_PER_RESOURCE, "a whole number of ids"),
+    "allowMassChange": ("bool", False, None, None, "true or false"),
+    "allowForgetConsent": ("bool", False, None, None, "true or false"),
+}
+
+
+def stack_settings(config: pulumi.Config) -> StackSettings:
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, (kind, default, lowest, highest, meaning) in SETTINGS.items():
+        raw = config.get(key)
+        if raw is None:
+            values[key] = default
+            continue
+        try:
+            value: Any = {"float": float, "int": int}[kind](raw) if kind != "bool" else _boolean(raw)
+        except ValueError:
+            value = None
+        out_of_range = value is None or (
+            kind != "bool"
+            and (
+                (lowest is not None and (value <= lowest if kind == "float" else value < lowest))
+                or (highest is not None and value > highest)
+            )
+        )
+        if out_of_range:
+            bounds = f" (at most {int(highest)})" if highest is not None and kind == "int" else ""
+            problems.append(
+                f"stack config {PROJECT_CONFIG}:{key}: must be {meaning}{bounds} (value: {raw!r})"
+            )
+        values[key] = value
+    if problems:
+        raise DesiredStateError(problems)
+    guard = GuardSettings(
+        threshold=values["massChangeThreshold"],
+        minimum=values["massChangeMinimum"],
+        allow_mass_change=values["allowMassChange"],
     )
+    return StackSettings(guard, values["maxIdsPerResource"], values["allowForgetConsent"])
+
+
+def _boolean(raw: str) -> bool:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise ValueError(raw)
+
+
+def api_key_problems() -> list[str]:
+    """A key in the stack file in plain text is readable by anyone who can read the repository."""
+    if pulumi.Config("netmera").get("apiKey") and not is_config_secret("netmera:apiKey"):
+        return [
+            "stack config netmera:apiKey: stored in plain text in the stack's config file; store it "
+            "encrypted with `pulumi config set --secret netmera:apiKey <key>` (or pass NETMERA_API_KEY "
+            "from a secret store), and rotate the key, since it was committed in clear (value: hidden)"
+        ]
+    return []
 
 
 def _entry_guard(stack: GuardSettings, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
@@ -250,15 +315,21 @@ def main() -> None:
     root = Path.cwd()
     config = pulumi.Config(PROJECT_CONFIG)
     state_dir = root / (config.get("stateDir") or f"stacks/{pulumi.get_stack()}")
-    guard = _stack_guard(config)
     try:
-        desired = resolve_segments(load_desired_state(state_dir, root / "schemas", shown_root=root))
+        settings = stack_settings(config)
+        key_problems = api_key_problems()
+        if key_problems:
+            raise DesiredStateError(key_problems)
+        desired = load_desired_state(state_dir, root / "schemas", shown_root=root)
+        if pulumi.runtime.is_dry_run():
+            check_api_key()  # after the files: an invalid desired state fails without a request
+        desired = resolve_segments(desired)
         for warning in desired.warnings:
             pulumi.log.warn(warning)
-        manifest, held = register(desired, guard, config.get_int("maxIdsPerResource") or MAX_IDS_PER_RESOURCE)
+        manifest, held = register(desired, settings.guard, settings.max_ids)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
-    StackManifest("manifest", manifest, guard, config.get_bool("allowForgetConsent") or False)
+    StackManifest("manifest", manifest, settings.guard, settings.allow_forget_consent)
     pulumi.export("desiredStateFiles", list(desired.files))
     # The files this update applies, so `netmera-iac rollback` works from the stack's history alone.
     # Not a secret: a self-managed backend cannot export old versions, so rollback reads them from its

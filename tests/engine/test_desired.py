@@ -351,3 +351,41 @@ def test_the_readme_consent_and_tags_examples_are_valid(tmp_path: Path) -> None:
     state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
     email_users = next(c for c in state.consents if c.name == "email-users")
     assert email_users.evidence["user-0001"].source == "preference centre, ticket 4711"
+
+
+def test_a_desired_state_file_under_another_name_is_refused(tmp_path: Path) -> None:
+    folder = stack(tmp_path, tags="memberships: {}\n")
+    (folder / "tag.yml").write_text("memberships: {vip: {members: [a]}}\n")
+    (folder / "notes.txt").write_text("free text is fine\n")
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert caught.value.problems == [
+        "stacks/t/tag.yml: not a desired-state file of this folder; expected any of: tags.yaml, "
+        "categories.yaml, profiles.yaml, consent.yaml, contacts.yaml, erasure.yaml, push-approvals.yaml "
+        "(id lists in other files are named by members_file, opted_in_file or opted_out_file)"
+    ]
+
+
+def test_erasing_a_user_another_file_manages_is_refused(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        tags="memberships:\n  vip: {members: [cust-ayse, user-0001]}\n",
+        erasure="confirm: erase these users permanently\nusers: [user-0001, user-0099]\n",
+    )
+    assert found == [
+        "stacks/t/erasure.yaml: users: user-0001 erased permanently but still managed by "
+        "stacks/t/tags.yaml: memberships.vip; take them out there first (value: 'user-0001')"
+    ]
+
+
+def test_non_finite_and_unsafe_numbers_are_refused(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        profiles="users:\n  cust-ayse: {lifetimeValue: .nan}\n  user-0001: {dateOfBirth: 9007199254740993}\n",
+    )
+    assert found == [
+        "stacks/t/profiles.yaml: users.cust-ayse.lifetimeValue: not a finite number; JSON, and so Netmera, "
+        "has no NaN or infinity (value: nan)",
+        "stacks/t/profiles.yaml: users.user-0001.dateOfBirth: an integer beyond ±2^53-1 (9007199254740991) "
+        "would be rounded by Netmera (value: 9007199254740993)",
+    ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +22,9 @@ from jsonschema.exceptions import ValidationError
 from .consent import Addressing, Channel, Contact, Evidence, parse_time
 from .guards import Claim, overlaps
 from .idfile import ListFile, read_ids, resolve
-from .plan import OPTED_IN, OPTED_OUT, Preference
+from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
 from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, short_json, validate_profiles
+from .record import DESIRED_STATE_FILES
 
 MAX_SHOWN_ERRORS = 25
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
@@ -426,9 +427,46 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
         warnings=tuple(warnings),
     )
     problems += overlaps(state.claims())
+    problems += _erasing_managed(state)
+    problems += _unknown_files(state_dir, shown)
     if problems:
         raise DesiredStateError(problems)
     return state
+
+
+def _unknown_files(state_dir: Path, shown: Callable[[Path], str]) -> list[str]:
+    """A desired-state file under another name (`tags.yml`) would be ignored, and with it every user
+    it manages would be untagged: refuse it, naming the files the folder may hold."""
+    expected = ", ".join(DESIRED_STATE_FILES)
+    return [
+        f"{shown(path)}: not a desired-state file of this folder; expected any of: {expected} "
+        "(id lists in other files are named by members_file, opted_in_file or opted_out_file)"
+        for path in sorted(state_dir.iterdir())
+        if path.is_file()
+        and path.suffix in (".yaml", ".yml", ".json")
+        and path.name not in DESIRED_STATE_FILES
+    ]
+
+
+def _erasing_managed(state: DesiredState) -> list[str]:
+    """Erasing a user that another file still manages would break every later apply of that file."""
+    erased = set(state.erasure)
+    if not erased:
+        return []
+    places: list[tuple[str, Collection[str]]] = [(c.resource, c.ids) for c in state.claims()]
+    if state.profiles is not None:
+        places.append((state.profiles.source, state.profiles.profiles.keys()))
+    if state.contacts is not None:
+        places.append((state.contacts.source, state.contacts.contacts.keys()))
+    problems = []
+    for place, ids in places:
+        both = sorted(erased.intersection(ids))
+        if both:
+            problems.append(
+                f"{state.erasure_source}: users: {abbreviate(both, 10)} erased permanently but still managed "
+                f"by {place}; take them out there first (value: {both[0]!r})"
+            )
+    return problems
 
 
 def _profiles(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -105,7 +105,37 @@ def validate_profiles(
             problems.append(
                 f"{shown_name}: {where}.{ext_id}{path}: {reason} (value: {short_json(error.instance)})"
             )
+        for path, number in _numbers(values):
+            problem = number_problem(number)
+            if problem:
+                problems.append(f"{shown_name}: {where}.{ext_id}{path}: {problem} (value: {number!r})")
     return problems
+
+
+# Netmera speaks JSON, whose numbers its services read as doubles: integers beyond 2^53 lose digits.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def number_problem(number: float) -> str | None:
+    """Why a number cannot be sent as it is written (YAML's .nan/.inf, or an integer too large)."""
+    if isinstance(number, float) and not math.isfinite(number):
+        return "not a finite number; JSON, and so Netmera, has no NaN or infinity"
+    if isinstance(number, int) and abs(number) > MAX_SAFE_INTEGER:
+        return f"an integer beyond ±2^53-1 ({MAX_SAFE_INTEGER}) would be rounded by Netmera"
+    return None
+
+
+def _numbers(value: Any, path: str = "") -> Iterator[tuple[str, float]]:
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _numbers(item, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _numbers(item, f"{path}[{index}]")
 
 
 def compare_with_app(specs: Mapping[str, AttributeSpec], app: Iterable[AttributeDefinition]) -> list[str]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pulumi
 
-from ..client import NetmeraClient
+from ..client import NetmeraClient, NetmeraError
+from ..engine import DesiredStateError
 from ..models import DEFAULT_BASE_URL, Device, DeviceTokenEntry, Segment, SegmentUser
 
 
@@ -29,6 +30,19 @@ def program_client() -> NetmeraClient:
     api_key = config.get("apiKey") or os.environ.get("NETMERA_API_KEY")
     base_url = config.get("baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
     return NetmeraClient(api_key, base_url)
+
+
+def check_api_key() -> None:
+    """One cheap authenticated read (app/profile-attributes) at preview, so a wrong key or base URL
+    fails the preview even when only tags change (their providers read nothing). Without a key the
+    providers' own check says so; nothing is sent then."""
+    if not (pulumi.Config("netmera").get("apiKey") or os.environ.get("NETMERA_API_KEY")):
+        return
+    try:
+        program_client().app_profile_attributes()
+    except NetmeraError as exc:
+        where = "stack config netmera:apiKey / netmera:baseUrl"
+        raise DesiredStateError([f"{where}: a test read failed, so nothing is planned: {exc}"]) from None
 
 
 def get_segments() -> list[Segment]:
