@@ -79,6 +79,7 @@ class RequestRecord:
     ids: int | None
     fault: str | None
     duration_ms: float
+    received_at: float  # wall-clock time the request arrived (tests compare it with a kill's time)
 
 
 @dataclass
@@ -134,7 +135,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         operation = path[len(BASE_PATH) + 1 :]
-        started = time.perf_counter()
+        started, received_at = time.perf_counter(), time.time()
         status_holder = {"status": 0}
         fault = self.faults.pick(operation)
 
@@ -152,6 +153,7 @@ class FaultMiddleware:
                 ids=state.get("ids"),
                 fault=fault.kind if fault else None,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                received_at=received_at,
             )
 
         try:

@@ -25,7 +25,7 @@ from ..engine import (
     mass_change,
 )
 from ..models import DEFAULT_BASE_URL
-from ._host import shared_client
+from ._host import shared_client, watch_engine
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:
@@ -132,6 +132,7 @@ class NetmeraProvider(ResourceProvider):
         self.base_url = (
             req.config.get("netmera:baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
         )
+        watch_engine()
 
     def send_plan(self, plan: Plan) -> None:
         if not plan.empty:

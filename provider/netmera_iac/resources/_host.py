@@ -1,16 +1,33 @@
-"""One `NetmeraClient` per provider process and configuration.
+"""Two process-wide facts of the dynamic-provider host that our providers rely on.
 
-Pulumi's Python dynamic-provider host serves every resource of a deployment from one process, and
-several resources may be applied at once; sharing the client makes its rate and concurrency caps hold
-across the whole deployment rather than per resource.
+1. One `NetmeraClient` per process and configuration: Pulumi's Python dynamic-provider host serves
+   every resource of a deployment from one process, and several resources may be applied at once;
+   sharing the client makes its rate and concurrency caps hold across the whole deployment.
+2. The provider stops when the engine is gone. A killed `pulumi up` leaves the provider process
+   running (it is the child of a shell the CLI started, not of the CLI), and it would go on sending
+   the rest of an update that nothing will ever record. The engine passes its own address as the
+   provider's first argument; a watchdog connects to it twice a second and ends the process at once
+   (`os._exit`, no cleanup that could send) after two failed attempts.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
+import os
+import re
+import socket
+import sys
 import threading
+import time
+from collections.abc import Sequence
 
 from ..client import NetmeraClient
+
+log = logging.getLogger("netmera_iac.resources")
+EXIT_ENGINE_GONE = 75
+_ADDRESS = re.compile(r"(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})")
+_watching = False
 
 _lock = threading.Lock()
 _clients: dict[tuple[str | None, str], NetmeraClient] = {}
@@ -22,6 +39,43 @@ def shared_client(api_key: str | None, base_url: str) -> NetmeraClient:
         if key not in _clients:
             _clients[key] = NetmeraClient(api_key, base_url)
         return _clients[key]
+
+
+def watch_engine(argv: Sequence[str] | None = None, interval: float = 0.5) -> bool:
+    """Start the watchdog once per process, when running as Pulumi's dynamic-provider host."""
+    global _watching
+    argv = sys.argv if argv is None else argv
+    with _lock:
+        if _watching:
+            return True
+        main = argv[0] if argv else ""
+        if not main.endswith(os.path.join("pulumi", "dynamic", "__main__.py")):
+            return False  # a test calling providers directly, not the engine's plugin
+        found = next((m for a in argv[1:] if (m := _ADDRESS.fullmatch(a))), None)
+        if found is None:
+            log.warning("no engine address among the provider's arguments; cannot watch the engine")
+            return False
+        host, port = found["host"].strip("[]"), int(found["port"])
+        threading.Thread(target=_watch, args=(host, port, interval), daemon=True, name="engine-watch").start()
+        _watching = True
+        return True
+
+
+def _watch(host: str, port: int, interval: float) -> None:
+    misses = 0
+    while True:
+        time.sleep(interval)
+        try:
+            with socket.create_connection((host, port), timeout=interval):
+                misses = 0
+        except OSError:
+            misses += 1
+            if misses >= 2:
+                try:  # the engine read our stderr: with it gone, writing may fail (a broken pipe)
+                    sys.stderr.write("netmera-iac: the Pulumi engine is gone; stopping before sending more\n")
+                    sys.stderr.flush()
+                finally:
+                    os._exit(EXIT_ENGINE_GONE)
 
 
 @atexit.register
