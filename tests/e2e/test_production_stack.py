@@ -54,5 +54,30 @@ def test_ci_templates_call_the_cli_and_take_the_key_from_a_secret() -> None:
     assert "netmera-iac apply --stack production --plan plan.json" in runs["netmera-apply.yml"]
     assert "netmera-iac drift --stack production" in runs["netmera-drift.yml"]
     for name, doc in workflows.items():
-        assert doc["env"]["NETMERA_API_KEY"] == "${{ secrets.NETMERA_API_KEY }}", name
+        uses_key = [s for job in doc["jobs"].values() for s in job["steps"] if "NETMERA_API_KEY" in str(s)]
+        assert doc.get("env", {}).get("NETMERA_API_KEY") == "${{ secrets.NETMERA_API_KEY }}" or uses_key, name
         assert "tools/setup.sh" in runs[name], name
+
+
+def test_the_pull_request_plan_runs_no_pull_request_code_with_secrets() -> None:
+    """Only stacks/production/ comes from the pull request; code and stack config from the base branch;
+    the secrets reach only the step that runs `netmera-iac plan`, after set-up has run."""
+    doc = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "netmera-plan.yml").read_text())
+    assert "env" not in doc  # no workflow-wide secrets
+    (job,) = doc["jobs"].values()
+    steps = job["steps"]
+    checkouts = [s for s in steps if str(s.get("uses", "")).startswith("actions/checkout")]
+    assert [c["with"]["ref"] for c in checkouts] == [
+        "${{ github.event.pull_request.base.sha }}",
+        "${{ github.event.pull_request.head.sha }}",
+    ]
+    assert checkouts[0]["with"].get("path") is None  # the base branch is the working tree
+    assert checkouts[1]["with"]["sparse-checkout"] == "stacks/production"  # not Pulumi.production.yaml
+    assert all(c["with"]["persist-credentials"] is False for c in checkouts)
+    copy = next(s for s in steps if "cp -R" in s.get("run", ""))
+    assert "cp -R pull-request/stacks/production stacks/production" in copy["run"]
+    with_secrets = [s for s in steps if "secrets." in str(s)]
+    assert [s.get("name") for s in with_secrets] == ["Plan"]
+    assert "netmera-iac plan --stack production" in with_secrets[0]["run"]
+    order = [s.get("name") for s in steps]
+    assert order.index("Set up (venv, Pulumi CLI)") < order.index("Plan")

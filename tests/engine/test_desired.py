@@ -305,7 +305,7 @@ def test_list_file_problems_name_the_file_and_line(tmp_path: Path) -> None:
     assert caught.value.problems == [
         "stacks/t/vip.txt: line 2: 'cust-ayse' is listed more than once (first at line 1)",
         "stacks/t/tags.yaml: memberships.gone.members_file: the file does not exist (value: 'missing.txt')",
-        "stacks/t/tags.yaml: memberships.out.members_file: the file is outside the stack folder "
+        "stacks/t/tags.yaml: memberships.out.members_file: the file is a link or outside the stack folder "
         "(value: '../../../etc/passwd')",
         "stacks/t/tags.yaml: memberships.both: give `members` or `members_file`, not both (value: 'vip.txt')",
     ]
@@ -389,3 +389,19 @@ def test_non_finite_and_unsafe_numbers_are_refused(tmp_path: Path) -> None:
         "stacks/t/profiles.yaml: users.user-0001.dateOfBirth: an integer beyond ±2^53-1 (9007199254740991) "
         "would be rounded by Netmera (value: 9007199254740993)",
     ]
+
+
+def test_links_in_the_stack_folder_are_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("NETMERA_API_KEY=abc\n")
+    folder = stack(tmp_path, tags="memberships:\n  vip: {members_file: vip.txt}\n")
+    (folder / "vip.txt").symlink_to(secret)
+    (folder / "categories.yaml").symlink_to(secret)
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert caught.value.problems == [
+        "stacks/t/tags.yaml: memberships.vip.members_file: the file is a link or outside the stack folder "
+        "(value: 'vip.txt')",
+        "stacks/t/categories.yaml: must be a regular file inside the stack folder, not a link",
+    ]
+    assert "abc" not in str(caught.value)

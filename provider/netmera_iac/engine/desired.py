@@ -266,7 +266,7 @@ class _ListReader:
             return []
         path = resolve(self.state_dir, relative)
         if path is None or not path.is_file():
-            why = "is outside the stack folder" if path is None else "does not exist"
+            why = "is a link or outside the stack folder" if path is None else "does not exist"
             problems.append(f"{name}: {where}.{file_key}: the file {why} (value: {relative!r})")
             return []
         ids, found = read_ids(path, self.shown(path))
@@ -298,10 +298,14 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
     def valid_document(file_name: str, schema_name: str) -> tuple[str, Any] | None:
         """The parsed file if it exists and matches its schema; otherwise its problems are noted."""
         path = state_dir / file_name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             return None
         name = shown(path)
         files.append(name)
+        if path.is_symlink() or resolve(state_dir, file_name) is None or not path.is_file():
+            # A link could make a reviewed file show (in a plan or an error) what lies outside the folder.
+            problems.append(f"{name}: must be a regular file inside the stack folder, not a link")
+            return None
         doc = _read_yaml(path, name, problems)
         if doc is None:
             return None

@@ -36,6 +36,8 @@ class ListFile:
 def resolve(state_dir: Path, relative: str) -> Path | None:
     """The file inside the stack folder, or None if the path leaves it (it would not be reviewed)."""
     base = state_dir.resolve()
+    if (base / relative).is_symlink():
+        return None  # a link could show what lies outside the folder; refuse it like a path outside
     path = (base / relative).resolve()
     return path if path == base or base in path.parents else None
 
