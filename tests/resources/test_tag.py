@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from netmera_iac.engine import GuardSettings
+from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.resources import TagAssignmentProvider, TagExclusionProvider, TagMembershipProvider
 from netmera_iac.resources._base import guard_input
 from netmera_iac.resources.tag import members_input
@@ -145,3 +145,28 @@ def test_additive_and_negative_lifecycle(
     before = writes(emulator)
     provider.delete(created.id, second)
     assert writes(emulator) == before  # and neither does deleting the resource
+
+
+def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(emulator: Emulator) -> None:
+    from netmera_iac.resources.host import PartialApply
+
+    provider = configured(TagMembershipProvider(), emulator)
+    old = membership("cust-mehmet")
+    provider.create(old)
+    wanted = [f"user-{n:04d}" for n in range(1, 31)]
+    emulator.add_fault(operation="tagUsers", sequence=[{"kind": "status", "status": 400}])
+    new = membership(*wanted)  # removes cust-mehmet: untagUsers is never reached
+    with pytest.raises(PartialApply) as caught:
+        provider.update("vip", old, new)
+    outputs = caught.value.outputs
+    assert codec.ids_in(outputs, "members") == {"cust-mehmet"}  # nothing was tagged, nothing untagged
+    assert codec.ids_in(outputs, "uncertain") == set(wanted)
+    assert provider.diff("vip", outputs, new).changes  # a recorded uncertainty always means an update
+
+    emulator.control.delete("/faults")
+    reverted = membership("cust-mehmet")  # the user reverts: the uncertain ids are untagged, once
+    emulator.control.delete("/requests")
+    done = provider.update("vip", outputs, reverted)
+    assert [(r["operation"], r["ids"]) for r in emulator.requests()] == [("untagUsers", 30)]
+    assert codec.ids_in(done.outs, "uncertain") == frozenset()
+    assert emulator.users_of("vip") == ["cust-mehmet"]

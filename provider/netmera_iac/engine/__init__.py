@@ -31,7 +31,7 @@ from .desired import (
     TagMembershipSpec,
     load_desired_state,
 )
-from .execute import execute, execute_contacts, execute_profiles
+from .execute import PartialTagApply, TagProgress, execute, execute_contacts, execute_profiles, execute_tags
 from .guards import Claim, GuardSettings, GuardViolation, empty_set, mass_change, overlaps
 from .plan import (
     OPTED_IN,
@@ -69,12 +69,14 @@ __all__ = [
     "GuardSettings",
     "GuardViolation",
     "Operation",
+    "PartialTagApply",
     "Plan",
     "Preference",
     "ProfilesSpec",
     "Record",
     "TagListSpec",
     "TagMembershipSpec",
+    "TagProgress",
     "abbreviate",
     "apply_plan_to_preferences",
     "apply_plan_to_tags",
@@ -84,6 +86,7 @@ __all__ = [
     "execute",
     "execute_contacts",
     "execute_profiles",
+    "execute_tags",
     "ledger_from_wire",
     "load_desired_state",
     "mass_change",

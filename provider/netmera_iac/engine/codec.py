@@ -289,6 +289,17 @@ def ids_diff_in(olds: Mapping[str, Any], news: Mapping[str, Any], name: str) -> 
     return sorted(now - was), sorted(was - now)
 
 
+def members_among(props: Mapping[str, Any], name: str, candidates: Iterable[str]) -> set[str]:
+    """Which of a few `candidates` the id set `name` holds, by one streamed pass (no set of it all)."""
+    wanted = {c.encode() for c in candidates}
+    if not wanted:
+        return set()
+    value = props.get(hidden(name))
+    if not isinstance(value, str):
+        return {c.decode() for c in wanted} & set(ids_in(props, name))
+    return {line.decode() for line in _stream_ids(value) if line in wanted}
+
+
 def same_collection(olds: Mapping[str, Any], news: Mapping[str, Any], name: str) -> bool:
     """Whether two resources hold the same collection, by digest. A legacy value never counts as the
     same, so the next update rewrites it in the compact form (sending only real differences)."""

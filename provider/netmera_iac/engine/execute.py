@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..client import NetmeraClient
+from dataclasses import dataclass, field
+
+from ..client import BatchError, NetmeraClient, NetmeraError
+from ..client.batching import id_batches
 from ..models import CategoryPreferenceEntry, ProfileEntry, UnsetProfileEntry
 from .consent import ContactPlan
 from .plan import Plan
@@ -43,6 +46,45 @@ def execute(client: NetmeraClient, plan: Plan) -> int:
         else:  # pragma: no cover - a plan only ever holds the operations above
             raise ValueError(f"unknown operation in plan: {op.name}")
     return requests
+
+
+@dataclass
+class TagProgress:
+    """What a tag plan did before it failed: ids answered 200, and ids whose outcome is unknown (their
+    request failed, possibly after Netmera applied it), which the next apply sends again."""
+
+    tagged: set[str] = field(default_factory=set)
+    untagged: set[str] = field(default_factory=set)
+    uncertain: set[str] = field(default_factory=set)
+
+
+class PartialTagApply(NetmeraError):
+    """A tag plan failed part-way; `progress` says what is known to have been applied."""
+
+    def __init__(self, progress: TagProgress, cause: NetmeraError) -> None:
+        super().__init__(str(cause))
+        self.progress = progress
+        self.cause = cause
+
+
+def execute_tags(client: NetmeraClient, plan: Plan) -> None:
+    """tagUsers then untagUsers; on failure raises `PartialTagApply` with what was applied so far.
+    Operations after the failing one are not started."""
+    progress = TagProgress()
+    for op in plan.operations:
+        send = client.tag_users if op.name == "tagUsers" else client.untag_users
+        done = progress.tagged if op.name == "tagUsers" else progress.untagged
+        try:
+            send(op.target, op.ids)
+        except BatchError as exc:
+            batches = id_batches(op.ids)
+            done.update(i for outcome in exc.applied for i in batches[outcome.index])
+            progress.uncertain.update(i for outcome in exc.failed for i in batches[outcome.index])
+            raise PartialTagApply(progress, exc) from exc
+        except NetmeraError as exc:  # one request in all: its own error
+            progress.uncertain.update(op.ids)
+            raise PartialTagApply(progress, exc) from exc
+        done.update(op.ids)
 
 
 def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:

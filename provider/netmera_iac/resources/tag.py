@@ -24,8 +24,11 @@ from pulumi.dynamic import (
 from ..engine import (
     GuardSettings,
     GuardViolation,
+    PartialTagApply,
     Plan,
+    TagProgress,
     codec,
+    execute_tags,
     mass_change,
     plan_tag_changes,
     plan_tag_membership,
@@ -38,8 +41,12 @@ from ._base import (
     legacy_shard_failures,
     with_plan,
 )
+from .host import PartialApply
 
 MEMBERS = "members"
+# Ids a failed apply sent without learning the outcome (the request failed, possibly after Netmera
+# applied it). Kept in the outputs only; the next apply sends them again as the desired state says.
+UNCERTAIN = "uncertain"
 
 
 def _members(props: dict[str, Any]) -> frozenset[str]:
@@ -53,10 +60,8 @@ def members_input(members: Iterable[str] | str) -> dict[str, str]:
     return codec.collection(MEMBERS, encoded, "ids")
 
 
-def _plan(tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
-    """Authoritative: tag who is new, untag who left (engine.plan_tag_membership, streamed)."""
-    added, removed = codec.ids_diff_in(olds, news, MEMBERS)
-    return plan_tag_changes(tag, added, removed)
+def _uncertain(props: dict[str, Any]) -> frozenset[str]:
+    return codec.ids_in(props, UNCERTAIN)
 
 
 def _count(props: dict[str, Any]) -> int:
@@ -72,11 +77,77 @@ def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
 
 def _diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-    changes = bool(replaces) or not codec.same_collection(olds, news, MEMBERS)
+    unsure = (codec.props_header(olds, UNCERTAIN) or codec.Header(0, "")).count > 0
+    changes = bool(replaces) or unsure or not codec.same_collection(olds, news, MEMBERS)
     return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
 
-class TagMembershipProvider(NetmeraProvider):
+class _TagProvider(NetmeraProvider):
+    """Shared by the three forms: plan, send, and record what a failed apply did apply.
+
+    `adds`/`removes`: whether the form tags newly listed users and untags users that left (the
+    authoritative form does both; assignments only tag, exclusions only untag listed users)."""
+
+    adds = True
+    removes = True
+
+    def plan(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
+        added, left = codec.ids_diff_in(olds, news, MEMBERS)
+        unsure = _uncertain(olds)
+        wanted = codec.members_among(news, MEMBERS, unsure) if unsure else set()
+        if self.adds and self.removes:  # authoritative: uncertain ids go where the desired state says
+            return plan_tag_changes(tag, {*added, *wanted}, {*left, *(unsure - wanted)})
+        listed = {*added, *wanted}  # additive and negative: only users listed now are sent again
+        return plan_tag_changes(tag, listed, ()) if self.adds else plan_tag_changes(tag, (), listed)
+
+    def apply(
+        self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan; the outputs are the new inputs, or, if it failed part-way, what Netmera has."""
+        plan = self.plan(news["tag"], olds, news)
+        if plan.empty:
+            return {**news, **_uncertain_input(())}
+        try:
+            execute_tags(self.client(), plan)
+        except PartialTagApply as exc:
+            raise PartialApply(
+                self._applied(olds, news, exc.progress), _partial_reason(news["tag"], exc), resource_id
+            ) from exc
+        return {**news, **_uncertain_input(())}
+
+    def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: TagProgress) -> dict[str, Any]:
+        """The outputs after a partial apply (a failure path: whole sets are fine here)."""
+        unsure = (set(_uncertain(olds)) - done.tagged - done.untagged) | done.uncertain
+        if self.adds and self.removes:
+            members = (set(_members(olds)) | done.tagged) - done.untagged - done.uncertain
+        else:  # the listed ids, less those not known to be applied
+            members = set(_members(news)) - done.uncertain
+            unsure &= set(_members(news))
+        return {**news, **members_input(members), **_uncertain_input(unsure)}
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return _diff(olds, news)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        # Tags cannot be read back from Netmera. The outputs are also returned as inputs, so after a
+        # partial apply a refresh lets the next preview plan from what was applied.
+        return ReadResult(id_, props, props)
+
+
+def _uncertain_input(ids: Iterable[str]) -> dict[str, str]:
+    return codec.collection(UNCERTAIN, codec.encode_ids(ids), "ids")
+
+
+def _partial_reason(tag: str, exc: PartialTagApply) -> str:
+    done = exc.progress
+    return (
+        f"tag {tag!r}: {exc.cause} — applied: tagged {len(done.tagged)}, untagged {len(done.untagged)}; "
+        f"{len(done.uncertain)} id(s) with an unknown outcome are recorded and sent again by the next "
+        "`pulumi up` (also after a revert or rollback)"
+    )
+
+
+class TagMembershipProvider(_TagProvider):
     """Owns the memberships it lists for one tag, whatever their number."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -85,10 +156,10 @@ class TagMembershipProvider(NetmeraProvider):
             failures = legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
         if failures:
             return CheckResult(news, failures)
-        if codec.same_collection(olds, news, MEMBERS):
+        if codec.same_collection(olds, news, MEMBERS) and not _uncertain(olds):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         # The difference is streamed from the two encoded sets: memory follows the change, not the tag.
-        plan = _plan(news["tag"], olds, news)
+        plan = self.plan(news["tag"], olds, news)
         if olds:
             managed = _count(olds)
             try:
@@ -98,65 +169,46 @@ class TagMembershipProvider(NetmeraProvider):
                 return CheckResult(news, [CheckFailure("guard", str(exc))])  # names the guard, not ids
         return CheckResult(with_plan(news, plan), [])
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _diff(olds, news)
-
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self.send_plan(_plan(props["tag"], {}, props))
-        return CreateResult(props["tag"], props)
+        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self.send_plan(_plan(news["tag"], olds, news))
-        return UpdateResult(news)
+        return UpdateResult(self.apply(olds, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        # Removing the resource untags exactly the users it manages (the manifest guards it at preview).
-        self.send_plan(plan_tag_membership(props["tag"], (), _members(props)))
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props)  # tags cannot be read back from Netmera
+        # Removing the resource untags exactly the users it manages (the manifest guards it at preview),
+        # and those whose outcome a failed apply left unknown.
+        self.send_plan(plan_tag_membership(props["tag"], (), _members(props) | _uncertain(props)))
 
 
-class TagAssignmentProvider(NetmeraProvider):
+class TagAssignmentProvider(_TagProvider):
     """Ensures listed users carry a tag; never untags anyone."""
 
-    adds = True  # newly listed users are tagged (TagExclusion: untagged)
-
-    def plan(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
-        """Only users newly listed: leaving the list changes nobody (plan_tag_assignment, streamed)."""
-        listed, _ = codec.ids_diff_in(olds, news, MEMBERS)
-        return plan_tag_changes(tag, listed, ()) if self.adds else plan_tag_changes(tag, (), listed)
+    removes = False
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures() + _tag_failures(news)
-        if not failures and codec.same_collection(olds, news, MEMBERS):
+        if not failures and codec.same_collection(olds, news, MEMBERS) and not _uncertain(olds):
             news = with_plan(news, Plan())
         elif not failures:
             news = with_plan(news, self.plan(news["tag"], olds, news))
         return CheckResult(news, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _diff(olds, news)
-
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self.send_plan(self.plan(props["tag"], {}, props))
-        return CreateResult(props["tag"], props)
+        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self.send_plan(self.plan(news["tag"], olds, news))
-        return UpdateResult(news)
+        return UpdateResult(self.apply(olds, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # additive and negative forms change nobody when they go away
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, props)
 
 
 class TagExclusionProvider(TagAssignmentProvider):
     """Ensures listed users do not carry a tag; never tags anyone."""
 
     adds = False
+    removes = False
 
 
 class TagMembership(Resource, module="netmera", name="TagMembership"):

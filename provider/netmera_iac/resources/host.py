@@ -1,0 +1,114 @@
+"""Our dynamic-provider host: Pulumi's own (`python -m pulumi.dynamic`), able to report partial applies.
+
+When an update fails after some of its calls succeeded, the state must say what was applied, or a
+later revert plans from a state that never happened (2,000 users left wrongly tagged in issue 13's
+reproduction). Pulumi's protocol allows it: a provider fails with `ErrorResourceInitFailed` carrying
+the resource's properties as they now are, and the engine records them. Pulumi's Python host turns
+every exception into a plain error, so this module runs that host unchanged but hands its servicer a
+context whose `abort` sends such a partial failure when a provider raised `PartialApply`.
+
+tools/pulumi/build.sh installs `pulumi-resource-pulumi-python` to run this module instead of
+`pulumi.dynamic`; under Pulumi's own script a `PartialApply` is reported as a plain error (its message
+says what was applied) and the stack keeps the previous state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+from google.protobuf import any_pb2
+from google.rpc import status_pb2
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
+
+HOST_ENV = "NETMERA_IAC_PROVIDER_HOST"
+_pending = threading.local()
+
+
+class PartialApply(Exception):
+    """An update or create that failed after changing something: `outputs` is what Netmera now has."""
+
+    def __init__(self, outputs: dict[str, Any], reason: str, resource_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.outputs = outputs
+        self.reason = reason
+        self.resource_id = resource_id  # a create's id (an update keeps its own)
+        _pending.partial = self  # read by the host's context when the error reaches it
+
+
+class _Status(grpc.Status):  # type: ignore[misc]
+    def __init__(self, code: grpc.StatusCode, details: str, trailing_metadata: Any) -> None:
+        self.code = code
+        self.details = details
+        self.trailing_metadata = trailing_metadata
+
+
+class _PartialContext:
+    """Delegates to gRPC's context; `abort` for a `PartialApply` becomes a partial failure."""
+
+    def __init__(self, context: grpc.ServicerContext, resource_id: str) -> None:
+        self._context = context
+        self._id = resource_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def abort(self, code: grpc.StatusCode, details: str) -> None:
+        partial: PartialApply | None = getattr(_pending, "partial", None)
+        _pending.partial = None
+        if partial is None:
+            self._context.abort(code, details)
+            return
+        loop = asyncio.new_event_loop()
+        try:
+            properties = loop.run_until_complete(rpc.serialize_properties(partial.outputs, {}))
+        finally:
+            loop.close()
+        resource_id = partial.resource_id or self._id
+        failed = provider_pb2.ErrorResourceInitFailed(
+            id=resource_id, properties=properties, reasons=[partial.reason]
+        )
+        detail = any_pb2.Any()
+        detail.Pack(failed)
+        status = status_pb2.Status(code=code.value[0], message=partial.reason, details=[detail])
+        trailer = (("grpc-status-details-bin", status.SerializeToString()),)
+        self._context.abort_with_status(_Status(code, partial.reason, trailer))
+
+
+def _wrap(method: Callable[[Any, Any], Any], id_of: Callable[[Any], str]) -> Callable[[Any, Any], Any]:
+    def call(request: Any, context: grpc.ServicerContext) -> Any:
+        _pending.partial = None
+        return method(request, _PartialContext(context, id_of(request)))
+
+    return call
+
+
+def _install() -> None:
+    original = provider_pb2_grpc.add_ResourceProviderServicer_to_server
+
+    def add(servicer: Any, server: Any) -> Any:
+        servicer.Update = _wrap(servicer.Update, lambda request: str(request.id))
+        servicer.Create = _wrap(servicer.Create, lambda request: "")
+        return original(servicer, server)
+
+    provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
+
+
+def main() -> None:
+    os.environ[HOST_ENV] = "1"
+    _install()
+    runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    # Run as `python -m`, this file is `__main__`, a second copy beside the `netmera_iac.resources.host`
+    # that providers import: use that one, so `PartialApply` and the host share one record.
+    from netmera_iac.resources import host
+
+    host.main()
