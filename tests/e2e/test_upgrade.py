@@ -49,8 +49,10 @@ def test_a_sharded_stack_upgrades_in_place_without_a_write(
     # Plain `pulumi up` cannot plan a shard alone: it refuses at preview, naming what to run.
     refused = netmera_stack.cli("preview")
     assert refused.returncode != 0
-    assert "TagMembership 'big' was applied as 4 shards" in " ".join(
-        (refused.stdout + refused.stderr).split()
+    said = " ".join((refused.stdout + refused.stderr).split())
+    # The engine stops at the first failing resource; which one it checks first depends on timing.
+    assert (
+        "TagMembership 'big' was applied as 4 shards" in said or "ProfileAttributes was applied as 2" in said
     )
     assert "netmera-iac migrate --stack <stack>" in refused.stdout + refused.stderr
     assert writes(emulator) == []
