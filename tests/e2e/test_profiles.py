@@ -178,3 +178,5 @@ def test_verified_apply_reports_values_netmera_dropped(
     message = str(caught.value)
     assert "Netmera dropped 1 value(s)" in message
     assert 'ghost-1.loyaltyTier: sent "gold", read back nothing' in message
+    # The error as a tool says it: no Python traceback unless NETMERA_IAC_DEBUG is set.
+    assert "Traceback" not in message and "NETMERA_IAC_DEBUG=1" in message

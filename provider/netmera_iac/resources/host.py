@@ -4,8 +4,9 @@ When an update fails after some of its calls succeeded, the state must say what 
 later revert plans from a state that never happened (2,000 users left wrongly tagged in issue 13's
 reproduction). Pulumi's protocol allows it: a provider fails with `ErrorResourceInitFailed` carrying
 the resource's properties as they now are, and the engine records them. Pulumi's Python host turns
-every exception into a plain error, so this module runs that host unchanged but hands its servicer a
-context whose `abort` sends such a partial failure when a provider raised `PartialApply`.
+every exception into a plain error (its whole traceback), so this module runs that host unchanged but
+hands its servicer a context whose `abort` sends such a partial failure when a provider raised
+`PartialApply`, and otherwise the error's own message without the traceback.
 
 tools/pulumi/build.sh installs `pulumi-resource-pulumi-python` to run this module instead of
 `pulumi.dynamic`; under Pulumi's own script a `PartialApply` is reported as a plain error (its message
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import runpy
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +30,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 HOST_ENV = "NETMERA_IAC_PROVIDER_HOST"
+DEBUG_ENV = "NETMERA_IAC_DEBUG"
 _pending = threading.local()
 
 
@@ -63,7 +66,7 @@ class _PartialContext:
         partial: PartialApply | None = getattr(_pending, "partial", None)
         _pending.partial = None
         if partial is None:
-            self._context.abort(code, details)
+            self._context.abort(code, _short(details))
             return
         loop = asyncio.new_event_loop()
         try:
@@ -81,6 +84,16 @@ class _PartialContext:
         self._context.abort_with_status(_Status(code, partial.reason, trailer))
 
 
+def _short(details: str) -> str:
+    """The error as a tool says it: the exception's own message, not Pulumi's 30-50 line traceback
+    (whose useful line is the last). Our errors name the operation, Netmera's status, code and text;
+    NETMERA_IAC_DEBUG=1 keeps the traceback."""
+    error = sys.exc_info()[1]
+    if os.environ.get(DEBUG_ENV) or error is None:
+        return details
+    return f"{error} (the traceback: set {DEBUG_ENV}=1)"
+
+
 def _wrap(method: Callable[[Any, Any], Any], id_of: Callable[[Any], str]) -> Callable[[Any, Any], Any]:
     def call(request: Any, context: grpc.ServicerContext) -> Any:
         _pending.partial = None
@@ -93,8 +106,12 @@ def _install() -> None:
     original = provider_pb2_grpc.add_ResourceProviderServicer_to_server
 
     def add(servicer: Any, server: Any) -> Any:
-        servicer.Update = _wrap(servicer.Update, lambda request: str(request.id))
-        servicer.Create = _wrap(servicer.Create, lambda request: "")
+        for name in ("Check", "Diff", "Create", "Update", "Delete", "Read"):
+            setattr(
+                servicer,
+                name,
+                _wrap(getattr(servicer, name), lambda request: str(getattr(request, "id", ""))),
+            )
         return original(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add
