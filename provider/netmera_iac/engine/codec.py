@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 FORMAT = "nmc1"
-# Level 1: a 1,000,000-id set compresses in a fraction of a second; level 6 takes several times as
-# long for a few percent less (measured in tests/engine/test_codec.py's neighbour, bench/bench_codec.py).
+# Level 1: 1,000,000 ids of 32 hex characters (33 MB) compressed in 0.93 s to 18.6 MB; level 6 took
+# 2.5 s for 18.1 MB (measured once, by hand, while writing this module).
 _LEVEL = 1
 _FORBIDDEN = frozenset("\n\r\t")
 DIGEST_SHOWN = 12
@@ -83,11 +83,16 @@ def header(value: Any) -> Header | None:
     return Header(int(parts[1]), parts[2])
 
 
-def decode_lines(value: str) -> list[str]:
-    """The sorted lines of an encoded value, checked against its count and digest."""
+def _required_header(value: str) -> Header:
     head = header(value)
     if head is None:
         raise CodecError(f"not an encoded collection (expected {FORMAT}:…): {value[:40]!r}")
+    return head
+
+
+def decode_lines(value: str) -> list[str]:
+    """The sorted lines of an encoded value, checked against its count and digest."""
+    head = _required_header(value)
     try:
         text = zlib.decompress(base64.b64decode(value.split(":", 3)[3], validate=True))
     except (binascii.Error, zlib.error) as exc:
@@ -125,9 +130,7 @@ def _stream_chunks(value: str) -> Iterator[list[bytes]]:
     """The sorted lines of an encoded value as UTF-8 bytes, a chunk at a time, without ever holding
     the whole collection: a million ids are never a million objects at once. The digest and count
     are checked at the end (a corrupted value raises before a caller can use what it read)."""
-    head = header(value)
-    if head is None:
-        raise CodecError(f"not an encoded collection (expected {FORMAT}:…): {value[:40]!r}")
+    head = _required_header(value)
     start = len(FORMAT) + len(str(head.count)) + len(head.digest) + 3
     inflate, sha, rest, seen = zlib.decompressobj(), hashlib.sha256(), b"", 0
     try:

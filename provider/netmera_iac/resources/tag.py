@@ -64,6 +64,12 @@ def _uncertain(props: dict[str, Any]) -> frozenset[str]:
     return codec.ids_in(props, UNCERTAIN)
 
 
+def _any_uncertain(props: dict[str, Any]) -> bool:
+    """From the header alone: a recorded uncertainty always means an update."""
+    head = codec.props_header(props, UNCERTAIN)
+    return head is not None and head.count > 0
+
+
 def _count(props: dict[str, Any]) -> int:
     head = codec.props_header(props, MEMBERS)
     return head.count if head is not None else len(_members(props))
@@ -77,8 +83,7 @@ def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
 
 def _diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-    unsure = (codec.props_header(olds, UNCERTAIN) or codec.Header(0, "")).count > 0
-    changes = bool(replaces) or unsure or not codec.same_collection(olds, news, MEMBERS)
+    changes = bool(replaces) or _any_uncertain(olds) or not codec.same_collection(olds, news, MEMBERS)
     return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
 
@@ -105,10 +110,9 @@ class _TagProvider(NetmeraProvider):
     ) -> dict[str, Any]:
         """Send the plan; the outputs are the new inputs, or, if it failed part-way, what Netmera has."""
         plan = self.plan(news["tag"], olds, news)
-        if plan.empty:
-            return {**news, **_uncertain_input(())}
         try:
-            execute_tags(self.client(), plan)
+            if not plan.empty:
+                execute_tags(self.client(), plan)
         except PartialTagApply as exc:
             raise PartialApply(
                 self._applied(olds, news, exc.progress), _partial_reason(news["tag"], exc), resource_id
@@ -121,9 +125,16 @@ class _TagProvider(NetmeraProvider):
         if self.adds and self.removes:
             members = (set(_members(olds)) | done.tagged) - done.untagged - done.uncertain
         else:  # the listed ids, less those not known to be applied
-            members = set(_members(news)) - done.uncertain
-            unsure &= set(_members(news))
+            listed = set(_members(news))
+            members = listed - done.uncertain
+            unsure &= listed
         return {**news, **members_input(members), **_uncertain_input(unsure)}
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self.apply(olds, news))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return _diff(olds, news)
@@ -156,7 +167,7 @@ class TagMembershipProvider(_TagProvider):
             failures = legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
         if failures:
             return CheckResult(news, failures)
-        if codec.same_collection(olds, news, MEMBERS) and not _uncertain(olds):
+        if codec.same_collection(olds, news, MEMBERS) and not _any_uncertain(olds):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         # The difference is streamed from the two encoded sets: memory follows the change, not the tag.
         plan = self.plan(news["tag"], olds, news)
@@ -168,12 +179,6 @@ class TagMembershipProvider(_TagProvider):
             except GuardViolation as exc:
                 return CheckResult(news, [CheckFailure("guard", str(exc))])  # names the guard, not ids
         return CheckResult(with_plan(news, plan), [])
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.apply(olds, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # Removing the resource untags exactly the users it manages (the manifest guards it at preview),
@@ -188,17 +193,11 @@ class TagAssignmentProvider(_TagProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures() + _tag_failures(news)
-        if not failures and codec.same_collection(olds, news, MEMBERS) and not _uncertain(olds):
+        if not failures and codec.same_collection(olds, news, MEMBERS) and not _any_uncertain(olds):
             news = with_plan(news, Plan())
         elif not failures:
             news = with_plan(news, self.plan(news["tag"], olds, news))
         return CheckResult(news, failures)
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.apply(olds, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # additive and negative forms change nobody when they go away
