@@ -13,3 +13,31 @@ def test_a_resource_above_the_limit_names_the_file_and_the_setting() -> None:
         "stacks/e2e/tags.yaml: memberships.big: 5000001 members exceed the limit of 5000000 per resource "
         "(netmera-iac:maxIdsPerResource); split the list into several tags or files"
     )
+
+
+def test_stack_settings_outside_their_range_are_named_together() -> None:
+    import pytest
+
+    from netmera_iac.engine import DesiredStateError
+    from netmera_iac.program import stack_settings
+
+    config = {"massChangeThreshold": "nan", "massChangeMinimum": "0", "maxIdsPerResource": "0",
+              "allowMassChange": "yes"}  # fmt: skip
+    with pytest.raises(DesiredStateError) as caught:
+        stack_settings(config.get)
+    assert caught.value.problems == [
+        "stack config netmera-iac:massChangeThreshold: must be a share of the managed users above 0 and at "
+        "most 1 (value: 'nan')",
+        "stack config netmera-iac:massChangeMinimum: must be a whole number of users, at least 1 "
+        "(value: '0')",
+        "stack config netmera-iac:maxIdsPerResource: must be a whole number of ids (at most 5000000) "
+        "(value: '0')",
+        "stack config netmera-iac:allowMassChange: must be true or false (value: 'yes')",
+    ]
+    settings = stack_settings({"massChangeThreshold": "1", "allowMassChange": "True"}.get)
+    assert (settings.guard.threshold, settings.guard.minimum, settings.guard.allow_mass_change) == (
+        1.0,
+        10,
+        True,
+    )
+    assert settings.max_ids == MAX_IDS_PER_RESOURCE and settings.allow_forget_consent is False

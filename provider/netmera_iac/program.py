@@ -7,6 +7,7 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -62,41 +63,53 @@ class StackSettings:
     allow_forget_consent: bool
 
 
-# key: (kind, default, lowest, highest, meaning of the range)
-SETTINGS: dict[str, tuple[str, Any, float | None, float | None, str]] = {
-    "massChangeThreshold": ("float", 0.30, 0.0, 1.0, "a share of the managed users above 0 and at most 1"),
-    "massChangeMinimum": ("int", 10, 1, None, "a whole number of users, at least 1"),
-    "maxIdsPerResource": ("int", MAX_IDS_PER_RESOURCE, 1, MAX_IDS_PER_RESOURCE, "a whole number of ids"),
-    "allowMassChange": ("bool", False, None, None, "true or false"),
-    "allowForgetConsent": ("bool", False, None, None, "true or false"),
+def _share(raw: str) -> float:
+    value = float(raw)
+    if not 0 < value <= 1:  # also refuses nan, which would switch the guard off
+        raise ValueError(raw)
+    return value
+
+
+def _whole(lowest: int, highest: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if value < lowest or (highest is not None and value > highest):
+            raise ValueError(raw)
+        return value
+
+    return parse
+
+
+def _boolean(raw: str) -> bool:
+    if raw.lower() not in ("true", "false"):
+        raise ValueError(raw)
+    return raw.lower() == "true"
+
+
+# key: (parser, which raises ValueError outside the range; default; the range in words)
+SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
+    "massChangeThreshold": (_share, 0.30, "a share of the managed users above 0 and at most 1"),
+    "massChangeMinimum": (_whole(1), 10, "a whole number of users, at least 1"),
+    "maxIdsPerResource": (
+        _whole(1, MAX_IDS_PER_RESOURCE),
+        MAX_IDS_PER_RESOURCE,
+        f"a whole number of ids (at most {MAX_IDS_PER_RESOURCE})",
+    ),
+    "allowMassChange": (_boolean, False, "true or false"),
+    "allowForgetConsent": (_boolean, False, "true or false"),
 }
 
 
-def stack_settings(config: pulumi.Config) -> StackSettings:
+def stack_settings(get: Callable[[str], str | None]) -> StackSettings:
+    """`get`: the stack config of this project by key (`pulumi.Config(PROJECT_CONFIG).get`)."""
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for key, (kind, default, lowest, highest, meaning) in SETTINGS.items():
-        raw = config.get(key)
-        if raw is None:
-            values[key] = default
-            continue
+    for key, (parse, default, meaning) in SETTINGS.items():
+        raw = get(key)
         try:
-            value: Any = {"float": float, "int": int}[kind](raw) if kind != "bool" else _boolean(raw)
+            values[key] = default if raw is None else parse(raw)
         except ValueError:
-            value = None
-        out_of_range = value is None or (
-            kind != "bool"
-            and (
-                (lowest is not None and (value <= lowest if kind == "float" else value < lowest))
-                or (highest is not None and value > highest)
-            )
-        )
-        if out_of_range:
-            bounds = f" (at most {int(highest)})" if highest is not None and kind == "int" else ""
-            problems.append(
-                f"stack config {PROJECT_CONFIG}:{key}: must be {meaning}{bounds} (value: {raw!r})"
-            )
-        values[key] = value
+            problems.append(f"stack config {PROJECT_CONFIG}:{key}: must be {meaning} (value: {raw!r})")
     if problems:
         raise DesiredStateError(problems)
     guard = GuardSettings(
@@ -105,12 +118,6 @@ def stack_settings(config: pulumi.Config) -> StackSettings:
         allow_mass_change=values["allowMassChange"],
     )
     return StackSettings(guard, values["maxIdsPerResource"], values["allowForgetConsent"])
-
-
-def _boolean(raw: str) -> bool:
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    raise ValueError(raw)
 
 
 def api_key_problems() -> list[str]:
@@ -316,7 +323,7 @@ def main() -> None:
     config = pulumi.Config(PROJECT_CONFIG)
     state_dir = root / (config.get("stateDir") or f"stacks/{pulumi.get_stack()}")
     try:
-        settings = stack_settings(config)
+        settings = stack_settings(config.get)
         key_problems = api_key_problems()
         if key_problems:
             raise DesiredStateError(key_problems)
