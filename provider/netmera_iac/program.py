@@ -7,7 +7,7 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from .engine import (
     load_desired_state,
     overlaps,
 )
+from .engine.journal import Entry
 from .engine.record import record_desired_state
 from .resources import (
     CONFIRMATION,
@@ -48,6 +49,7 @@ from .resources import (
     TagMembership,
     UserErasure,
 )
+from .resources._base import stack_journal
 from .resources.reads import ReadError, check_api_key, get_segment_users
 
 PROJECT_CONFIG = "netmera-iac"
@@ -157,11 +159,72 @@ def _size_problem(source: str, size: int, noun: str, max_ids: int) -> str | None
     )
 
 
+TAG_LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
+    "TagAssignment": TagAssignment,
+    "TagExclusion": TagExclusion,
+}
+
+
+def interrupted_message(entry: Entry, desired: bool) -> str:
+    head = (
+        f"an interrupted update was found: {entry.kind} {entry.name!r} started sending at "
+        f"{entry.started} and never reported back; the {entry.count} user(s) it may have changed are "
+        "sent again"
+    )
+    if desired:
+        return head + " as the desired state now says"
+    return (
+        head + f" as the stack last recorded them ({entry.kind} {entry.name!r} is no longer in the "
+        "desired state: it is kept for this update and removed by the next `pulumi up`)"
+    )
+
+
+def register_retiring(
+    entries: Mapping[tuple[str, str], Entry],
+    registered: set[tuple[str, str]],
+    manifest: dict[str, dict[str, Any]],
+) -> None:
+    """Resources of interrupted changes that the desired state no longer has: registered once more as
+    the state recorded them (resources/tag.py `retiring`), so their interrupted ids are sent again.
+    The manifest guards their removal now, when it is decided (resources/manifest.py)."""
+    for key, entry in sorted(entries.items()):
+        if key in registered or entry.kind not in ("TagMembership", *TAG_LISTS):
+            continue
+        manifest[f"{entry.kind}:{entry.name}"] = {
+            "type": entry.kind,
+            "users": 0,
+            "removesUsers": entry.kind == "TagMembership",
+            "retiring": True,
+        }
+        tag = str(entry.props.get("tag", entry.name))
+        if entry.kind == "TagMembership":
+            settings = GuardSettings(allow_mass_change=True, allow_empty=True)
+            TagMembership(entry.name, tag, (), settings, interrupted=entry.ids, retiring=True)
+        else:
+            TAG_LISTS[entry.kind](entry.name, tag, (), interrupted=entry.ids, retiring=True)
+        pulumi.log.warn(interrupted_message(entry, desired=False))
+
+
 def register(
-    desired: DesiredState, guard: GuardSettings, max_ids: int
+    desired: DesiredState,
+    guard: GuardSettings,
+    max_ids: int,
+    interrupted: Mapping[tuple[str, str], Entry] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], codec.Header]]:
     """Register resources for `desired`; returns the manifest entries and the count and digest of
-    each id set encoded (the recorded desired state refers to list files by them)."""
+    each id set encoded (the recorded desired state refers to list files by them). `interrupted`:
+    the stack's journal entries (engine/journal.py), handed to their resources to be sent again."""
+    entries = interrupted or {}
+    registered: set[tuple[str, str]] = set()
+
+    def resend(kind: str, name: str) -> str | None:
+        registered.add((kind, name))
+        entry = entries.get((kind, name))
+        if entry is None:
+            return None
+        pulumi.log.warn(interrupted_message(entry, desired=True))
+        return entry.ids
+
     manifest: dict[str, dict[str, Any]] = {}
     encoded: dict[tuple[str, str, str], str] = {}
     problems: list[str] = []
@@ -181,6 +244,7 @@ def register(
             settings,
             shared=m.shared,
             opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
+            interrupted=resend("TagMembership", m.tag),
         )
         manifest[f"TagMembership:{m.tag}"] = {
             "type": "TagMembership",
@@ -194,11 +258,11 @@ def register(
     problems += [p for source, size in sizes if (p := _size_problem(source, size, "ids", max_ids))]
     for a in desired.assignments:
         encoded[("TagAssignment", a.tag, "members")] = members = codec.encode_ids(a.members)
-        TagAssignment(a.tag, a.tag, members)
+        TagAssignment(a.tag, a.tag, members, interrupted=resend("TagAssignment", a.tag))
         manifest[f"TagAssignment:{a.tag}"] = {"type": "TagAssignment", "users": len(a.members)}
     for e in desired.exclusions:
         encoded[("TagExclusion", e.tag, "members")] = members = codec.encode_ids(e.members)
-        TagExclusion(e.tag, e.tag, members)
+        TagExclusion(e.tag, e.tag, members, interrupted=resend("TagExclusion", e.tag))
         manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
     for c in desired.categories:
         settings = _entry_guard(guard, c.allow_mass_change, c.allow_empty)
@@ -228,6 +292,7 @@ def register(
         PushApproval("push-approvals", desired.push_approvals)
     if problems:
         raise DesiredStateError(problems)
+    register_retiring(entries, registered, manifest)
     return manifest, {key: head for key, value in encoded.items() if (head := codec.header(value))}
 
 
@@ -333,7 +398,9 @@ def main() -> None:
         desired = resolve_segments(desired)
         for warning in desired.warnings:
             pulumi.log.warn(warning)
-        manifest, held = register(desired, settings.guard, settings.max_ids)
+        journal = stack_journal(pulumi.get_project(), pulumi.get_stack())
+        interrupted = {(e.kind, e.name): e for e in journal.entries()}
+        manifest, held = register(desired, settings.guard, settings.max_ids, interrupted)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
     StackManifest("manifest", manifest, settings.guard, settings.allow_forget_consent)

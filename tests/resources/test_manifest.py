@@ -40,3 +40,12 @@ def test_a_consent_list_cannot_be_dropped_with_its_ledger() -> None:
     assert provider.check(manifest(**{"EmailConsent:email-users": email}), emptied).failures == []
     forget = {**manifest(), "allowForgetConsent": True}
     assert provider.check(manifest(**{"EmailConsent:email-users": email}), forget).failures == []
+
+
+def test_a_retiring_resource_is_guarded_as_removed_now_and_not_again_when_deleted() -> None:
+    provider = StackManifestProvider()
+    retiring = {"type": "TagMembership", "users": 0, "removesUsers": True, "retiring": True}
+    failures = provider.check(manifest(vip=VIP), manifest(vip=retiring)).failures
+    assert [f.reason[:40] for f in failures] == ["removing vip: this change would remove 2"]
+    # Recorded with no users, its delete on the next run is no mass change.
+    assert provider.check(manifest(vip=retiring), manifest()).failures == []

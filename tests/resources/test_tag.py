@@ -148,7 +148,7 @@ def test_additive_and_negative_lifecycle(
 
 
 def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(emulator: Emulator) -> None:
-    from netmera_iac.resources.host import PartialApply
+    from netmera_iac.resources._host import PartialApply
 
     provider = configured(TagMembershipProvider(), emulator)
     old = membership("cust-mehmet")
@@ -170,3 +170,28 @@ def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(e
     assert [(r["operation"], r["ids"]) for r in emulator.requests()] == [("untagUsers", 30)]
     assert codec.ids_in(done.outs, "uncertain") == frozenset()
     assert emulator.users_of("vip") == ["cust-mehmet"]
+
+
+def test_interrupted_ids_are_sent_again_once_as_the_desired_state_says(emulator: Emulator) -> None:
+    from netmera_iac.resources.tag import interrupted_input
+
+    provider = configured(TagMembershipProvider(), emulator)
+    old = membership(*(f"user-{n:04d}" for n in range(1, 21)))
+    provider.create(old)
+    # An interrupted change tagged 30 more; the user reverted. Nothing in the state shows it.
+    extra = [f"user-{n:04d}" for n in range(21, 51)]
+    provider.client().tag_users("vip", extra)
+    news = {**old, **interrupted_input(codec.encode_ids([*extra, "user-0001"]))}
+    assert provider.diff("vip", old, news).changes
+    checked = provider.check(old, news)
+    assert checked.failures == []  # untagging ids never recorded as members is no mass change
+    assert checked.inputs["plan"].startswith("tag 1 user(s) [vip]: user-0001; untag 30 user(s)")
+    emulator.control.delete("/requests")
+    done = provider.update("vip", old, checked.inputs)
+    assert [(r["operation"], r["ids"]) for r in emulator.requests()] == [
+        ("tagUsers", 1),  # user-0001 is wanted: sent again as tagged
+        ("untagUsers", 30),
+    ]
+    assert sorted(emulator.users_of("vip")) == [f"user-{n:04d}" for n in range(1, 21)]
+    # Sent once: the outputs keep the same interrupted value, so the next run plans nothing.
+    assert not provider.diff("vip", done.outs, news).changes

@@ -11,10 +11,11 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from ..models import (
     BASE_PATH,
@@ -94,7 +95,10 @@ def validation_error(exc: ValidationError | Any) -> errors.EmulatorError:
 
 
 async def raw_json(request: Request) -> Any:
-    body = await request.body()
+    try:
+        body = await request.body()
+    except ClientDisconnect:  # a killed client (tests kill `pulumi up`): nothing to answer, no traceback
+        raise HTTPException(status_code=499, detail="client closed the request") from None
     if not body.strip():
         raise errors.missing_parameter("body")
     try:

@@ -8,6 +8,8 @@ Pulumi pickles each provider object into the state, so providers hold no client 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
@@ -24,8 +26,44 @@ from ..engine import (
     execute,
     mass_change,
 )
+from ..engine.journal import Journal, current_backend, journal_folder
 from ..models import DEFAULT_BASE_URL
-from ._host import shared_client, watch_engine
+from ._host import current_urn, shared_client, watch_engine
+
+
+def pulumi_home() -> Path:
+    return Path(os.environ.get("PULUMI_HOME") or Path.home() / ".pulumi")
+
+
+def netmera_home() -> Path:
+    return Path(os.environ.get("NETMERA_IAC_HOME") or Path.home() / ".netmera-iac")
+
+
+def stack_journal(project: str, stack: str) -> Journal:
+    """The write-ahead journal of a stack (engine/journal.py); the program reads the same one."""
+    backend = current_backend(os.environ, pulumi_home())
+    return Journal(journal_folder(backend, project, stack, netmera_home()))
+
+
+@dataclass(frozen=True)
+class Served:
+    """The resource a provider call serves, from its URN `urn:pulumi:<stack>::<project>::<type>::<name>`."""
+
+    journal: Journal
+    kind: str
+    name: str
+
+
+def served() -> Served | None:
+    """None outside our provider host (resources/host.py), which alone is told the URN."""
+    urn = current_urn()
+    if not urn or not urn.startswith("urn:pulumi:"):
+        return None
+    parts = urn.removeprefix("urn:pulumi:").split("::")
+    if len(parts) < 4:
+        return None
+    stack, project, kind, name = parts[0], parts[1], parts[2], "::".join(parts[3:])
+    return Served(stack_journal(project, stack), kind.rsplit(":", 1)[-1], name)
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:

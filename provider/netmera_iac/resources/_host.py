@@ -1,4 +1,4 @@
-"""Two process-wide facts of the dynamic-provider host that our providers rely on.
+"""Process-wide facts of the dynamic-provider host that our providers rely on.
 
 1. One `NetmeraClient` per process and configuration: Pulumi's Python dynamic-provider host serves
    every resource of a deployment from one process, and several resources may be applied at once;
@@ -8,6 +8,9 @@
    the rest of an update that nothing will ever record. The engine passes its own address as the
    provider's first argument; a watchdog connects to it twice a second and ends the process at once
    (`os._exit`, no cleanup that could send) after two failed attempts.
+3. What our provider host (resources/host.py) knows about the request a thread serves: its URN (the
+   journal is kept per resource) and a `PartialApply` raised while serving it. They live here, not in
+   host.py, so that no module of the package imports the host, which runs as `python -m`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from typing import Any
 
 from ..client import NetmeraClient
 
@@ -30,6 +34,28 @@ _ADDRESS = re.compile(r"(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})")
 _watching = False
 
 _lock = threading.Lock()
+# Set by our provider host (resources/host.py) for each request it serves.
+serving = threading.local()
+
+
+def current_urn() -> str | None:
+    """The URN of the resource whose request this thread serves (Pulumi's dynamic providers are not
+    told it); None outside our provider host."""
+    return getattr(serving, "urn", None) or None
+
+
+class PartialApply(Exception):
+    """An update or create that failed after changing something: `outputs` is what Netmera now has.
+    Our provider host (resources/host.py) reports it as a partial failure, which the engine records."""
+
+    def __init__(self, outputs: dict[str, Any], reason: str, resource_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.outputs = outputs
+        self.reason = reason
+        self.resource_id = resource_id  # a create's id (an update keeps its own)
+        serving.partial = self  # read by the host's context when the error reaches it
+
+
 _clients: dict[tuple[str | None, str], NetmeraClient] = {}
 
 

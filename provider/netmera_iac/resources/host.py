@@ -19,7 +19,6 @@ import asyncio
 import os
 import runpy
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -29,20 +28,11 @@ from google.rpc import status_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from ._host import PartialApply, serving
+
 HOST_ENV = "NETMERA_IAC_PROVIDER_HOST"
 DEBUG_ENV = "NETMERA_IAC_DEBUG"
-_pending = threading.local()
-
-
-class PartialApply(Exception):
-    """An update or create that failed after changing something: `outputs` is what Netmera now has."""
-
-    def __init__(self, outputs: dict[str, Any], reason: str, resource_id: str | None = None) -> None:
-        super().__init__(reason)
-        self.outputs = outputs
-        self.reason = reason
-        self.resource_id = resource_id  # a create's id (an update keeps its own)
-        _pending.partial = self  # read by the host's context when the error reaches it
+_pending = serving
 
 
 class _Status(grpc.Status):  # type: ignore[misc]
@@ -97,6 +87,7 @@ def _short(details: str) -> str:
 def _wrap(method: Callable[[Any, Any], Any], id_of: Callable[[Any], str]) -> Callable[[Any, Any], Any]:
     def call(request: Any, context: grpc.ServicerContext) -> Any:
         _pending.partial = None
+        serving.urn = str(getattr(request, "urn", "") or "")
         return method(request, _PartialContext(context, id_of(request)))
 
     return call

@@ -1,6 +1,9 @@
 """`StackManifest`: one resource listing every Netmera resource of the stack and how many users each
 manages. Its `check` sees the previous list, so the guard against removing a whole resource (which
-untags everyone it manages) fires at preview, before any request, like every other guard.
+untags everyone it manages) fires at preview, before any request, like every other guard. A resource
+the desired state dropped while its last change was interrupted is kept one more update, `retiring`,
+to finish that change (program.py): its removal is guarded then, when it is decided, and it is listed
+with no users, so the delete that follows is not guarded twice.
 
 It also refuses to drop a consent list: deleting one changes nobody's consent, but its ledger (who
 opted out, and when) would go with it, and a list re-created later could opt those users in again
@@ -25,6 +28,8 @@ class StackManifestProvider(NetmeraProvider):
         new_entries: dict[str, Any] = news.get("resources") or {}
         for name, old in sorted(old_entries.items()):
             new = new_entries.get(name)
+            if new is not None and new.get("retiring"):
+                new = None  # kept one more update only to finish an interrupted change: removed now
             if new is None and old.get("removesUsers") and not old.get("retainOnDelete"):
                 try:
                     mass_change(f"removing {name}", int(old["users"]), int(old["users"]), settings)

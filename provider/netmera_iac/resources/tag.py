@@ -39,14 +39,18 @@ from ._base import (
     guard_input,
     guard_settings,
     legacy_shard_failures,
+    served,
     with_plan,
 )
-from .host import PartialApply
+from ._host import PartialApply
 
 MEMBERS = "members"
 # Ids a failed apply sent without learning the outcome (the request failed, possibly after Netmera
 # applied it). Kept in the outputs only; the next apply sends them again as the desired state says.
 UNCERTAIN = "uncertain"
+# Ids an interrupted change may have sent (the stack's journal, engine/journal.py), passed by the
+# program; sent again once, as the desired state now says.
+INTERRUPTED = "interrupted"
 
 
 def _members(props: dict[str, Any]) -> frozenset[str]:
@@ -64,15 +68,50 @@ def _uncertain(props: dict[str, Any]) -> frozenset[str]:
     return codec.ids_in(props, UNCERTAIN)
 
 
+def _interrupted(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """From the headers alone: whether the program passes ids of an interrupted change that this
+    resource has not sent again yet (once sent, the outputs keep the same value)."""
+    new = codec.props_header(news, INTERRUPTED)
+    if new is None or new.count == 0:
+        return False
+    old = codec.props_header(olds, INTERRUPTED)
+    return old is None or old.digest != new.digest
+
+
+def _unsure(olds: dict[str, Any], news: dict[str, Any]) -> frozenset[str]:
+    """Ids whose state in Netmera is unknown: recorded by a failed apply, or found in the journal."""
+    unsure = _uncertain(olds)
+    return unsure | codec.ids_in(news, INTERRUPTED) if _interrupted(olds, news) else unsure
+
+
 def _any_uncertain(props: dict[str, Any]) -> bool:
     """From the header alone: a recorded uncertainty always means an update."""
     head = codec.props_header(props, UNCERTAIN)
     return head is not None and head.count > 0
 
 
+def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """Nothing to send, judged by digests and counts only (nothing decoded)."""
+    return (
+        codec.same_collection(olds, news, MEMBERS)
+        and not _any_uncertain(olds)
+        and not _interrupted(olds, news)
+    )
+
+
 def _count(props: dict[str, Any]) -> int:
     head = codec.props_header(props, MEMBERS)
     return head.count if head is not None else len(_members(props))
+
+
+def retiring(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """A resource no longer in the desired state whose change was interrupted is registered once more,
+    `retiring`, by the program (which does not have the state): it keeps the members and guard it
+    had, so only the interrupted ids are sent, as it recorded them. The next run removes it."""
+    if not news.get("retiring"):
+        return news
+    kept = {k: olds[k] for k in (MEMBERS, codec.hidden(MEMBERS), "guard", "shared") if k in olds}
+    return {**news, **kept}
 
 
 def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
@@ -83,7 +122,7 @@ def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
 
 def _diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
     replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-    changes = bool(replaces) or _any_uncertain(olds) or not codec.same_collection(olds, news, MEMBERS)
+    changes = bool(replaces) or not _settled(olds, news)
     return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
 
 
@@ -97,31 +136,49 @@ class _TagProvider(NetmeraProvider):
     removes = True
 
     def plan(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
+        return self.changes(tag, olds, news)[0]
+
+    def changes(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[Plan, int]:
+        """The plan, and how many users it removes that the stack managed (what the mass-change guard
+        counts: ids sent again only because their outcome is unknown were never recorded as members)."""
         added, left = codec.ids_diff_in(olds, news, MEMBERS)
-        unsure = _uncertain(olds)
+        unsure = _unsure(olds, news)
         wanted = codec.members_among(news, MEMBERS, unsure) if unsure else set()
         if self.adds and self.removes:  # authoritative: uncertain ids go where the desired state says
-            return plan_tag_changes(tag, {*added, *wanted}, {*left, *(unsure - wanted)})
+            return plan_tag_changes(tag, {*added, *wanted}, {*left, *(unsure - wanted)}), len(left)
         listed = {*added, *wanted}  # additive and negative: only users listed now are sent again
-        return plan_tag_changes(tag, listed, ()) if self.adds else plan_tag_changes(tag, (), listed)
+        if self.adds:
+            return plan_tag_changes(tag, listed, ()), 0
+        return plan_tag_changes(tag, (), listed), 0
 
     def apply(
         self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
     ) -> dict[str, Any]:
-        """Send the plan; the outputs are the new inputs, or, if it failed part-way, what Netmera has."""
+        """Send the plan; the outputs are the new inputs, or, if it failed part-way, what Netmera has.
+        The ids it may touch are written to the stack's journal first (engine/journal.py): if the CLI
+        dies mid-way, the next run sends them again."""
         plan = self.plan(news["tag"], olds, news)
+        if plan.empty:
+            return {**news, **_uncertain_input(())}
+        here = served()
+        if here:
+            touched = {i for op in plan.operations for i in op.ids}
+            here.journal.begin(here.kind, here.name, {"tag": news["tag"]}, touched)
         try:
-            if not plan.empty:
-                execute_tags(self.client(), plan)
+            execute_tags(self.client(), plan)
         except PartialTagApply as exc:
+            if here:  # the state records what was applied and what is uncertain
+                here.journal.end(here.kind, here.name)
             raise PartialApply(
                 self._applied(olds, news, exc.progress), _partial_reason(news["tag"], exc), resource_id
             ) from exc
+        if here:
+            here.journal.end(here.kind, here.name)
         return {**news, **_uncertain_input(())}
 
     def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: TagProgress) -> dict[str, Any]:
         """The outputs after a partial apply (a failure path: whole sets are fine here)."""
-        unsure = (set(_uncertain(olds)) - done.tagged - done.untagged) | done.uncertain
+        unsure = (set(_unsure(olds, news)) - done.tagged - done.untagged) | done.uncertain
         if self.adds and self.removes:
             members = (set(_members(olds)) | done.tagged) - done.untagged - done.uncertain
         else:  # the listed ids, less those not known to be applied
@@ -145,6 +202,11 @@ class _TagProvider(NetmeraProvider):
         return ReadResult(id_, props, props)
 
 
+def interrupted_input(encoded: str | None) -> dict[str, str]:
+    """The ids of an interrupted change (encoded), when the program found one for this resource."""
+    return codec.collection(INTERRUPTED, encoded, "ids") if encoded else {}
+
+
 def _uncertain_input(ids: Iterable[str]) -> dict[str, str]:
     return codec.collection(UNCERTAIN, codec.encode_ids(ids), "ids")
 
@@ -162,19 +224,19 @@ class TagMembershipProvider(_TagProvider):
     """Owns the memberships it lists for one tag, whatever their number."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = retiring(olds, news)
         failures = self.config_failures() + _tag_failures(news)
         if not failures:
             failures = legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
         if failures:
             return CheckResult(news, failures)
-        if codec.same_collection(olds, news, MEMBERS) and not _any_uncertain(olds):
+        if _settled(olds, news):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         # The difference is streamed from the two encoded sets: memory follows the change, not the tag.
-        plan = self.plan(news["tag"], olds, news)
+        plan, removed = self.changes(news["tag"], olds, news)
         if olds:
             managed = _count(olds)
             try:
-                removed = len(plan.ids("untagUsers"))
                 mass_change(f"TagMembership {news['tag']!r}", managed, removed, guard_settings(news))
             except GuardViolation as exc:
                 return CheckResult(news, [CheckFailure("guard", str(exc))])  # names the guard, not ids
@@ -182,8 +244,16 @@ class TagMembershipProvider(_TagProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # Removing the resource untags exactly the users it manages (the manifest guards it at preview),
-        # and those whose outcome a failed apply left unknown.
-        self.send_plan(plan_tag_membership(props["tag"], (), _members(props) | _uncertain(props)))
+        # and those whose outcome a failed apply left unknown. Journaled like an update.
+        ids = _members(props) | _uncertain(props)
+        if not ids:
+            return
+        here = served()
+        if here:
+            here.journal.begin(here.kind, here.name, {"tag": props["tag"]}, ids)
+        self.send_plan(plan_tag_membership(props["tag"], (), ids))
+        if here:
+            here.journal.end(here.kind, here.name)
 
 
 class TagAssignmentProvider(_TagProvider):
@@ -192,8 +262,9 @@ class TagAssignmentProvider(_TagProvider):
     removes = False
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = retiring(olds, news)
         failures = self.config_failures() + _tag_failures(news)
-        if not failures and codec.same_collection(olds, news, MEMBERS) and not _any_uncertain(olds):
+        if not failures and _settled(olds, news):
             news = with_plan(news, Plan())
         elif not failures:
             news = with_plan(news, self.plan(news["tag"], olds, news))
@@ -223,12 +294,16 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
         guard: GuardSettings,
         shared: bool = False,
         opts: pulumi.ResourceOptions | None = None,
+        interrupted: str | None = None,
+        retiring: bool = False,
     ) -> None:
         props = {
+            **({"retiring": True} if retiring else {}),
             "tag": tag,
             **members_input(members),
             "guard": guard_input(guard),
             "shared": shared,  # marked as also managed elsewhere; the policy pack forbids owning it
+            **interrupted_input(interrupted),
         }
         super().__init__(TagMembershipProvider(), name, props, opts)
 
@@ -245,8 +320,15 @@ class _TagList(Resource):
         tag: str,
         members: Iterable[str] | str,
         opts: pulumi.ResourceOptions | None = None,
+        interrupted: str | None = None,
+        retiring: bool = False,
     ) -> None:
-        props = {"tag": tag, **members_input(members)}
+        props = {
+            "tag": tag,
+            **members_input(members),
+            **interrupted_input(interrupted),
+            **({"retiring": True} if retiring else {}),
+        }
         super().__init__(self.provider_class(), name, props, opts)
 
 
