@@ -188,7 +188,14 @@ def register_retiring(
     the state recorded them (resources/tag.py `retiring`), so their interrupted ids are sent again.
     The manifest guards their removal now, when it is decided (resources/manifest.py)."""
     for key, entry in sorted(entries.items()):
-        if key in registered or entry.kind not in ("TagMembership", *TAG_LISTS):
+        if key in registered:
+            continue
+        if entry.kind not in ("TagMembership", *TAG_LISTS):
+            pulumi.log.warn(
+                f"an interrupted update of {entry.kind} {entry.name!r} (started {entry.started}) may "
+                f"have changed {entry.count} user(s), and it is no longer in the desired state: put it "
+                "back for one `pulumi up` to send them again as it says"
+            )
             continue
         manifest[f"{entry.kind}:{entry.name}"] = {
             "type": entry.kind,
@@ -285,7 +292,7 @@ def register(
         }
     if desired.profiles is not None:
         register_profiles(desired.profiles, guard, max_ids, manifest, problems)
-    register_consent(desired, guard, manifest)
+    register_consent(desired, guard, manifest, entries, registered)
     if desired.erasure:
         UserErasure("erasure", desired.erasure, CONFIRMATION)
     if desired.push_approvals:
@@ -338,17 +345,34 @@ CONSENT_RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConse
 
 
 def register_consent(
-    desired: DesiredState, guard: GuardSettings, manifest: dict[str, dict[str, Any]]
+    desired: DesiredState,
+    guard: GuardSettings,
+    manifest: dict[str, dict[str, Any]],
+    interrupted: Mapping[tuple[str, str], Entry],
+    registered: set[tuple[str, str]],
 ) -> None:
-    """Contacts first: opting an address in needs the address to be on the user already."""
+    """Contacts first: opting an address in needs the address to be on the user already. A list's
+    interrupted change comes as the ledger lines it may have changed (resources/consent.py)."""
     contacts = ContactInfo("contacts", dict(desired.contacts.contacts)) if desired.contacts else None
     after = pulumi.ResourceOptions(depends_on=[contacts]) if contacts else None
     if desired.contacts:
         manifest["ContactInfo:contacts"] = {"type": "ContactInfo", "users": len(desired.contacts.contacts)}
     for spec in desired.consents:
         settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
+        key = (type_name(spec), spec.name)
+        registered.add(key)
+        entry = interrupted.get(key)
+        if entry is not None:
+            pulumi.log.warn(interrupted_message(entry, desired=True))
         CONSENT_RESOURCES[spec.channel](
-            spec.name, spec.addressing, dict(spec.consents), dict(spec.evidence), settings, after, spec.adopt
+            spec.name,
+            spec.addressing,
+            dict(spec.consents),
+            dict(spec.evidence),
+            settings,
+            after,
+            spec.adopt,
+            interrupted=str(entry.props.get("ledger") or "") or None if entry else None,
         )
         manifest[f"{type_name(spec)}:{spec.name}"] = {
             "type": type_name(spec),

@@ -133,3 +133,23 @@ def test_a_planned_opt_out_blocks_until_its_time_is_known() -> None:
     blocked = consent_guard({"u1": OPTED_IN}, ledger, {"u1": Evidence("form", "2026-11-28T00:00:00Z")})
     assert [b.ext_id for b in blocked] == ["u1"] and "--refresh" in blocked[0].describe()
     assert Record.from_wire(ledger["u1"].to_wire()) == ledger["u1"]
+
+
+def test_uncertain_lines_are_sent_again_and_keep_the_guard_on_opt_outs() -> None:
+    from netmera_iac.engine import record_uncertain
+
+    then = "2026-01-01T00:00:00Z"
+    ledger = {"a": Record("opted_out", then), "b": Record("opted_in", then)}
+    sent = plan_consent("email", "extId", {"a": "opted_in", "b": "opted_out", "c": "opted_in"}, ledger)
+    at = "2026-02-01T00:00:00Z"
+    after = record_uncertain(ledger, sent, ["a", "b", "c"], at)
+    assert after["a"] == Record("opted_out", then, "uncertain")  # an opt-in was sent
+    assert after["b"] == Record("opted_out", at, "uncertain")  # an opt-out was sent
+    assert after["c"] == Record("opted_in", at, "uncertain")
+    assert Record.from_wire(after["b"].to_wire()) == after["b"]
+    # Every listed uncertain id is sent again, whatever the desired state says now ...
+    again = plan_consent("email", "extId", {"a": "opted_out", "b": "opted_out", "c": "opted_in"}, after)
+    sent_again = {(op.name, op.ids) for op in again.operations}
+    assert sent_again == {("disableMail", ("a", "b")), ("enableMail", ("c",))}
+    # ... and opting a possibly opted-out id in still needs evidence.
+    assert [b.ext_id for b in consent_guard({"b": "opted_in"}, after, {})] == ["b"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.resources import EmailConsentProvider, PushConsentProvider, SmsConsentProvider
 from netmera_iac.resources._base import guard_input
@@ -132,3 +134,50 @@ def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:
     out = provider.check(first.inputs, props("extId", **{k: "opted_out" for k in users}))
     assert [f.property for f in out.failures] == ["guard"]
     assert "would opt out 10 of 10 managed users" in out.failures[0].reason
+
+
+def test_a_failed_opt_in_is_recorded_uncertain_and_a_revert_sends_the_opt_out_again(
+    emulator: Emulator,
+) -> None:
+    from netmera_iac.resources._host import PartialApply
+
+    provider = configured(EmailConsentProvider(), emulator)
+    old = provider.check({}, props("extId", cust_mehmet="opted_out")).inputs
+    created = provider.create(old)
+    proof = {"cust-mehmet": {"source": "web form", "at": "2099-01-01T00:00:00Z"}}
+    wanted = provider.check(created.outs, props("extId", proof, cust_mehmet="opted_in")).inputs
+    # The opt-in fails; Netmera may have applied it all the same (here it has: sent beforehand).
+    with emulator.api() as api:
+        api.post("/enableMail", json={"extIds": ["cust-mehmet"]})
+    emulator.add_fault(operation="enableMail", fault={"kind": "status", "status": 400}, probability=1)
+    with pytest.raises(PartialApply) as failed:
+        provider.update(created.id, created.outs, wanted)
+    outputs = failed.value.outputs
+    assert "applied: nothing; 1 id(s) with an unknown outcome" in failed.value.reason
+    assert ledger(outputs)["cust-mehmet"].startswith("opted_out uncertain")  # guard: still opted out
+    emulator.control.delete("/faults")
+
+    reverted = props("extId", cust_mehmet="opted_out")  # the revert: before, it planned nothing
+    assert provider.diff(created.id, outputs, reverted).changes
+    checked = provider.check(outputs, reverted)
+    assert checked.failures == [] and checked.inputs["plan"].startswith("opt out 1")
+    emulator.control.delete("/requests")
+    provider.update(created.id, outputs, checked.inputs)
+    assert [r["operation"] for r in emulator.requests()] == ["disableMail"]
+    assert emulator.contact_of("cust-mehmet")["emailPermitted"] is False
+
+
+def test_interrupted_ledger_lines_are_taken_in_once(emulator: Emulator) -> None:
+    from netmera_iac.resources.consent import interrupted_input
+
+    provider = configured(SmsConsentProvider(), emulator)
+    created = provider.create(provider.check({}, props("extId", cust_ayse="opted_out")).inputs)
+    assert not provider.diff(created.id, created.outs, created.outs).changes
+    lines = codec.encode_str_map({"cust-ayse": "opted_out uncertain 2026-11-29T10:00:00.000Z"})
+    news = {**props("extId", cust_ayse="opted_out"), **interrupted_input(lines)}
+    assert provider.diff(created.id, created.outs, news).changes
+    emulator.control.delete("/requests")
+    done = provider.update(created.id, created.outs, provider.check(created.outs, news).inputs)
+    assert [r["operation"] for r in emulator.requests()] == ["disableSms"]
+    assert ledger(done.outs)["cust-ayse"].startswith("opted_out applied")
+    assert not provider.diff(created.id, done.outs, {**done.outs, **news}).changes

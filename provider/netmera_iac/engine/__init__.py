@@ -18,6 +18,7 @@ from .consent import (
     push_state,
     record_applied,
     record_observed,
+    record_uncertain,
 )
 from .desired import (
     MAX_IDS_PER_RESOURCE,
@@ -31,7 +32,14 @@ from .desired import (
     TagMembershipSpec,
     load_desired_state,
 )
-from .execute import PartialTagApply, TagProgress, execute, execute_contacts, execute_profiles, execute_tags
+from .execute import (
+    PartialApplyError,
+    Progress,
+    execute,
+    execute_contacts,
+    execute_profiles,
+    execute_tracked,
+)
 from .guards import Claim, GuardSettings, GuardViolation, empty_set, mass_change, overlaps
 from .plan import (
     OPTED_IN,
@@ -69,14 +77,14 @@ __all__ = [
     "GuardSettings",
     "GuardViolation",
     "Operation",
-    "PartialTagApply",
+    "PartialApplyError",
     "Plan",
     "Preference",
     "ProfilesSpec",
+    "Progress",
     "Record",
     "TagListSpec",
     "TagMembershipSpec",
-    "TagProgress",
     "abbreviate",
     "apply_plan_to_preferences",
     "apply_plan_to_tags",
@@ -86,7 +94,7 @@ __all__ = [
     "execute",
     "execute_contacts",
     "execute_profiles",
-    "execute_tags",
+    "execute_tracked",
     "ledger_from_wire",
     "load_desired_state",
     "mass_change",
@@ -102,4 +110,5 @@ __all__ = [
     "push_state",
     "record_applied",
     "record_observed",
+    "record_uncertain",
 ]

@@ -53,8 +53,8 @@ class Evidence:
     at: str  # RFC 3339
 
 
-How = Literal["applied", "observed", "planned"]
-HOWS: Final[tuple[How, ...]] = ("applied", "observed", "planned")
+How = Literal["applied", "observed", "planned", "uncertain"]
+HOWS: Final[tuple[How, ...]] = ("applied", "observed", "planned", "uncertain")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class Record:
     A `planned` line was written by a plan whose apply time is not known where the line is read (the
     provider's `check` sees only inputs, and must return the same inputs at preview and at `up --plan`,
     so it cannot stamp the clock); a refresh replaces it with the applied line and its time.
+
+    An `uncertain` line is an id a failed or interrupted apply may have changed: every plan sends it
+    again while it is listed. For the consent guard it counts as opted out if it was, or if an
+    opt-out was being sent (an opt-in after it needs evidence, like after any opt-out).
     """
 
     state: Preference
@@ -191,8 +195,25 @@ def plan_consent(
 
 
 def _state(ledger: Ledger, ext_id: str) -> Preference | None:
+    """The state the stack knows; None (unknown, so sent again) when there is no line or it is uncertain."""
     record = ledger.get(ext_id)
-    return record.state if record else None
+    return record.state if record and record.how != "uncertain" else None
+
+
+def record_uncertain(ledger: Ledger, plan: Plan, ids: Iterable[str], at: str) -> dict[str, Record]:
+    """The lines of `ids`, sent by `plan` with no known outcome, marked uncertain (see `Record`)."""
+    wanted = set(ids)
+    updated = dict(ledger)
+    for op in plan.operations:
+        for ext_id in wanted.intersection(op.ids):
+            old = ledger.get(ext_id)
+            if not op.enable:
+                updated[ext_id] = Record(OPTED_OUT, at, "uncertain")
+            elif old is not None:
+                updated[ext_id] = Record(old.state, old.at, "uncertain")
+            else:
+                updated[ext_id] = Record(OPTED_IN, at, "uncertain")
+    return updated
 
 
 def record_applied(ledger: Ledger, plan: Plan, at: str | None) -> dict[str, Record]:

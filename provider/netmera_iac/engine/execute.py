@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from ..client import BatchError, NetmeraClient, NetmeraError
 from ..client.batching import id_batches
 from ..models import CategoryPreferenceEntry, ProfileEntry, UnsetProfileEntry
-from .consent import ContactPlan
-from .plan import Plan
+from .consent import SINGLE_TARGET_OPERATIONS, ContactPlan
+from .plan import Operation, Plan
 from .profile import ProfilePlan
 
 _PERMISSION_WRITES = {
@@ -19,72 +19,88 @@ _PERMISSION_WRITES = {
 }
 
 
+def _send(client: NetmeraClient, op: Operation) -> int:
+    """One operation of a plan; returns the number of requests made."""
+    if op.name == "tagUsers":
+        return client.tag_users(op.target, op.ids).requests
+    if op.name == "untagUsers":
+        return client.untag_users(op.target, op.ids).requests
+    if op.name == "setCategoryPreferences":
+        entries = [
+            CategoryPreferenceEntry(ext_id=i, category=op.target, enable=bool(op.enable), channel=op.channel)
+            for i in op.ids
+        ]
+        return client.set_category_preferences(entries).requests
+    if op.name in ("enablePush", "disablePush"):
+        send = client.enable_push_many if op.name == "enablePush" else client.disable_push_many
+        by_token = op.target == "deviceToken"
+        return send((), op.ids).requests if by_token else send(op.ids).requests
+    if op.name in _PERMISSION_WRITES:
+        write = _PERMISSION_WRITES[op.name]
+        by_id = op.target == "extId"
+        return (write(client, op.ids) if by_id else write(client, (), op.ids)).requests
+    raise ValueError(f"unknown operation in plan: {op.name}")  # pragma: no cover - plans hold the above
+
+
 def execute(client: NetmeraClient, plan: Plan) -> int:
     """Send every operation of `plan`; returns the number of requests made."""
-    requests = 0
-    for op in plan.operations:
-        if op.name == "tagUsers":
-            requests += client.tag_users(op.target, op.ids).requests
-        elif op.name == "untagUsers":
-            requests += client.untag_users(op.target, op.ids).requests
-        elif op.name == "setCategoryPreferences":
-            entries = [
-                CategoryPreferenceEntry(
-                    ext_id=i, category=op.target, enable=bool(op.enable), channel=op.channel
-                )
-                for i in op.ids
-            ]
-            requests += client.set_category_preferences(entries).requests
-        elif op.name in ("enablePush", "disablePush"):
-            send = client.enable_push_many if op.name == "enablePush" else client.disable_push_many
-            by_token = op.target == "deviceToken"
-            requests += send((), op.ids).requests if by_token else send(op.ids).requests
-        elif op.name in _PERMISSION_WRITES:
-            write = _PERMISSION_WRITES[op.name]
-            by_id = op.target == "extId"
-            requests += (write(client, op.ids) if by_id else write(client, (), op.ids)).requests
-        else:  # pragma: no cover - a plan only ever holds the operations above
-            raise ValueError(f"unknown operation in plan: {op.name}")
-    return requests
+    return sum(_send(client, op) for op in plan.operations)
+
+
+def _batches(op: Operation) -> list[list[str]]:
+    """The ids of each request the client makes for `op`, in the order a `BatchError` numbers them."""
+    if op.name in SINGLE_TARGET_OPERATIONS:
+        return [[i] for i in dict.fromkeys(op.ids)]
+    return id_batches(op.ids)
 
 
 @dataclass
-class TagProgress:
-    """What a tag plan did before it failed: ids answered 200, and ids whose outcome is unknown (their
-    request failed, possibly after Netmera applied it), which the next apply sends again."""
+class Progress:
+    """What a plan did before it failed, per operation: ids answered 200, and ids whose outcome is
+    unknown (their request failed, possibly after Netmera applied it), which the next apply sends
+    again. Operations after the failing one were not started."""
 
-    tagged: set[str] = field(default_factory=set)
-    untagged: set[str] = field(default_factory=set)
-    uncertain: set[str] = field(default_factory=set)
+    applied: dict[str, set[str]] = field(default_factory=dict)
+    unknown: dict[str, set[str]] = field(default_factory=dict)
+
+    def of(self, operation: str) -> set[str]:
+        return self.applied.get(operation, set())
+
+    @property
+    def uncertain(self) -> set[str]:
+        return {i for ids in self.unknown.values() for i in ids}
+
+    def counts(self) -> str:
+        done = ", ".join(f"{name} {len(ids)}" for name, ids in self.applied.items()) or "nothing"
+        return f"applied: {done}; {len(self.uncertain)} id(s) with an unknown outcome"
 
 
-class PartialTagApply(NetmeraError):
-    """A tag plan failed part-way; `progress` says what is known to have been applied."""
+class PartialApplyError(NetmeraError):
+    """A plan failed part-way; `progress` says what is known to have been applied."""
 
-    def __init__(self, progress: TagProgress, cause: NetmeraError) -> None:
+    def __init__(self, progress: Progress, cause: NetmeraError) -> None:
         super().__init__(str(cause))
         self.progress = progress
         self.cause = cause
 
 
-def execute_tags(client: NetmeraClient, plan: Plan) -> None:
-    """tagUsers then untagUsers; on failure raises `PartialTagApply` with what was applied so far.
-    Operations after the failing one are not started."""
-    progress = TagProgress()
+def execute_tracked(client: NetmeraClient, plan: Plan) -> None:
+    """Send the plan in order; on failure raises `PartialApplyError` with what was applied so far."""
+    progress = Progress()
     for op in plan.operations:
-        send = client.tag_users if op.name == "tagUsers" else client.untag_users
-        done = progress.tagged if op.name == "tagUsers" else progress.untagged
         try:
-            send(op.target, op.ids)
+            _send(client, op)
         except BatchError as exc:
-            batches = id_batches(op.ids)
-            done.update(i for outcome in exc.applied for i in batches[outcome.index])
-            progress.uncertain.update(i for outcome in exc.failed for i in batches[outcome.index])
-            raise PartialTagApply(progress, exc) from exc
+            batches = _batches(op)
+            progress.applied.setdefault(op.name, set()).update(
+                i for outcome in exc.applied for i in batches[outcome.index]
+            )
+            progress.unknown[op.name] = {i for outcome in exc.failed for i in batches[outcome.index]}
+            raise PartialApplyError(progress, exc) from exc
         except NetmeraError as exc:  # one request in all: its own error
-            progress.uncertain.update(op.ids)
-            raise PartialTagApply(progress, exc) from exc
-        done.update(op.ids)
+            progress.unknown[op.name] = set(op.ids)
+            raise PartialApplyError(progress, exc) from exc
+        progress.applied.setdefault(op.name, set()).update(op.ids)
 
 
 def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:

@@ -16,6 +16,7 @@ no read for email or SMS permission, so for those the ledger is the reference an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pulumi
@@ -37,17 +38,20 @@ from ..engine import (
     ConsentBlocked,
     Evidence,
     GuardSettings,
+    PartialApplyError,
     Plan,
     Preference,
     Record,
     codec,
     consent_guard,
+    execute_tracked,
     ledger_from_wire,
     now_iso,
     plan_consent,
     push_state,
     record_applied,
     record_observed,
+    record_uncertain,
 )
 from ._base import (
     NetmeraProvider,
@@ -58,11 +62,16 @@ from ._base import (
     opt_out_failures,
     preference_check,
     preference_map,
+    served,
     with_adopt_plan,
     with_plan,
 )
+from ._host import PartialApply
 
 CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+# Ledger lines of an interrupted change (the stack's journal, engine/journal.py), passed by the
+# program: its ids are marked uncertain once, so the plan sends them again.
+INTERRUPTED = "interrupted"
 SHOWN_IDS = 20
 
 ADDRESSINGS: dict[str, tuple[str, ...]] = {
@@ -86,6 +95,27 @@ def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
 
 def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
     return ledger_from_wire(codec.str_map_in(props, LEDGER))
+
+
+def _interrupted(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """Whether `news` carries interrupted lines this resource has not taken in yet (digest compare)."""
+    new = codec.props_header(news, INTERRUPTED)
+    if new is None or new.count == 0:
+        return False
+    old = codec.props_header(olds, INTERRUPTED)
+    return old is None or old.digest != new.digest
+
+
+def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Record]:
+    """The ledger as last recorded, with the lines of an interrupted change taken in."""
+    ledger = ledger_of(olds)
+    if _interrupted(olds, news):
+        ledger.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
+    return ledger
+
+
+def interrupted_input(encoded: str | None) -> dict[str, str]:
+    return codec.collection(INTERRUPTED, encoded, "ids") if encoded else {}
 
 
 def _ledger_output(ledger: dict[str, Record]) -> dict[str, str]:
@@ -123,7 +153,7 @@ class ConsentProvider(NetmeraProvider):
         if failures:
             return CheckResult(news, failures)
         consents, failures = preference_check(news, CONSENTS)
-        ledger, evidence = ledger_of(olds), _evidence(news)
+        ledger, evidence = known_ledger(olds, news), _evidence(news)
         blocked = consent_guard(consents, ledger, evidence)
         if blocked:
             failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
@@ -146,7 +176,7 @@ class ConsentProvider(NetmeraProvider):
         replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
         # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
         legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
-        changes = bool(replaces) or legacy or not self._plan(news, ledger_of(olds)).empty
+        changes = bool(replaces) or legacy or not self._plan(news, known_ledger(olds, news)).empty
         return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -154,19 +184,49 @@ class ConsentProvider(NetmeraProvider):
         if props.get("adopt"):
             observed = self.observe(props.get("addressing"), sorted(_consents(props)))
             ledger = record_observed({}, observed, now_iso())
-        outs = self._apply(props, ledger)
-        return CreateResult(f"{self.channel}:{props['addressing']}:{props.get('name', '')}", outs)
+        ledger.update(known_ledger({}, props))
+        resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
+        return CreateResult(resource_id, self._apply(props, ledger, resource_id))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._apply(news, ledger_of(olds)))
+        return UpdateResult(self._apply(news, known_ledger(olds, news)))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # stopping management changes nobody's consent
 
-    def _apply(self, props: dict[str, Any], ledger: dict[str, Record]) -> dict[str, Any]:
+    def _apply(
+        self, props: dict[str, Any], ledger: dict[str, Record], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
+        with the lines it may have changed marked uncertain. The lines it may change are journaled
+        first (engine/journal.py), so a killed apply is finished by the next run."""
         self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
         plan = self._plan(props, ledger)
-        self.send_plan(plan)
+        if plan.empty:
+            return {**props, **_ledger_output(ledger)}
+        here = served()
+        if here:
+            ids = {i for op in plan.operations for i in op.ids}
+            lines = record_uncertain(ledger, plan, ids, now_iso())
+            at_risk = codec.encode_str_map({i: lines[i].to_wire() for i in ids})
+            here.journal.begin(here.kind, here.name, {"ledger": at_risk}, ids)
+        try:
+            execute_tracked(self.client(), plan)
+        except PartialApplyError as exc:
+            if here:  # the state records what was applied and what is uncertain
+                here.journal.end(here.kind, here.name)
+            now = now_iso()
+            applied = Plan(
+                tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
+            )
+            after = record_uncertain(record_applied(ledger, applied, now), plan, exc.progress.uncertain, now)
+            reason = (
+                f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
+                "and sent again by the next `pulumi up` while listed"
+            )
+            raise PartialApply({**props, **_ledger_output(after)}, reason, resource_id) from exc
+        if here:
+            here.journal.end(here.kind, here.name)
         return {**props, **_ledger_output(record_applied(ledger, plan, now_iso()))}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -239,8 +299,14 @@ class _Consent(Resource):
         guard: GuardSettings,
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
+        interrupted: str | None = None,
     ) -> None:
-        props = {**_props(name, addressing, consents, evidence, guard), LEDGER: None, "adopt": adopt}
+        props = {
+            **_props(name, addressing, consents, evidence, guard),
+            LEDGER: None,
+            "adopt": adopt,
+            **interrupted_input(interrupted),
+        }
         super().__init__(self.provider_class(), name, props, opts)
 
 

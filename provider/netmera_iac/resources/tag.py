@@ -24,11 +24,11 @@ from pulumi.dynamic import (
 from ..engine import (
     GuardSettings,
     GuardViolation,
-    PartialTagApply,
+    PartialApplyError,
     Plan,
-    TagProgress,
+    Progress,
     codec,
-    execute_tags,
+    execute_tracked,
     mass_change,
     plan_tag_changes,
     plan_tag_membership,
@@ -165,8 +165,8 @@ class _TagProvider(NetmeraProvider):
             touched = {i for op in plan.operations for i in op.ids}
             here.journal.begin(here.kind, here.name, {"tag": news["tag"]}, touched)
         try:
-            execute_tags(self.client(), plan)
-        except PartialTagApply as exc:
+            execute_tracked(self.client(), plan)
+        except PartialApplyError as exc:
             if here:  # the state records what was applied and what is uncertain
                 here.journal.end(here.kind, here.name)
             raise PartialApply(
@@ -176,11 +176,11 @@ class _TagProvider(NetmeraProvider):
             here.journal.end(here.kind, here.name)
         return {**news, **_uncertain_input(())}
 
-    def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: TagProgress) -> dict[str, Any]:
+    def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: Progress) -> dict[str, Any]:
         """The outputs after a partial apply (a failure path: whole sets are fine here)."""
-        unsure = (set(_unsure(olds, news)) - done.tagged - done.untagged) | done.uncertain
+        unsure = (set(_unsure(olds, news)) - done.of("tagUsers") - done.of("untagUsers")) | done.uncertain
         if self.adds and self.removes:
-            members = (set(_members(olds)) | done.tagged) - done.untagged - done.uncertain
+            members = (set(_members(olds)) | done.of("tagUsers")) - done.of("untagUsers") - done.uncertain
         else:  # the listed ids, less those not known to be applied
             listed = set(_members(news))
             members = listed - done.uncertain
@@ -211,10 +211,11 @@ def _uncertain_input(ids: Iterable[str]) -> dict[str, str]:
     return codec.collection(UNCERTAIN, codec.encode_ids(ids), "ids")
 
 
-def _partial_reason(tag: str, exc: PartialTagApply) -> str:
+def _partial_reason(tag: str, exc: PartialApplyError) -> str:
     done = exc.progress
+    tagged, untagged = len(done.of("tagUsers")), len(done.of("untagUsers"))
     return (
-        f"tag {tag!r}: {exc.cause} — applied: tagged {len(done.tagged)}, untagged {len(done.untagged)}; "
+        f"tag {tag!r}: {exc.cause} — applied: tagged {tagged}, untagged {untagged}; "
         f"{len(done.uncertain)} id(s) with an unknown outcome are recorded and sent again by the next "
         "`pulumi up` (also after a revert or rollback)"
     )
