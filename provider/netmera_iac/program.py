@@ -166,11 +166,17 @@ TAG_LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
 
 
 def interrupted_message(entry: Entry, desired: bool) -> str:
-    head = (
-        f"an interrupted update was found: {entry.kind} {entry.name!r} started sending at "
-        f"{entry.started} and never reported back; the {entry.count} user(s) it may have changed are "
-        "sent again"
-    )
+    if entry.failure:
+        head = (
+            f"the last update of {entry.kind} {entry.name!r} failed part-way ({entry.failure}); the "
+            f"{entry.count} user(s) it sent are sent again"
+        )
+    else:
+        head = (
+            f"an interrupted update was found: {entry.kind} {entry.name!r} started sending at "
+            f"{entry.started} and never reported back; the {entry.count} user(s) it may have changed "
+            "are sent again"
+        )
     if desired:
         return head + " as the desired state now says"
     return (

@@ -52,7 +52,14 @@ def test_a_failed_update_then_a_revert_leaves_exactly_the_reverted_users(tmp_pat
         handle.control.delete("/faults")
         stack.write({"memberships": {"camp": {"members": owned}}})
         handle.control.delete("/requests")
+        # A plain preview (no refresh) already plans from the truth: the journal holds what failed.
+        preview = stack.cli("preview", "--diff")
+        said = preview.stdout + preview.stderr
+        assert "the last update of TagMembership 'camp' failed part-way" in said, said
+        assert "untag 3000 user(s)" in preview.stdout, preview.stdout
+        assert writes(handle) == []
         stack.stack.up()
         assert handle.users_of("camp", app="camp") == owned
         assert sorted((r["operation"], r["ids"]) for r in writes(handle)) == [("untagUsers", 1000)] * 3
+        assert "failed part-way" not in stack.cli("preview").stdout  # the entry went with the success
         assert stack.cli("preview", "--expect-no-changes").returncode == 0

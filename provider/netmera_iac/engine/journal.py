@@ -7,9 +7,10 @@ own trace of the update (a pending operation in the checkpoint) is dropped by th
 `pulumi refresh`, so it cannot be the record.
 
 So before the first request of a change a provider writes one entry here: which resource, and every
-id the change may touch. When the update returns (done, or failed with what was applied recorded in
-the state) the entry is removed. An entry found by the next run is an interrupted change: the program
-hands its ids to the resource, which sends each of them again as the desired state now says.
+id the change may touch. When the update succeeds the entry is removed; when it fails part-way, it
+stays, marked failed (see `Journal.failed`). An entry found by the next run is
+an interrupted or failed change: the program hands its ids to the resource, which sends each of them
+again as the desired state now says.
 
 One file per resource, written to a temporary name, flushed to disk and renamed, so a kill leaves
 either the old entry or the new one. A new entry for a resource keeps the ids of an entry still
@@ -43,6 +44,12 @@ class Entry:
     started: str
 
     @property
+    def failure(self) -> str | None:
+        """Why the change failed, if it failed (rather than being interrupted)."""
+        reason = self.props.get("failed")
+        return str(reason) if reason else None
+
+    @property
     def count(self) -> int:
         head = codec.header(self.ids)
         return head.count if head else 0
@@ -58,9 +65,19 @@ class Journal:
 
     def begin(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str]) -> None:
         """Record, durably, that `ids` of resource `kind`/`name` are about to be sent."""
+        previous = self._read(self._path(kind, name))
+        kept = set(codec.decode_ids(previous.ids)) if previous else set()
+        self._write(kind, name, props, set(ids) | kept)
+
+    def failed(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str], reason: str) -> None:
+        """The change failed part-way. Its outputs record what was applied, but Pulumi keeps the
+        resource's previous inputs, and those are what the next preview's `check` plans from. So the
+        entry stays, holding every id the change sent (or the lines it recorded), and the next run
+        plans each of them again, as the update itself will, and says why."""
+        self._write(kind, name, {**props, "failed": reason}, set(ids))
+
+    def _write(self, kind: str, name: str, props: Mapping[str, Any], ids: set[str]) -> None:
         path = self._path(kind, name)
-        previous = self._read(path)
-        ids = set(ids) | (set(codec.decode_ids(previous.ids)) if previous else set())
         entry = {
             "kind": kind,
             "name": name,

@@ -205,16 +205,14 @@ class ConsentProvider(NetmeraProvider):
         if plan.empty:
             return {**props, **_ledger_output(ledger)}
         here = served()
+        ids = {i for op in plan.operations for i in op.ids}
         if here:
-            ids = {i for op in plan.operations for i in op.ids}
-            lines = record_uncertain(ledger, plan, ids, now_iso())
-            at_risk = codec.encode_str_map({i: lines[i].to_wire() for i in ids})
+            at_risk_lines = record_uncertain(ledger, plan, ids, now_iso())
+            at_risk = codec.encode_str_map({i: at_risk_lines[i].to_wire() for i in ids})
             here.journal.begin(here.kind, here.name, {"ledger": at_risk}, ids)
         try:
             execute_tracked(self.client(), plan)
         except PartialApplyError as exc:
-            if here:  # the state records what was applied and what is uncertain
-                here.journal.end(here.kind, here.name)
             now = now_iso()
             applied = Plan(
                 tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
@@ -224,6 +222,11 @@ class ConsentProvider(NetmeraProvider):
                 f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
                 "and sent again by the next `pulumi up` while listed"
             )
+            if here:  # Pulumi keeps the old inputs, which the next check sees: see Journal.failed
+                unknown = record_uncertain({}, plan, ids, now)  # ids never recorded and not sent
+                left = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
+                encoded = codec.encode_str_map(left)
+                here.journal.failed(here.kind, here.name, {"ledger": encoded}, set(left), reason)
             raise PartialApply({**props, **_ledger_output(after)}, reason, resource_id) from exc
         if here:
             here.journal.end(here.kind, here.name)

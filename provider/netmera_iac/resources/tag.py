@@ -161,17 +161,16 @@ class _TagProvider(NetmeraProvider):
         if plan.empty:
             return {**news, **_uncertain_input(())}
         here = served()
+        touched = {i for op in plan.operations for i in op.ids}
         if here:
-            touched = {i for op in plan.operations for i in op.ids}
             here.journal.begin(here.kind, here.name, {"tag": news["tag"]}, touched)
         try:
             execute_tracked(self.client(), plan)
         except PartialApplyError as exc:
-            if here:  # the state records what was applied and what is uncertain
-                here.journal.end(here.kind, here.name)
-            raise PartialApply(
-                self._applied(olds, news, exc.progress), _partial_reason(news["tag"], exc), resource_id
-            ) from exc
+            reason = _partial_reason(news["tag"], exc)
+            if here:  # Pulumi keeps the old inputs, which the next check sees: see Journal.failed
+                here.journal.failed(here.kind, here.name, {"tag": news["tag"]}, touched, reason)
+            raise PartialApply(self._applied(olds, news, exc.progress), reason, resource_id) from exc
         if here:
             here.journal.end(here.kind, here.name)
         return {**news, **_uncertain_input(())}
