@@ -8,7 +8,7 @@ with a message naming the file, the path and the value.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -185,16 +185,33 @@ def interrupted_message(entry: Entry, desired: bool) -> str:
     )
 
 
-def register_retiring(
-    entries: Mapping[tuple[str, str], Entry],
-    registered: set[tuple[str, str]],
-    manifest: dict[str, dict[str, Any]],
-) -> None:
+@dataclass
+class Recovery:
+    """The stack's journal entries found at the start of the run (engine/journal.py), handed to their
+    resources as these register; what is left belongs to resources the desired state dropped."""
+
+    entries: Mapping[tuple[str, str], Entry] = field(default_factory=dict)
+    registered: set[tuple[str, str]] = field(default_factory=set)
+
+    def take(self, kind: str, name: str) -> Entry | None:
+        self.registered.add((kind, name))
+        entry = self.entries.get((kind, name))
+        if entry is not None:
+            pulumi.log.warn(interrupted_message(entry, desired=True))
+        return entry
+
+    def ids(self, kind: str, name: str) -> str | None:
+        """The entry's ids (encoded), for resources that take a plain id set."""
+        entry = self.take(kind, name)
+        return entry.ids if entry else None
+
+
+def register_retiring(recovery: Recovery, manifest: dict[str, dict[str, Any]]) -> None:
     """Resources of interrupted changes that the desired state no longer has: registered once more as
     the state recorded them (resources/tag.py `retiring`), so their interrupted ids are sent again.
     The manifest guards their removal now, when it is decided (resources/manifest.py)."""
-    for key, entry in sorted(entries.items()):
-        if key in registered:
+    for key, entry in sorted(recovery.entries.items()):
+        if key in recovery.registered:
             continue
         if entry.kind not in ("TagMembership", *TAG_LISTS):
             pulumi.log.warn(
@@ -222,22 +239,11 @@ def register(
     desired: DesiredState,
     guard: GuardSettings,
     max_ids: int,
-    interrupted: Mapping[tuple[str, str], Entry] | None = None,
+    recovery: Recovery | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], codec.Header]]:
     """Register resources for `desired`; returns the manifest entries and the count and digest of
-    each id set encoded (the recorded desired state refers to list files by them). `interrupted`:
-    the stack's journal entries (engine/journal.py), handed to their resources to be sent again."""
-    entries = interrupted or {}
-    registered: set[tuple[str, str]] = set()
-
-    def resend(kind: str, name: str) -> str | None:
-        registered.add((kind, name))
-        entry = entries.get((kind, name))
-        if entry is None:
-            return None
-        pulumi.log.warn(interrupted_message(entry, desired=True))
-        return entry.ids
-
+    each id set encoded (the recorded desired state refers to list files by them)."""
+    recovery = recovery or Recovery()
     manifest: dict[str, dict[str, Any]] = {}
     encoded: dict[tuple[str, str, str], str] = {}
     problems: list[str] = []
@@ -257,7 +263,7 @@ def register(
             settings,
             shared=m.shared,
             opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
-            interrupted=resend("TagMembership", m.tag),
+            interrupted=recovery.ids("TagMembership", m.tag),
         )
         manifest[f"TagMembership:{m.tag}"] = {
             "type": "TagMembership",
@@ -271,11 +277,11 @@ def register(
     problems += [p for source, size in sizes if (p := _size_problem(source, size, "ids", max_ids))]
     for a in desired.assignments:
         encoded[("TagAssignment", a.tag, "members")] = members = codec.encode_ids(a.members)
-        TagAssignment(a.tag, a.tag, members, interrupted=resend("TagAssignment", a.tag))
+        TagAssignment(a.tag, a.tag, members, interrupted=recovery.ids("TagAssignment", a.tag))
         manifest[f"TagAssignment:{a.tag}"] = {"type": "TagAssignment", "users": len(a.members)}
     for e in desired.exclusions:
         encoded[("TagExclusion", e.tag, "members")] = members = codec.encode_ids(e.members)
-        TagExclusion(e.tag, e.tag, members, interrupted=resend("TagExclusion", e.tag))
+        TagExclusion(e.tag, e.tag, members, interrupted=recovery.ids("TagExclusion", e.tag))
         manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
     for c in desired.categories:
         settings = _entry_guard(guard, c.allow_mass_change, c.allow_empty)
@@ -291,6 +297,7 @@ def register(
             channel=c.channel,
             opts=pulumi.ResourceOptions(protect=c.protect),
             adopt=c.adopt,
+            interrupted=recovery.ids("CategoryPreferences", c.target),
         )
         manifest[f"CategoryPreferences:{c.target}"] = {
             "type": "CategoryPreferences",
@@ -298,14 +305,14 @@ def register(
         }
     if desired.profiles is not None:
         register_profiles(desired.profiles, guard, max_ids, manifest, problems)
-    register_consent(desired, guard, manifest, entries, registered)
+    register_consent(desired, guard, manifest, recovery)
     if desired.erasure:
         UserErasure("erasure", desired.erasure, CONFIRMATION)
     if desired.push_approvals:
         PushApproval("push-approvals", desired.push_approvals)
     if problems:
         raise DesiredStateError(problems)
-    register_retiring(entries, registered, manifest)
+    register_retiring(recovery, manifest)
     return manifest, {key: head for key, value in encoded.items() if (head := codec.header(value))}
 
 
@@ -354,22 +361,20 @@ def register_consent(
     desired: DesiredState,
     guard: GuardSettings,
     manifest: dict[str, dict[str, Any]],
-    interrupted: Mapping[tuple[str, str], Entry],
-    registered: set[tuple[str, str]],
+    recovery: Recovery,
 ) -> None:
     """Contacts first: opting an address in needs the address to be on the user already. A list's
     interrupted change comes as the ledger lines it may have changed (resources/consent.py)."""
-    contacts = ContactInfo("contacts", dict(desired.contacts.contacts)) if desired.contacts else None
+    contacts = None
+    if desired.contacts:
+        ids = recovery.ids("ContactInfo", "contacts")
+        contacts = ContactInfo("contacts", dict(desired.contacts.contacts), interrupted=ids)
     after = pulumi.ResourceOptions(depends_on=[contacts]) if contacts else None
     if desired.contacts:
         manifest["ContactInfo:contacts"] = {"type": "ContactInfo", "users": len(desired.contacts.contacts)}
     for spec in desired.consents:
         settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
-        key = (type_name(spec), spec.name)
-        registered.add(key)
-        entry = interrupted.get(key)
-        if entry is not None:
-            pulumi.log.warn(interrupted_message(entry, desired=True))
+        entry = recovery.take(type_name(spec), spec.name)
         CONSENT_RESOURCES[spec.channel](
             spec.name,
             spec.addressing,
@@ -429,8 +434,8 @@ def main() -> None:
         for warning in desired.warnings:
             pulumi.log.warn(warning)
         journal = stack_journal(pulumi.get_project(), pulumi.get_stack())
-        interrupted = {(e.kind, e.name): e for e in journal.entries()}
-        manifest, held = register(desired, settings.guard, settings.max_ids, interrupted)
+        recovery = Recovery({(e.kind, e.name): e for e in journal.entries()})
+        manifest, held = register(desired, settings.guard, settings.max_ids, recovery)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
     StackManifest("manifest", manifest, settings.guard, settings.allow_forget_consent)

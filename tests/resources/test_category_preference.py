@@ -77,3 +77,32 @@ def test_mass_opt_out_fails_check(emulator: Emulator) -> None:
     new = prefs(**{f"user_{n:04d}": ("opted_out" if n <= 4 else "opted_in") for n in range(1, 11)})
     failures = provider.check(old, new).failures
     assert len(failures) == 1 and "opt out 4 of 10 managed users" in failures[0].reason
+
+
+def test_a_failed_write_leaves_its_users_unknown_and_a_revert_sends_them_again(emulator: Emulator) -> None:
+    import pytest
+
+    from netmera_iac.resources._host import PartialApply
+
+    provider = configured(CategoryPreferencesProvider(), emulator)
+    created = provider.create(prefs(cust_ayse="opted_out", cust_mehmet="opted_out"))
+    # The opt-in fails; Netmera may have applied it all the same (here it has: sent beforehand).
+    with emulator.api() as api:
+        entry = {"extId": "cust-ayse", "category": "Promotion", "enable": True}
+        api.post("/setCategoryPreferences", json=[entry]).raise_for_status()
+    emulator.add_fault(operation="setCategoryPreferences", sequence=[{"kind": "status", "status": 400}])
+    wanted = prefs(cust_ayse="opted_in", cust_mehmet="opted_out")
+    with pytest.raises(PartialApply) as failed:
+        provider.update(created.id, created.outs, wanted)
+    assert "1 id(s) with an unknown outcome" in failed.value.reason
+    outputs = failed.value.outputs
+    assert codec.str_map_in(outputs, "preferences") == {"cust-mehmet": "opted_out"}  # ayse: unknown
+    assert live(emulator, "cust-ayse") is True
+    emulator.control.delete("/faults")
+
+    reverted = prefs(cust_ayse="opted_out", cust_mehmet="opted_out")  # before: planned nothing
+    assert provider.diff(created.id, outputs, reverted).changes
+    emulator.control.delete("/requests")
+    provider.update(created.id, outputs, reverted)
+    assert [r["operation"] for r in emulator.requests()] == ["setCategoryPreferences"]
+    assert live(emulator, "cust-ayse") is False

@@ -173,7 +173,7 @@ def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(e
 
 
 def test_interrupted_ids_are_sent_again_once_as_the_desired_state_says(emulator: Emulator) -> None:
-    from netmera_iac.resources.tag import interrupted_input
+    from netmera_iac.resources._base import interrupted_input
 
     provider = configured(TagMembershipProvider(), emulator)
     old = membership(*(f"user-{n:04d}" for n in range(1, 21)))

@@ -116,10 +116,25 @@ def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
 
 
 def execute_contacts(client: NetmeraClient, plan: ContactPlan) -> int:
-    """updateEmail then updateMsisdn, one request per user; returns the number of requests made."""
+    """updateEmail then updateMsisdn, one request per user; returns the number of requests made. On
+    failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown ones)."""
     requests = 0
-    if plan.emails:
-        requests += client.update_email_many(plan.emails).requests
-    if plan.msisdns:
-        requests += client.update_msisdn_many(plan.msisdns).requests
+    progress = Progress()
+    for name, values, send in (
+        ("updateEmail", plan.emails, client.update_email_many),
+        ("updateMsisdn", plan.msisdns, client.update_msisdn_many),
+    ):
+        if not values:
+            continue
+        users = sorted(values)  # the client sends them in this order, one request each
+        try:
+            requests += send(values).requests
+        except BatchError as exc:
+            progress.applied[name] = {users[o.index] for o in exc.applied}
+            progress.unknown[name] = {users[o.index] for o in exc.failed}
+            raise PartialApplyError(progress, exc) from exc
+        except NetmeraError as exc:
+            progress.unknown[name] = set(users)
+            raise PartialApplyError(progress, exc) from exc
+        progress.applied[name] = set(users)
     return requests

@@ -8,6 +8,7 @@ Pulumi pickles each provider object into the state, so providers hold no client 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +21,7 @@ from ..engine import (
     OPTED_OUT,
     GuardSettings,
     GuardViolation,
+    PartialApplyError,
     Plan,
     Preference,
     codec,
@@ -28,7 +30,54 @@ from ..engine import (
 )
 from ..engine.journal import Journal, current_backend, journal_folder
 from ..models import DEFAULT_BASE_URL
-from ._host import current_urn, shared_client, watch_engine
+from ._host import PartialApply, current_urn, shared_client, watch_engine
+
+# The ids (or, for consent, ledger lines) of an interrupted or failed change, found in the stack's
+# journal by the program and passed to the resource; taken in once (engine/journal.py).
+INTERRUPTED = "interrupted"
+
+
+def interrupted_input(encoded: str | None) -> dict[str, str]:
+    return codec.collection(INTERRUPTED, encoded, "ids") if encoded else {}
+
+
+def interrupted_is_new(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """From the headers alone: whether `news` carries an interrupted change this resource has not
+    taken in yet (once applied, the outputs keep the same value, so it is not taken in twice)."""
+    new = codec.props_header(news, INTERRUPTED)
+    if new is None or new.count == 0:
+        return False
+    old = codec.props_header(olds, INTERRUPTED)
+    return old is None or old.digest != new.digest
+
+
+def interrupted_ids(olds: dict[str, Any], news: dict[str, Any]) -> frozenset[str]:
+    """The ids of an interrupted change not taken in yet (an id set), else none."""
+    return codec.ids_in(news, INTERRUPTED) if interrupted_is_new(olds, news) else frozenset()
+
+
+def send_journaled(
+    send: Callable[[], None],
+    ids: set[str],
+    entry: dict[str, Any],
+    partial: Callable[[PartialApplyError], tuple[dict[str, Any], str, dict[str, Any]]],
+    resource_id: str | None,
+) -> None:
+    """Journal `ids` (with `entry`, what the program needs to hand them back), send, and end the entry.
+    On a part-way failure `partial` gives (outputs as Netmera now has them, the reason, the entry to
+    keep for the next run; see engine/journal.py `Journal.failed`), raised as `PartialApply`."""
+    here = served()
+    if here:
+        here.journal.begin(here.kind, here.name, entry, ids)
+    try:
+        send()
+    except PartialApplyError as exc:
+        outputs, reason, failed_entry = partial(exc)
+        if here:
+            here.journal.failed(here.kind, here.name, failed_entry, ids, reason)
+        raise PartialApply(outputs, reason, resource_id) from exc
+    if here:
+        here.journal.end(here.kind, here.name)
 
 
 def pulumi_home() -> Path:

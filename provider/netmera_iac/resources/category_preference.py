@@ -24,9 +24,11 @@ from ..engine import (
     OPTED_IN,
     OPTED_OUT,
     GuardSettings,
+    PartialApplyError,
     Plan,
     Preference,
     codec,
+    execute_tracked,
     plan_category_preferences,
 )
 from ._base import (
@@ -35,9 +37,13 @@ from ._base import (
     encoded_failure,
     guard_input,
     guard_settings,
+    interrupted_ids,
+    interrupted_input,
+    interrupted_is_new,
     opt_out_failures,
     preference_check,
     preference_map,
+    send_journaled,
     with_adopt_plan,
     with_plan,
 )
@@ -53,6 +59,19 @@ def preferences_input(preferences: dict[str, Preference]) -> dict[str, str]:
     return codec.collection(PREFERENCES, codec.encode_str_map(preferences), "users")
 
 
+def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Preference]:
+    """What the stack knows was applied: ids of an interrupted or failed change are unknown, so the
+    plan sends them again (while listed)."""
+    applied = _prefs(olds)
+    for ext_id in interrupted_ids(olds, news):
+        applied.pop(ext_id, None)
+    return applied
+
+
+def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    return codec.same_collection(olds, news, PREFERENCES) and not interrupted_is_new(olds, news)
+
+
 def _id(props: dict[str, Any]) -> str:
     return f"{props['category']}/{props['channel']}" if props.get("channel") else str(props["category"])
 
@@ -65,7 +84,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
         failures += encoded_failure(PREFERENCES, news)
         if failures:
             return CheckResult(news, failures)
-        if codec.same_collection(olds, news, PREFERENCES) and not adopting(olds, news):
+        if _settled(olds, news) and not adopting(olds, news):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         new, failures = preference_check(news, PREFERENCES)
         old = _prefs(olds)
@@ -75,22 +94,22 @@ class CategoryPreferencesProvider(NetmeraProvider):
         if not failures and adopting(olds, news):
             news = with_adopt_plan(news, len(new))
         elif not failures:
-            plan = plan_category_preferences(news["category"], news.get("channel"), new, old)
+            applied = _applied(olds, news)
+            plan = plan_category_preferences(news["category"], news.get("channel"), new, applied)
             news = with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in ("category", "channel") if olds.get(k) != news.get(k)]
-        changes = bool(replaces) or not codec.same_collection(olds, news, PREFERENCES)
+        changes = bool(replaces) or not _settled(olds, news)
         return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._apply(props, self._observe(props) if props.get("adopt") else {})
-        return CreateResult(_id(props), props)
+        known = self._observe(props) if props.get("adopt") else {}
+        return CreateResult(_id(props), self._apply(props, known, _id(props)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._apply(news, _prefs(olds))
-        return UpdateResult(news)
+        return UpdateResult(self._apply(news, _applied(olds, news)))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # stopping management changes nobody's preference
@@ -116,10 +135,29 @@ class CategoryPreferencesProvider(NetmeraProvider):
                 observed[ext_id] = OPTED_IN if value else OPTED_OUT
         return observed
 
-    def _apply(self, props: dict[str, Any], applied: dict[str, Preference]) -> None:
-        self.send_plan(
-            plan_category_preferences(props["category"], props.get("channel"), _prefs(props), applied)
-        )
+    def _apply(
+        self, props: dict[str, Any], applied: dict[str, Preference], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan (journaled); the outputs are the inputs, or, after a part-way failure, the
+        preferences known to hold (ids with an unknown outcome left out, so they are sent again)."""
+        desired = _prefs(props)
+        plan = plan_category_preferences(props["category"], props.get("channel"), desired, applied)
+        if plan.empty:
+            return props
+        sent = {i for op in plan.operations for i in op.ids}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            done = exc.progress.of("setCategoryPreferences")
+            known = {i: p for i, p in desired.items() if i not in sent or i in done}
+            known |= {i: applied[i] for i in sent - done - exc.progress.uncertain if i in applied}
+            reason = (
+                f"CategoryPreferences {_id(props)!r}: {exc.cause} — {exc.progress.counts()}; those "
+                "are sent again by the next `pulumi up` (also after a revert or rollback)"
+            )
+            return {**props, **preferences_input(known)}, reason, {}
+
+        send_journaled(lambda: execute_tracked(self.client(), plan), sent, {}, partial, resource_id)
+        return props
 
 
 class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"):
@@ -136,6 +174,7 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
         channel: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
+        interrupted: str | None = None,
     ) -> None:
         props = {
             "category": category,
@@ -143,5 +182,6 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
             **preferences_input(preferences),
             "guard": guard_input(guard),
             "adopt": adopt,
+            **interrupted_input(interrupted),
         }
         super().__init__(CategoryPreferencesProvider(), name, props, opts)

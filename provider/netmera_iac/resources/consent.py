@@ -54,24 +54,24 @@ from ..engine import (
     record_uncertain,
 )
 from ._base import (
+    INTERRUPTED,
     NetmeraProvider,
     adopting,
     encoded_failure,
     guard_input,
     guard_settings,
+    interrupted_input,
+    interrupted_is_new,
     opt_out_failures,
     preference_check,
     preference_map,
-    served,
+    send_journaled,
     with_adopt_plan,
     with_plan,
 )
-from ._host import PartialApply
 
 CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
-# Ledger lines of an interrupted change (the stack's journal, engine/journal.py), passed by the
-# program: its ids are marked uncertain once, so the plan sends them again.
-INTERRUPTED = "interrupted"
+
 SHOWN_IDS = 20
 
 ADDRESSINGS: dict[str, tuple[str, ...]] = {
@@ -97,25 +97,12 @@ def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
     return ledger_from_wire(codec.str_map_in(props, LEDGER))
 
 
-def _interrupted(olds: dict[str, Any], news: dict[str, Any]) -> bool:
-    """Whether `news` carries interrupted lines this resource has not taken in yet (digest compare)."""
-    new = codec.props_header(news, INTERRUPTED)
-    if new is None or new.count == 0:
-        return False
-    old = codec.props_header(olds, INTERRUPTED)
-    return old is None or old.digest != new.digest
-
-
 def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Record]:
     """The ledger as last recorded, with the lines of an interrupted change taken in."""
     ledger = ledger_of(olds)
-    if _interrupted(olds, news):
+    if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
         ledger.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
     return ledger
-
-
-def interrupted_input(encoded: str | None) -> dict[str, str]:
-    return codec.collection(INTERRUPTED, encoded, "ids") if encoded else {}
 
 
 def _ledger_output(ledger: dict[str, Record]) -> dict[str, str]:
@@ -204,15 +191,11 @@ class ConsentProvider(NetmeraProvider):
         plan = self._plan(props, ledger)
         if plan.empty:
             return {**props, **_ledger_output(ledger)}
-        here = served()
         ids = {i for op in plan.operations for i in op.ids}
-        if here:
-            at_risk_lines = record_uncertain(ledger, plan, ids, now_iso())
-            at_risk = codec.encode_str_map({i: at_risk_lines[i].to_wire() for i in ids})
-            here.journal.begin(here.kind, here.name, {"ledger": at_risk}, ids)
-        try:
-            execute_tracked(self.client(), plan)
-        except PartialApplyError as exc:
+        at_risk = record_uncertain(ledger, plan, ids, now_iso())
+        entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             now = now_iso()
             applied = Plan(
                 tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
@@ -222,14 +205,13 @@ class ConsentProvider(NetmeraProvider):
                 f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
                 "and sent again by the next `pulumi up` while listed"
             )
-            if here:  # Pulumi keeps the old inputs, which the next check sees: see Journal.failed
-                unknown = record_uncertain({}, plan, ids, now)  # ids never recorded and not sent
-                left = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
-                encoded = codec.encode_str_map(left)
-                here.journal.failed(here.kind, here.name, {"ledger": encoded}, set(left), reason)
-            raise PartialApply({**props, **_ledger_output(after)}, reason, resource_id) from exc
-        if here:
-            here.journal.end(here.kind, here.name)
+            # Pulumi keeps the old inputs, which the next check sees: the journal keeps the lines as
+            # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
+            unknown = record_uncertain({}, plan, ids, now)
+            kept = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
+            return {**props, **_ledger_output(after)}, reason, {"ledger": codec.encode_str_map(kept)}
+
+        send_journaled(lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id)
         return {**props, **_ledger_output(record_applied(ledger, plan, now_iso()))}
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -13,8 +13,17 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ..engine import Contact, codec, execute_contacts, plan_contacts
-from ._base import NetmeraProvider, encoded_failure, with_plan
+from ..client import NetmeraClient
+from ..engine import Contact, ContactPlan, PartialApplyError, codec, execute_contacts, plan_contacts
+from ._base import (
+    NetmeraProvider,
+    encoded_failure,
+    interrupted_ids,
+    interrupted_input,
+    interrupted_is_new,
+    send_journaled,
+    with_plan,
+)
 
 CONTACTS = "contacts"
 
@@ -31,6 +40,16 @@ def _contacts(wire: dict[str, Any]) -> dict[str, Contact]:
     }
 
 
+def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """The last applied values, less the users of an interrupted or failed change (unknown: sent again)."""
+    gone = interrupted_ids(olds, news)
+    return {u: v for u, v in _wire(olds).items() if u not in gone}
+
+
+def _send(client: NetmeraClient, plan: ContactPlan) -> None:
+    execute_contacts(client, plan)
+
+
 def contacts_input(wire: dict[str, Any]) -> dict[str, str]:
     return codec.collection(CONTACTS, codec.encode_json_map(wire), "users")
 
@@ -39,18 +58,19 @@ class ContactInfoProvider(NetmeraProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures() + encoded_failure(CONTACTS, news)
         if not failures:
-            news = with_plan(news, plan_contacts(_contacts(_wire(news)), _contacts(_wire(olds))))
+            news = with_plan(news, plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news))))
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if codec.same_collection(olds, news, CONTACTS):
+        if codec.same_collection(olds, news, CONTACTS) and not interrupted_is_new(olds, news):
             return DiffResult(changes=False)
         if codec.is_legacy(olds, CONTACTS):
             return DiffResult(changes=True)  # rewritten once in the compact form, sending nothing
-        return DiffResult(changes=not plan_contacts(_contacts(_wire(news)), _contacts(_wire(olds))).empty)
+        plan = plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news)))
+        return DiffResult(changes=not plan.empty)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult("contacts", self._apply(props, {}))
+        return CreateResult("contacts", self._apply(props, {}, "contacts"))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._apply(news, olds))
@@ -58,12 +78,35 @@ class ContactInfoProvider(NetmeraProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # stopping management changes nobody's addresses
 
-    def _apply(self, news: dict[str, Any], olds: dict[str, Any]) -> dict[str, Any]:
-        old, new = _wire(olds), _wire(news)
+    def _apply(
+        self, news: dict[str, Any], olds: dict[str, Any], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan (journaled). Users who left the file keep their last applied value as the
+        reference, should they return; after a part-way failure, a value with an unknown outcome is
+        left out, so it is sent again."""
+        old, new = _applied(olds, news), _wire(news)
         plan = plan_contacts(_contacts(new), _contacts(old))
-        if not plan.empty:
-            execute_contacts(self.client(), plan)
-        # Users who left the file keep their last applied value as the reference, should they return.
+        if plan.empty:
+            return {**news, **contacts_input({**old, **new})}
+        sent = set(plan.emails) | set(plan.msisdns)
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            known = {u: dict(v) for u, v in {**old, **new}.items() if u not in sent}
+            for user in sent:
+                values = dict(old.get(user, {}))
+                for field, operation in (("email", "updateEmail"), ("msisdn", "updateMsisdn")):
+                    if user in exc.progress.of(operation):
+                        values[field] = new[user][field]
+                    elif user in exc.progress.unknown.get(operation, ()):
+                        values.pop(field, None)
+                known[user] = values
+            reason = (
+                f"ContactInfo: {exc.cause} — {exc.progress.counts()}; those are sent again by the next "
+                "`pulumi up` (also after a revert or rollback)"
+            )
+            return {**news, **contacts_input(known)}, reason, {}
+
+        send_journaled(lambda: _send(self.client(), plan), sent, {}, partial, resource_id)
         return {**news, **contacts_input({**old, **new})}
 
 
@@ -71,10 +114,15 @@ class ContactInfo(Resource, module="netmera", name="ContactInfo"):
     """Email addresses and MSISDNs of the listed users."""
 
     def __init__(
-        self, name: str, contacts: dict[str, Contact], opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        contacts: dict[str, Contact],
+        opts: pulumi.ResourceOptions | None = None,
+        interrupted: str | None = None,
     ) -> None:
         wire = {
             ext_id: {k: v for k, v in (("email", c.email), ("msisdn", c.msisdn)) if v is not None}
             for ext_id, c in sorted(contacts.items())
         }
-        super().__init__(ContactInfoProvider(), name, contacts_input(wire), opts)
+        props = {**contacts_input(wire), **interrupted_input(interrupted)}
+        super().__init__(ContactInfoProvider(), name, props, opts)

@@ -38,19 +38,19 @@ from ._base import (
     encoded_failure,
     guard_input,
     guard_settings,
+    interrupted_ids,
+    interrupted_input,
+    interrupted_is_new,
     legacy_shard_failures,
+    send_journaled,
     served,
     with_plan,
 )
-from ._host import PartialApply
 
 MEMBERS = "members"
 # Ids a failed apply sent without learning the outcome (the request failed, possibly after Netmera
 # applied it). Kept in the outputs only; the next apply sends them again as the desired state says.
 UNCERTAIN = "uncertain"
-# Ids an interrupted change may have sent (the stack's journal, engine/journal.py), passed by the
-# program; sent again once, as the desired state now says.
-INTERRUPTED = "interrupted"
 
 
 def _members(props: dict[str, Any]) -> frozenset[str]:
@@ -68,20 +68,9 @@ def _uncertain(props: dict[str, Any]) -> frozenset[str]:
     return codec.ids_in(props, UNCERTAIN)
 
 
-def _interrupted(olds: dict[str, Any], news: dict[str, Any]) -> bool:
-    """From the headers alone: whether the program passes ids of an interrupted change that this
-    resource has not sent again yet (once sent, the outputs keep the same value)."""
-    new = codec.props_header(news, INTERRUPTED)
-    if new is None or new.count == 0:
-        return False
-    old = codec.props_header(olds, INTERRUPTED)
-    return old is None or old.digest != new.digest
-
-
 def _unsure(olds: dict[str, Any], news: dict[str, Any]) -> frozenset[str]:
     """Ids whose state in Netmera is unknown: recorded by a failed apply, or found in the journal."""
-    unsure = _uncertain(olds)
-    return unsure | codec.ids_in(news, INTERRUPTED) if _interrupted(olds, news) else unsure
+    return _uncertain(olds) | interrupted_ids(olds, news)
 
 
 def _any_uncertain(props: dict[str, Any]) -> bool:
@@ -95,7 +84,7 @@ def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     return (
         codec.same_collection(olds, news, MEMBERS)
         and not _any_uncertain(olds)
-        and not _interrupted(olds, news)
+        and not interrupted_is_new(olds, news)
     )
 
 
@@ -160,19 +149,16 @@ class _TagProvider(NetmeraProvider):
         plan = self.plan(news["tag"], olds, news)
         if plan.empty:
             return {**news, **_uncertain_input(())}
-        here = served()
         touched = {i for op in plan.operations for i in op.ids}
-        if here:
-            here.journal.begin(here.kind, here.name, {"tag": news["tag"]}, touched)
-        try:
-            execute_tracked(self.client(), plan)
-        except PartialApplyError as exc:
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            # The journal keeps every id sent: Pulumi keeps the old inputs (see Journal.failed).
             reason = _partial_reason(news["tag"], exc)
-            if here:  # Pulumi keeps the old inputs, which the next check sees: see Journal.failed
-                here.journal.failed(here.kind, here.name, {"tag": news["tag"]}, touched, reason)
-            raise PartialApply(self._applied(olds, news, exc.progress), reason, resource_id) from exc
-        if here:
-            here.journal.end(here.kind, here.name)
+            return self._applied(olds, news, exc.progress), reason, {"tag": news["tag"]}
+
+        send_journaled(
+            lambda: execute_tracked(self.client(), plan), touched, {"tag": news["tag"]}, partial, resource_id
+        )
         return {**news, **_uncertain_input(())}
 
     def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: Progress) -> dict[str, Any]:
@@ -199,11 +185,6 @@ class _TagProvider(NetmeraProvider):
         # Tags cannot be read back from Netmera. The outputs are also returned as inputs, so after a
         # partial apply a refresh lets the next preview plan from what was applied.
         return ReadResult(id_, props, props)
-
-
-def interrupted_input(encoded: str | None) -> dict[str, str]:
-    """The ids of an interrupted change (encoded), when the program found one for this resource."""
-    return codec.collection(INTERRUPTED, encoded, "ids") if encoded else {}
 
 
 def _uncertain_input(ids: Iterable[str]) -> dict[str, str]:
@@ -249,7 +230,7 @@ class TagMembershipProvider(_TagProvider):
         if not ids:
             return
         here = served()
-        if here:
+        if here:  # a failed delete keeps the entry: the resource stays, and so do its users' doubts
             here.journal.begin(here.kind, here.name, {"tag": props["tag"]}, ids)
         self.send_plan(plan_tag_membership(props["tag"], (), ids))
         if here:
