@@ -304,7 +304,7 @@ def register(
             "users": len(c.preferences),
         }
     if desired.profiles is not None:
-        register_profiles(desired.profiles, guard, max_ids, manifest, problems)
+        register_profiles(desired.profiles, guard, max_ids, manifest, problems, recovery)
     register_consent(desired, guard, manifest, recovery)
     if desired.erasure:
         UserErasure("erasure", desired.erasure, CONFIRMATION)
@@ -316,12 +316,19 @@ def register(
     return manifest, {key: head for key, value in encoded.items() if (head := codec.header(value))}
 
 
+def _prop(entry: Entry | None, name: str) -> str | None:
+    """A family's own record of an interrupted change (e.g. the attributes, the ledger lines)."""
+    value = entry.props.get(name) if entry else None
+    return str(value) if value else None
+
+
 def register_profiles(
     spec: ProfilesSpec,
     guard: GuardSettings,
     max_ids: int,
     manifest: dict[str, dict[str, Any]],
     problems: list[str],
+    recovery: Recovery,
 ) -> None:
     too_big = _size_problem(spec.source, len(spec.profiles), "users", max_ids)
     if too_big:
@@ -335,6 +342,7 @@ def register_profiles(
         settings,
         verify=spec.verify,
         adopt=spec.adopt,
+        interrupted=_prop(recovery.take("ProfileAttributes", "profiles"), "attributes"),
     )
     values = sum(1 for user in spec.profiles.values() for v in user.values() if v is not None)
     manifest["ProfileAttributes:profiles"] = {
@@ -383,7 +391,7 @@ def register_consent(
             settings,
             after,
             spec.adopt,
-            interrupted=str(entry.props.get("ledger") or "") or None if entry else None,
+            interrupted=_prop(entry, "ledger"),
         )
         manifest[f"{type_name(spec)}:{spec.name}"] = {
             "type": type_name(spec),

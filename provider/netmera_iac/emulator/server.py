@@ -44,9 +44,12 @@ class ServedEmulator:
     which can only reach the emulator over HTTP.
     """
 
-    def __init__(self, db: str | Path = ":memory:", fixture: str = "demo", host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, db: str | Path = ":memory:", fixture: str = "demo", host: str = "127.0.0.1", port: int = 0
+    ) -> None:
+        """`port` 0 picks a free one; a fixed port and a file `db` let a test restart "Netmera"."""
         self.store = Store(db)
-        self._server = uvicorn.Server(_config(self.store, fixture, host, 0))
+        self._server = uvicorn.Server(_config(self.store, fixture, host, port))
         self._thread = threading.Thread(target=self._server.run, name="netmera-emulator", daemon=True)
         self.host = host
         self.port = 0

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..client import BatchError, NetmeraClient, NetmeraError
+from ..client import BatchError, NetmeraClient, NetmeraError, WriteResult
 from ..client.batching import id_batches
 from ..models import CategoryPreferenceEntry, ProfileEntry, UnsetProfileEntry
 from .consent import SINGLE_TARGET_OPERATIONS, ContactPlan
@@ -104,14 +105,30 @@ def execute_tracked(client: NetmeraClient, plan: Plan) -> None:
 
 
 def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
-    """setProfileAttributes (one entry per user) then unsetProfileAttributes; returns requests made."""
+    """setProfileAttributes (one entry per user) then unsetProfileAttributes; returns requests made.
+    On failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown)."""
     requests = 0
-    if plan.sets:
-        entries = [ProfileEntry(ext_id=u, profile=dict(v)) for u, v in sorted(plan.sets.items())]
-        requests += client.set_profile_attributes(entries).requests
-    if plan.unsets:
-        unsets = [UnsetProfileEntry(ext_id=u, profile=list(a)) for u, a in sorted(plan.unsets.items())]
-        requests += client.unset_profile_attributes(unsets).requests
+    progress = Progress()
+    sets = [ProfileEntry(ext_id=u, profile=dict(v)) for u, v in sorted(plan.sets.items())]
+    unsets = [UnsetProfileEntry(ext_id=u, profile=list(a)) for u, a in sorted(plan.unsets.items())]
+    steps: list[tuple[str, list[str], Callable[[], WriteResult]]] = [
+        ("setProfileAttributes", sorted(plan.sets), lambda: client.set_profile_attributes(sets)),
+        ("unsetProfileAttributes", sorted(plan.unsets), lambda: client.unset_profile_attributes(unsets)),
+    ]
+    for name, users, send in steps:
+        if not users:
+            continue
+        try:
+            requests += send().requests
+        except BatchError as exc:
+            batches = id_batches(users)  # one entry per user, in this order: the client's batches
+            progress.applied[name] = {u for o in exc.applied for u in batches[o.index]}
+            progress.unknown[name] = {u for o in exc.failed for u in batches[o.index]}
+            raise PartialApplyError(progress, exc) from exc
+        except NetmeraError as exc:
+            progress.unknown[name] = set(users)
+            raise PartialApplyError(progress, exc) from exc
+        progress.applied[name] = set(users)
     return requests
 
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from jsonschema import Draft202012Validator
 
@@ -204,6 +204,21 @@ def _present(attr: str, seen: Mapping[str, Any] | None, had: Mapping[str, Any]) 
     if seen is not None:
         return attr in seen
     return had.get(attr, _MISSING) is not None
+
+
+# The recorded value of an attribute whose write had an unknown outcome (a failed or interrupted
+# apply): an object, which no profile value ever is, so the next plan sets the desired value again
+# (or unsets the attribute if it is no longer desired).
+UNKNOWN_VALUE: Final[dict[str, str]] = {"netmera-iac": "unknown: a write failed or was interrupted"}
+
+
+def mark_unknown(applied: Profiles, attributes: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Any]]:
+    """`applied` with the given attributes of the given users recorded as unknown."""
+    marked = {ext_id: dict(values) for ext_id, values in applied.items()}
+    for ext_id, attrs in attributes.items():
+        for attr in attrs:
+            marked.setdefault(ext_id, {})[attr] = UNKNOWN_VALUE
+    return marked
 
 
 def plan_profiles(desired: Profiles, applied: Profiles, live: Profiles | None = None) -> ProfilePlan:

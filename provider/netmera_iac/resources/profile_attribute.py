@@ -30,17 +30,38 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from ..client import NetmeraError
-from ..engine import GuardSettings, GuardViolation, abbreviate, codec, execute_profiles, mass_change
-from ..engine.profile import AttributeSpec, ProfilePlan, compare_with_app, dropped_values, plan_profiles
+from ..client import NetmeraClient, NetmeraError
+from ..engine import (
+    GuardSettings,
+    GuardViolation,
+    PartialApplyError,
+    Progress,
+    abbreviate,
+    codec,
+    execute_profiles,
+    mass_change,
+)
+from ..engine.profile import (
+    UNKNOWN_VALUE,
+    AttributeSpec,
+    ProfilePlan,
+    compare_with_app,
+    dropped_values,
+    mark_unknown,
+    plan_profiles,
+)
 from ..models import DeleteProfileAttributeValueEntry, ProfileEntry
 from ._base import (
+    INTERRUPTED,
     NetmeraProvider,
     adopting,
     encoded_failure,
     guard_input,
     guard_settings,
+    interrupted_input,
+    interrupted_is_new,
     legacy_shard_failures,
+    send_journaled,
     with_adopt_plan,
     with_plan,
 )
@@ -71,6 +92,49 @@ def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
         for ext_id, values in raw.items()
         if isinstance(values, dict)
     }
+
+
+def _known(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The profiles last applied, with the attributes of an interrupted or failed change unknown."""
+    known = _profiles(olds)
+    if interrupted_is_new(olds, news):
+        touched = codec.json_map_in(news, INTERRUPTED)
+        known = mark_unknown(known, {u: a for u, a in touched.items() if isinstance(a, list)})
+    return known
+
+
+def plan_users(plan: ProfilePlan) -> list[str]:
+    return sorted({*plan.sets, *plan.unsets})
+
+
+def _send(client: NetmeraClient, plan: ProfilePlan) -> None:
+    execute_profiles(client, plan)
+
+
+def _after_partial(
+    desired: dict[str, dict[str, Any]], known: dict[str, dict[str, Any]], plan: ProfilePlan, done: Progress
+) -> dict[str, dict[str, Any]]:
+    """The profiles Netmera has after a part-way failure, as far as known: a write answered 200 as
+    desired, one with an unknown outcome as unknown, one not started as before."""
+    result = {u: dict(v) for u, v in desired.items()}
+    changes: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("setProfileAttributes", {u: list(v) for u, v in plan.sets.items()}),
+        ("unsetProfileAttributes", {u: list(v) for u, v in plan.unsets.items()}),
+    )
+    for operation, by_user in changes:
+        for user, attrs in by_user.items():
+            if user in done.of(operation):
+                continue
+            unknown = user in done.unknown.get(operation, set())
+            values = result.setdefault(user, {})
+            for attr in attrs:
+                if unknown:
+                    values[attr] = UNKNOWN_VALUE
+                elif attr in known.get(user, {}):
+                    values[attr] = known[user][attr]
+                else:
+                    values.pop(attr, None)
+    return result
 
 
 def profiles_input(profiles: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -105,9 +169,10 @@ class ProfileAttributesProvider(NetmeraProvider):
             failures += [CheckFailure("attributes", p) for p in self._app_problems(news["attributes"])]
         except NetmeraError as exc:
             failures.append(CheckFailure("attributes", f"cannot read the app's attribute definitions: {exc}"))
-        if not failures and codec.same_collection(olds, news, PROFILES) and not adopting(olds, news):
+        settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
+        if not failures and settled and not adopting(olds, news):
             return CheckResult(with_plan(news, plan_profiles({}, {})), [])  # same digest: nothing to do
-        old, new = _profiles(olds), _profiles(news)
+        old, new = _known(olds, news), _profiles(news)
         plan = plan_profiles(new, old)
         if olds and not failures:
             managed = sum(1 for values in old.values() for v in values.values() if v is not None)
@@ -121,20 +186,25 @@ class ProfileAttributesProvider(NetmeraProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return DiffResult(changes=not codec.same_collection(olds, news, PROFILES))
+        settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
+        return DiffResult(changes=not settled)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         new = _profiles(props)
-        live = self._observe(new) if props.get("adopt") else {}
-        self._apply(plan_profiles(new, live), props.get("verify", "all"))
+        known = self._observe(new) if props.get("adopt") else _known({}, props)
+        self._apply(props, plan_profiles(new, known), known, props.get("verify", "all"), "profiles")
         return CreateResult("profiles", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._apply(plan_profiles(_profiles(news), _profiles(olds)), news.get("verify", "all"))
+        known = _known(olds, news)
+        self._apply(news, plan_profiles(_profiles(news), known), known, news.get("verify", "all"))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        self._apply(plan_profiles({}, _profiles(props)), "none")
+        # A failed delete keeps the resource and its state: the next run deletes again.
+        plan = plan_profiles({}, _profiles(props))
+        if not plan.empty:
+            execute_profiles(self.client(), plan)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         managed = _profiles(props)
@@ -148,11 +218,31 @@ class ProfileAttributesProvider(NetmeraProvider):
         live = self.client().get_profile_attributes_many(list(managed))
         return {u: {attr: live[u].profile.get(attr) for attr in values} for u, values in managed.items()}
 
-    def _apply(self, plan: ProfilePlan, verify: str | int) -> None:
+    def _apply(
+        self,
+        props: dict[str, Any],
+        plan: ProfilePlan,
+        known: dict[str, dict[str, Any]],
+        verify: str | int,
+        resource_id: str | None = None,
+    ) -> None:
+        """Send the plan (journaled: the users and attributes it may change), then verify. After a
+        part-way failure the outputs record each attribute with an unknown outcome as unknown."""
         if plan.empty:
             return
         client = self.client()
-        execute_profiles(client, plan)
+        touched = {u: sorted({*plan.sets.get(u, {}), *plan.unsets.get(u, ())}) for u in plan_users(plan)}
+        entry = {"attributes": codec.encode_json_map(touched)}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            after = _after_partial(_profiles(props), known, plan, exc.progress)
+            reason = (
+                f"ProfileAttributes: {exc.cause} — {exc.progress.counts()}; those are recorded as "
+                "unknown and sent again by the next `pulumi up` (also after a revert or rollback)"
+            )
+            return {**props, **profiles_input(after)}, reason, entry
+
+        send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id)
         if verify == "none" or not plan.sets:
             return
         if isinstance(verify, float):  # numbers cross Pulumi as doubles
@@ -294,6 +384,7 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
         verify: str | int = "all",
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
+        interrupted: str | None = None,
     ) -> None:
         props = {
             **profiles_input(profiles),
@@ -301,6 +392,7 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
             "guard": guard_input(guard),
             "verify": verify,
             "adopt": adopt,
+            **interrupted_input(interrupted),
         }
         super().__init__(ProfileAttributesProvider(), name, props, opts)
 

@@ -11,8 +11,11 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
+from ..client import BatchError
+from ..client.batching import id_batches
 from ..engine import abbreviate, codec
 from ._base import NetmeraProvider
+from ._host import PartialApply
 
 CONFIRMATION = "erase these users permanently"
 
@@ -56,14 +59,33 @@ class _OnceProvider(NetmeraProvider):
         return DiffResult(changes=bool(self._new(olds, news)) or legacy)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self.send(self._new({}, props))
+        self._send_recorded({}, props, self.key)
         return CreateResult(self.key, props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self.send(self._new(olds, news))
+        self._send_recorded(olds, news)
         # Keep every item ever sent: an item taken off the list must not be sent again if re-added.
         kept = list(dict.fromkeys([*self.items(olds), *self.items(news)]))
         return UpdateResult({**news, **self.items_input(kept)})
+
+    def _send_recorded(
+        self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
+    ) -> None:
+        """Send the new items; if some batches failed, the state records the items of those answered
+        200 as done, so a re-run sends only the rest (an erased user cannot be erased twice, and
+        every already-erased id would cost Netmera a not-found round trip)."""
+        new = self._new(olds, news)
+        try:
+            self.send(new)
+        except BatchError as exc:
+            batches = id_batches(new)
+            done = [i for outcome in exc.applied for i in batches[outcome.index]]
+            kept = list(dict.fromkeys([*self.items(olds), *done]))
+            reason = (
+                f"{type(self).__name__.removesuffix('Provider')}: {exc} — {len(done)} of {len(new)} done "
+                "and recorded; the next `pulumi up` sends the rest"
+            )
+            raise PartialApply({**news, **self.items_input(kept)}, reason, resource_id) from exc
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None
