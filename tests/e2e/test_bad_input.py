@@ -58,3 +58,14 @@ def test_a_plaintext_key_and_a_wrong_key_fail_the_preview(
     assert "a test read failed, so nothing is planned" in message and "2010" in message
     assert "not-the-key" not in message
     assert writes(emulator) == []
+
+
+def test_a_category_the_app_does_not_define_fails_the_preview(
+    netmera_stack: NetmeraStack, emulator: Emulator
+) -> None:
+    # Netmera would skip every entry of an unknown category and answer 200: a typo changes nothing.
+    netmera_stack.write(categories={"preferences": [{"category": "Promotoin", "opted_in": ["cust-ayse"]}]})
+    message = preview_error(netmera_stack)
+    assert "category 'Promotoin' is not defined in the app" in message
+    assert "Promotion, Shopping, Weekly Newsletter" in message  # what the app has, read back
+    assert writes(emulator) == []

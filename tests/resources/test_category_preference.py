@@ -106,3 +106,15 @@ def test_a_failed_write_leaves_its_users_unknown_and_a_revert_sends_them_again(e
     provider.update(created.id, outputs, reverted)
     assert [r["operation"] for r in emulator.requests()] == ["setCategoryPreferences"]
     assert live(emulator, "cust-ayse") is False
+
+
+def test_an_unknown_category_fails_the_check_and_unknown_users_tell_nothing(emulator: Emulator) -> None:
+    provider = configured(CategoryPreferencesProvider(), emulator)
+    typo = {**prefs(cust_ayse="opted_in"), "category": "Promotoin"}
+    failures = provider.check({}, typo).failures
+    assert [f.property for f in failures] == ["category"]
+    assert "'Promotoin' is not defined in the app" in failures[0].reason
+    # Users Netmera does not know list no categories: nothing to compare with, nothing refused.
+    unknown = {**prefs(nobody_1="opted_in"), "category": "Promotoin"}
+    assert provider.check({}, unknown).failures == []
+    assert provider.check({}, prefs(cust_ayse="opted_in")).failures == []

@@ -7,6 +7,7 @@ the desired state keep their preference, and deleting the resource changes nobod
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pulumi
@@ -20,6 +21,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from ..client import NetmeraError
 from ..engine import (
     OPTED_IN,
     OPTED_OUT,
@@ -49,6 +51,9 @@ from ._base import (
 )
 
 PREFERENCES = "preferences"
+SAMPLED_USERS = 5  # users read at most to learn the app's categories
+_categories_lock = threading.Lock()
+_categories: dict[tuple[str | None, str, str], frozenset[str]] = {}
 
 
 def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
@@ -87,6 +92,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
         if _settled(olds, news) and not adopting(olds, news):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         new, failures = preference_check(news, PREFERENCES)
+        failures += self._category_failures(news["category"], sorted(new))
         old = _prefs(olds)
         if olds and not failures:
             resource = f"CategoryPreferences {_id(news)!r}"
@@ -98,6 +104,37 @@ class CategoryPreferencesProvider(NetmeraProvider):
             plan = plan_category_preferences(news["category"], news.get("channel"), new, applied)
             news = with_plan(news, plan)
         return CheckResult(news, failures)
+
+    def _category_failures(self, category: str, users: list[str]) -> list[CheckFailure]:
+        """Netmera skips an entry for a category the app does not define and still answers 200, so
+        a typo would change nothing, silently. The app's categories are read where the API shows
+        them: getCategoryPreferences of a known user lists every category of the app (one read,
+        of the first listed users until one is known; checked only when something is to be sent)."""
+        try:
+            defined = self._app_categories(users[:SAMPLED_USERS])
+        except NetmeraError as exc:
+            return [CheckFailure("category", f"cannot read the app's categories: {exc}")]
+        if defined is None or category in defined:
+            return []  # none of the sampled users is known to Netmera: nothing to compare with
+        return [
+            CheckFailure(
+                "category",
+                f"category {category!r} is not defined in the app (its categories, read with "
+                f"getCategoryPreferences: {', '.join(sorted(defined))}); Netmera would skip every "
+                "entry and answer 200",
+            )
+        ]
+
+    def _app_categories(self, users: list[str]) -> frozenset[str] | None:
+        for user in users:
+            key = (self.api_key, self.base_url, user)
+            with _categories_lock:
+                if key not in _categories:
+                    answer = self.client().get_category_preferences(user)
+                    _categories[key] = frozenset(answer.category_preferences)
+                if _categories[key]:
+                    return _categories[key]
+        return None
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in ("category", "channel") if olds.get(k) != news.get(k)]
