@@ -21,7 +21,7 @@ from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from netmera_iac.engine.journal import SUFFIX
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import NetmeraStack
+from tests.e2e.harness import NetmeraStack, netmera_iac
 from tests.e2e.test_tags_categories import generated_app
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +87,8 @@ def test_a_killed_update_then_refresh_and_revert_leaves_exactly_the_reverted_use
         said = preview.stdout + preview.stderr
         assert f"{FOUND} 'camp'" in said and "9000 user(s)" in said, said
         assert "untag 9000" in preview.stdout  # the plan line shows what will be sent
+        summary = netmera_iac(stack, "plan")  # the reviewer's summary says it too
+        assert f"{FOUND} 'camp'" in summary.stdout and "untag again 9000" in summary.stdout, summary.stdout
         assert writes(handle) == []
 
         up = stack.cli("up", "--yes", "--skip-preview")

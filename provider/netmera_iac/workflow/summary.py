@@ -61,6 +61,14 @@ def _ids(props: Mapping[str, Any], name: str) -> set[str]:
     return set(codec.ids_in(props, name))
 
 
+def _fresh_interrupted(step: _Step) -> set[str]:
+    """The ids of an interrupted or failed change handed to the resource, unless already taken in."""
+    new, old = codec.props_header(step.new, "interrupted"), codec.props_header(step.old, "interrupted")
+    if new is None or (old is not None and old.digest == new.digest):
+        return set()
+    return _ids(step.new, "interrupted")
+
+
 def _urn_parts(urn: str) -> tuple[str, str]:
     parts = urn.split("::")
     return parts[2].rsplit(":", 1)[-1], parts[3]
@@ -103,8 +111,18 @@ def _tags(steps: list[_Step]) -> list[ResourceChange]:
             *(_ids(s.old, "members") for s in group if s.op == "delete" and s.retained)
         )
         change = ResourceChange(f"tag `{tag}`", _op(group))
+        # Ids a failed or interrupted apply may have changed are sent again as the desired state says.
+        unsure = set().union(*(_ids(s.old, "uncertain") | _fresh_interrupted(s) for s in group))
+        unsure -= (new - old) | (old - new)
         change.changes = [
-            c for c in (Change("tag", sorted(new - old)), Change("untag", sorted(old - new - kept))) if c.ids
+            c
+            for c in (
+                Change("tag", sorted(new - old)),
+                Change("untag", sorted(old - new - kept)),
+                Change("tag again", sorted(unsure & new)),
+                Change("untag again", sorted(unsure - new)),
+            )
+            if c.ids
         ]
         if kept:
             change.note = f"{len(kept)} user(s) stay tagged: the resource is retained on delete"
