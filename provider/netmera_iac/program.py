@@ -307,7 +307,7 @@ def register(
         register_profiles(desired.profiles, guard, max_ids, manifest, problems, recovery)
     register_consent(desired, guard, manifest, recovery)
     if desired.erasure:
-        UserErasure("erasure", desired.erasure, CONFIRMATION)
+        UserErasure("erasure", desired.erasure, CONFIRMATION, recovery.ids("UserErasure", "erasure"))
     if desired.push_approvals:
         PushApproval("push-approvals", desired.push_approvals)
     if problems:

@@ -160,3 +160,10 @@ def test_single_target_writes_for_many(netmera: NetmeraClient, emulator: Emulato
     assert emulator.contact_of("user-0002")["email"] == "two@shop.example.com"
     netmera.update_msisdn_many({"user-0003": "+905550000333"})
     assert emulator.contact_of("user-0003")["msisdn"] == "+905550000333"
+
+
+def test_untag_users_not_existing_asks_1000_ids_a_request(netmera: NetmeraClient, emulator: Emulator) -> None:
+    ids = [f"ghost-{n}" for n in range(1500)] + ["cust-ayse"]
+    emulator.control.delete("/requests")
+    assert netmera.untag_users_not_existing("probe", ids) == sorted(ids[:-1])
+    assert [r["ids"] for r in emulator.requests("untagUsers")] in ([1000, 501], [501, 1000])

@@ -151,4 +151,4 @@ def test_batch_failure_reports_applied_and_failed_batches(client: NetmeraClient,
     assert [(b.index, b.ids) for b in err.failed] == [(1, 1000)]
     assert isinstance(err.failed[0].error, BadRequestError)
     assert "1 of 3 batches failed" in str(err)
-    assert "#1 (1000 ids), #3 (500 ids)" in str(err)
+    assert "Applied: 2 batch(es), 1500 ids." in str(err)  # one line, whatever the number of batches

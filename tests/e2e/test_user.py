@@ -29,19 +29,28 @@ def test_erasure_requires_confirmation_and_is_sent_once(
     assert "stacks/e2e/erasure.yaml: (top level): 'confirm' is a required property" in str(caught.value)
     assert writes(emulator) == []
 
-    with emulator.api() as api:  # user-0059 is already gone: that counts as done
+    with emulator.api() as api:  # user-0059 is gone already (or was never there: a typo)
         api.post("/deleteUsersPermanently", json={"extIds": ["user-0059"]}).raise_for_status()
     erasure.write_text(
         yaml.safe_dump({"confirm": "erase these users permanently", "users": ["user-0058", "user-0059"]})
     )
     preview = netmera_stack.stack.preview(diff=True)
     assert re.search(r'plan\s*: "erase 2 user\(s\) permanently: user-0058, user-0059"', preview.stdout)
-    netmera_stack.stack.up()
+    emulator.control.delete("/requests")
+    # Reported as not found, not recorded as erased: the update fails after erasing the others.
+    with pytest.raises(auto.CommandError) as failed:
+        netmera_stack.stack.up()
+    assert "1 user(s) not found in Netmera, so not erased: user-0059" in str(failed.value)
     assert not exists(emulator, "user-0058")
+    # One existence read of both (untagUsers of a tag nobody carries), one erasure of the one known.
+    assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [
+        ("untagUsers", 2),
+        ("deleteUsersPermanently", 1),
+    ]
 
     emulator.control.delete("/requests")
-    erasure.write_text(yaml.safe_dump({"confirm": "erase these users permanently", "users": ["user-0059"]}))
-    netmera_stack.stack.up()  # taking an id off the list does nothing
+    erasure.write_text(yaml.safe_dump({"confirm": "erase these users permanently", "users": ["user-0058"]}))
+    netmera_stack.stack.up()  # the typo fixed: user-0058 is recorded as erased, nothing is sent
     assert writes(emulator) == []
     assert netmera_stack.cli("preview", "--expect-no-changes").returncode == 0
 

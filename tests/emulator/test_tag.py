@@ -48,3 +48,14 @@ def test_tag_users__keys_are_isolated_per_app(emulator: Emulator) -> None:
         other.post("/tagUsers", json={"tag": "Sport", "extIds": ["cust-ayse"]}).raise_for_status()
     assert emulator.users_of("Sport", app="other") == ["cust-ayse"]
     assert emulator.users_of("Sport", app="demo") == []
+
+
+def test_untag_users__check_existence_answers_the_unknown_ids(api: httpx.Client, emulator: Emulator) -> None:
+    api.post("/tagUsers", json={"tag": "Sport", "extIds": ["cust-ayse"]}).raise_for_status()
+    body = {"tag": "Sport", "extIds": ["nobody", "cust-ayse", "nobody"], "checkExistence": True}
+    response = api.post("/untagUsers", json=body)
+    assert response.status_code == 200
+    assert response.json() == {"notExist": ["nobody"]}
+    assert emulator.users_of("Sport") == []
+    # Without the flag: no body, as documented.
+    assert api.post("/untagUsers", json={"tag": "Sport", "extIds": ["nobody"]}).content == b""

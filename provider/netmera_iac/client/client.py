@@ -8,6 +8,7 @@ applied. If a batch fails for good the others still run, and a `BatchError` says
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from ..models import (
     SegmentUser,
     SegmentUsersResponse,
     UnsetProfileEntry,
+    UntagUsersResponse,
 )
 from ._http import HttpCore, RetryEvent
 from .batching import entry_batches, id_batches
@@ -224,6 +226,22 @@ class NetmeraClient:
 
     def untag_users(self, tag: str, ext_ids: Sequence[str]) -> WriteResult:
         return self._id_list_write("untagUsers", ext_ids, lambda batch: {"tag": tag, "extIds": batch})
+
+    def untag_users_not_existing(self, tag: str, ext_ids: Sequence[str]) -> list[str]:
+        """`untagUsers` with `checkExistence`: untags and answers the ids Netmera does not know, 1000
+        per request. The API's only batched existence read (used before an erasure)."""
+        missing: list[str] = []
+        lock = threading.Lock()
+
+        def send(batch: list[str]) -> None:
+            body = {"tag": tag, "extIds": batch, "checkExistence": True}
+            response = self._core.request("untagUsers", "POST", "untagUsers", json=body)
+            answer = self._parse("untagUsers", response, UntagUsersResponse) if response.content else None
+            with lock:
+                missing.extend(answer.not_exist if answer else ())
+
+        self._run_batches("untagUsers", id_batches(ext_ids), send, len)
+        return sorted(set(missing))
 
     # -- category preferences ---------------------------------------------------------------------------
     def set_category_preferences(self, entries: Sequence[CategoryPreferenceEntry]) -> WriteResult:

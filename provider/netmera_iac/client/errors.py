@@ -144,6 +144,9 @@ class BatchOutcome:
     error: NetmeraError | None = None
 
 
+SHOWN_FAILURES = 3
+
+
 class BatchError(NetmeraError):
     """Some batches failed for good. `applied` were answered 200; `failed` were not applied."""
 
@@ -152,9 +155,12 @@ class BatchError(NetmeraError):
         self.applied = applied
         self.failed = failed
         total = len(applied) + len(failed)
-        applied_part = ", ".join(f"#{b.index + 1} ({b.ids} ids)" for b in applied) or "none"
-        failed_part = "; ".join(f"#{b.index + 1} ({b.ids} ids): {b.error}" for b in failed)
+        # One line whatever the number of batches (a million ids are a thousand of them): the first
+        # failures in full, then counts.
+        shown = "; ".join(f"#{b.index + 1} ({b.ids} ids): {b.error}" for b in failed[:SHOWN_FAILURES])
+        more = f"; … and {len(failed) - SHOWN_FAILURES} more" if len(failed) > SHOWN_FAILURES else ""
+        done = sum(b.ids for b in applied)
         super().__init__(
-            f"{operation}: {len(failed)} of {total} batches failed and were not applied: {failed_part}. "
-            f"Applied: {applied_part}."
+            f"{operation}: {len(failed)} of {total} batches failed and were not applied: {shown}{more}. "
+            f"Applied: {len(applied)} batch(es), {done} ids."
         )

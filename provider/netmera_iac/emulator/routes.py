@@ -36,6 +36,8 @@ from ..models import (
     SmsPermissionRequest,
     TagUsersRequest,
     UnsetProfileEntry,
+    UntagUsersRequest,
+    UntagUsersResponse,
     UpdateEmailRequest,
     UpdateMsisdnRequest,
 )
@@ -197,11 +199,13 @@ async def tag_users(request: Request, app: AppId) -> Response:
     return EMPTY
 
 
-@router.post("/untagUsers", openapi_extra=body_of(TagUsersRequest))
+@router.post("/untagUsers", openapi_extra=body_of(UntagUsersRequest))
 async def untag_users(request: Request, app: AppId) -> Response:
-    body = await parse(request, TagUsersRequest)
+    body = await parse(request, UntagUsersRequest)
     limit_ids(request, body.ext_ids)
-    await call(backend_of(request).untag_users, app, body.tags(), body.ext_ids)
+    unknown = await call(backend_of(request).untag_users, app, body.tags(), body.ext_ids)
+    if body.check_existence:
+        return JSONResponse(UntagUsersResponse(not_exist=unknown).to_wire())
     return EMPTY
 
 

@@ -191,12 +191,15 @@ class Backend:
                 [(app, tag, ext_id) for tag in tags for ext_id in known],
             )
 
-    def untag_users(self, app: str, tags: list[str], ext_ids: list[str]) -> None:
+    def untag_users(self, app: str, tags: list[str], ext_ids: list[str]) -> list[str]:
+        """Returns the ids the app does not know (answered only with `checkExistence`)."""
         with self.store.transaction() as db:
             db.executemany(
                 "DELETE FROM user_tags WHERE app_id = ? AND tag = ? AND ext_id = ?",
                 [(app, tag, ext_id) for tag in tags for ext_id in dict.fromkeys(ext_ids)],
             )
+            known = set(self._known_users(db, app, ext_ids))
+        return [i for i in dict.fromkeys(ext_ids) if i not in known]
 
     # -- category preferences -----------------------------------------------------------------------
     def set_category_preferences(self, app: str, entries: list[Any]) -> None:

@@ -29,7 +29,7 @@ from .profile_attribute import (
     UnsetProfileEntry,
 )
 from .segment import Segment, SegmentsResponse, SegmentUser, SegmentUsersResponse
-from .tag import TagUsersRequest, UntagUsersRequest
+from .tag import TagUsersRequest, UntagUsersRequest, UntagUsersResponse
 from .user import DeleteUsersRequest, PushApprovalEntry
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "TagUsersRequest",
     "UnsetProfileEntry",
     "UntagUsersRequest",
+    "UntagUsersResponse",
     "UpdateEmailRequest",
     "UpdateMsisdnRequest",
 ]

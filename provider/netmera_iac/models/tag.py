@@ -17,4 +17,15 @@ class TagUsersRequest(WireModel):
         return [self.tag] if isinstance(self.tag, str) else list(self.tag)
 
 
-UntagUsersRequest = TagUsersRequest
+class UntagUsersRequest(TagUsersRequest):
+    """Body of `untagUsers`: also `checkExistence`, to be answered the ids Netmera does not know."""
+
+    check_existence: bool | None = Field(default=None, description="answer unknown ids in `notExist`")
+
+
+class UntagUsersResponse(WireModel):
+    """The answer of `untagUsers` with `checkExistence`: the external ids Netmera does not know. The
+    only batched existence read the API has (netmera-api.md §3); other reads answer unknown users
+    like known ones with nothing set."""
+
+    not_exist: list[str] = Field(default_factory=list)

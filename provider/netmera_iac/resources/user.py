@@ -11,13 +11,15 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ..client import BatchError
+from ..client import BatchError, NetmeraClient, NetmeraError
 from ..client.batching import id_batches
-from ..engine import abbreviate, codec
-from ._base import NetmeraProvider
+from ..engine import PartialApplyError, Progress, abbreviate, codec
+from ._base import NetmeraProvider, interrupted_ids, interrupted_input, send_journaled
 from ._host import PartialApply
 
 CONFIRMATION = "erase these users permanently"
+# Untagged to ask which users exist (untagUsers with checkExistence): no user carries it.
+EXISTENCE_PROBE_TAG = "netmera-iac-existence-check"
 
 
 class _OnceProvider(NetmeraProvider):
@@ -118,6 +120,60 @@ class UserErasureProvider(_OnceProvider):
         if items:
             self.client().delete_users_permanently(items, missing_ok=True)  # already erased counts as done
 
+    def _send_recorded(
+        self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
+    ) -> None:
+        """Erase the new users Netmera knows. Which it does not know is asked first, 1000 per request
+        (untagUsers of a tag nobody carries, with `checkExistence`: the API's only batched existence
+        read). Unknown users that an interrupted or failed erasure sent (the journal) were erased
+        then; any other is reported as not found, not recorded as erased, and fails the update after
+        the others are erased, so a typo is seen and fixed."""
+        new = self._new(olds, news)
+        if not new:
+            return
+        client = self.client()
+        unknown = set(client.untag_users_not_existing(EXISTENCE_PROBE_TAG, new))
+        gone = sorted(unknown & interrupted_ids(olds, news))
+        not_found = sorted(unknown - set(gone))
+        to_erase = [i for i in new if i not in unknown]
+        before = [*self.items(olds), *gone]
+
+        def outputs(erased: list[str]) -> dict[str, Any]:
+            return {**news, **self.items_input(list(dict.fromkeys([*before, *erased])))}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            done = sorted(exc.progress.of("deleteUsersPermanently"))
+            reason = (
+                f"UserErasure: {exc.cause} — {len(done)} of {len(to_erase)} erased and recorded; "
+                "the next `pulumi up` sends the rest"
+            )
+            return outputs(done), reason, {}
+
+        send_journaled(lambda: _erase(client, to_erase), set(to_erase), {}, partial, resource_id)
+        if not_found:
+            raise PartialApply(
+                outputs(to_erase),
+                f"UserErasure: {len(not_found)} user(s) not found in Netmera, so not erased: "
+                f"{abbreviate(not_found, 10)} — fix erasure.yaml (or remove them if they were erased "
+                f"outside this stack); the other {len(to_erase) + len(gone)} are erased and recorded",
+                resource_id,
+            )
+
+
+def _erase(client: NetmeraClient, ext_ids: list[str]) -> None:
+    """deleteUsersPermanently; a part-way failure names the users of the batches answered 200."""
+    try:
+        client.delete_users_permanently(ext_ids, missing_ok=True)
+    except BatchError as exc:
+        batches = id_batches(ext_ids)
+        progress = Progress()
+        progress.applied["deleteUsersPermanently"] = {i for o in exc.applied for i in batches[o.index]}
+        progress.unknown["deleteUsersPermanently"] = {i for o in exc.failed for i in batches[o.index]}
+        raise PartialApplyError(progress, exc) from exc
+    except NetmeraError as exc:
+        progress = Progress(unknown={"deleteUsersPermanently": set(ext_ids)})
+        raise PartialApplyError(progress, exc) from exc
+
 
 class PushApprovalProvider(_OnceProvider):
     key = "messages"
@@ -135,8 +191,14 @@ class PushApprovalProvider(_OnceProvider):
 class UserErasure(Resource, module="netmera", name="UserErasure"):
     """Users erased once with deleteUsersPermanently."""
 
-    def __init__(self, name: str, users: tuple[str, ...], confirm: str) -> None:
-        props = {**UserErasureProvider().items_input(list(users)), "confirm": confirm}
+    def __init__(
+        self, name: str, users: tuple[str, ...], confirm: str, interrupted: str | None = None
+    ) -> None:
+        props = {
+            **UserErasureProvider().items_input(list(users)),
+            "confirm": confirm,
+            **interrupted_input(interrupted),
+        }
         super().__init__(UserErasureProvider(), name, props)
 
 
