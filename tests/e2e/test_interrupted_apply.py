@@ -138,3 +138,26 @@ def test_a_killed_create_of_a_tag_then_removed_untags_everyone_it_may_have_tagge
         assert again.returncode == 0, again.stdout + again.stderr
         assert writes(handle) == []
         assert stack.cli("preview", "--expect-no-changes").returncode == 0
+
+
+def test_a_killed_update_then_a_rollback_leaves_exactly_the_rolled_back_users(tmp_path: Path) -> None:
+    with (
+        ServedEmulator(fixture=generated_app(tmp_path, "camp", 10_000)) as served,
+        Emulator(served) as handle,
+    ):
+        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
+        stack.write({"memberships": {"camp": {"members": OWNED}}})
+        stack.stack.up()  # version 1
+
+        stack.write({"memberships": {"camp": {"members": OWNED + ADDED}}})
+        kill_up_after(stack, handle, calls=2)
+        assert set(handle.users_of("camp", app="camp")) - set(OWNED)
+        assert stack.cli("cancel", "--yes").returncode == 0
+
+        handle.control.delete("/requests")
+        rolled = netmera_iac(stack, "rollback", "--to", "1")  # the design's own recovery path
+        assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+        assert FOUND in rolled.stdout
+        assert handle.users_of("camp", app="camp") == OWNED
+        assert {r["operation"] for r in writes(handle)} == {"untagUsers"}
+        assert journal_files(tmp_path) == []
