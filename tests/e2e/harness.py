@@ -10,12 +10,16 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from pulumi import automation as auto
+
+from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
+from tests.conftest import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 VENV = REPO_ROOT / ".venv"
@@ -142,4 +146,37 @@ def netmera_iac(stack: NetmeraStack, *args: str) -> subprocess.CompletedProcess[
         capture_output=True,
         text=True,
         timeout=600,
+    )  # fmt: skip
+
+
+def generated_app(tmp_path: Path, app_id: str, users: int) -> str:
+    """A fixture file with one app of `users` generated users (u000001, …) opened by the demo key."""
+    fixture = tmp_path / f"{app_id}.yaml"
+    app = {
+        "id": app_id,
+        "name": app_id,
+        "api_keys": [DEMO_API_KEY],
+        "generated_users": {"count": users, "prefix": "u"},
+    }
+    fixture.write_text(yaml.safe_dump({"apps": [app]}))
+    return str(fixture)
+
+
+@contextmanager
+def generated_stack(tmp_path: Path, app_id: str, users: int) -> Iterator[tuple[NetmeraStack, Emulator]]:
+    """An emulator serving one app of `users` generated users, and a stack pointed at it."""
+    with (
+        ServedEmulator(fixture=generated_app(tmp_path, app_id, users)) as served,
+        Emulator(served) as handle,
+    ):
+        yield NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY), handle
+
+
+def start_up(stack: NetmeraStack, output: int = subprocess.DEVNULL) -> subprocess.Popen[str]:
+    """`pulumi up` without a preview, in a process group of its own, for a test to kill."""
+    return subprocess.Popen(
+        ["pulumi", "up", "--yes", "--skip-preview", "--stack", stack.stack.name, "--non-interactive"],
+        cwd=stack.project.work_dir, env=stack.project.env, text=True,
+        stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else subprocess.DEVNULL,
+        start_new_session=True,
     )  # fmt: skip

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 
 from tests.conftest import Emulator
-from tests.e2e.harness import NetmeraStack
+from tests.e2e.harness import NetmeraStack, start_up
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +28,7 @@ def test_nothing_is_sent_after_the_cli_is_killed(
     emulator.add_fault(
         operation="tagUsers", fault={"kind": "latency", "latency_ms": LATENCY_MS}, probability=1
     )
-    cli = subprocess.Popen(
-        ["pulumi", "up", "--yes", "--skip-preview", "--stack", netmera_stack.stack.name, "--non-interactive"],
-        cwd=netmera_stack.project.work_dir, env=netmera_stack.project.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    cli = start_up(netmera_stack)
     try:
         deadline = time.monotonic() + 120
         while not emulator.requests("tagUsers") and time.monotonic() < deadline:

@@ -29,7 +29,7 @@ from pulumi import automation as auto
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import NetmeraStack
+from tests.e2e.harness import NetmeraStack, start_up
 
 pytestmark = pytest.mark.e2e
 
@@ -237,11 +237,7 @@ def start_up_and_wait(cell: Cell) -> subprocess.Popen[str]:
     first write has been answered (the others are in flight)."""
     slow = {"kind": "latency", "latencyMs": 4000}
     cell.handle.add_fault(operation=cell.family.operation, sequence=[None] + [slow] * 50)
-    cli = subprocess.Popen(
-        ["pulumi", "up", "--yes", "--skip-preview", "--stack", cell.stack.stack.name, "--non-interactive"],
-        cwd=cell.stack.project.work_dir, env=cell.stack.project.env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    cli = start_up(cell.stack, output=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while not cell.handle.requests(cell.family.operation) and time.monotonic() < deadline:
         assert cli.poll() is None, cli.stdout.read() if cli.stdout else ""

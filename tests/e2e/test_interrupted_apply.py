@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from pulumi import automation as auto
 
-from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from netmera_iac.engine.journal import SUFFIX
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import NetmeraStack, netmera_iac
-from tests.e2e.test_tags_categories import generated_app
+from tests.e2e.harness import NetmeraStack, generated_stack, netmera_iac, start_up
 
 pytestmark = pytest.mark.e2e
 
@@ -36,15 +35,20 @@ def journal_files(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "state" / ".netmera-iac" / "inflight").rglob(f"*{SUFFIX}"))
 
 
+@contextmanager
+def camp_stack(tmp_path: Path) -> Iterator[tuple[NetmeraStack, Emulator]]:
+    """A stack whose tag `camp` owns the 1,000 users of OWNED, applied."""
+    with generated_stack(tmp_path, "camp", 10_000) as (stack, handle):
+        stack.write({"memberships": {"camp": {"members": OWNED}}})
+        stack.stack.up()
+        yield stack, handle
+
+
 def kill_up_after(stack: NetmeraStack, handle: Emulator, calls: int) -> None:
     """Start `pulumi up` with every tagUsers answered after 1.5 s and SIGKILL its process group once
     `calls` of them have arrived."""
     handle.add_fault(operation="tagUsers", fault={"kind": "latency", "latency_ms": 1500}, probability=1)
-    cli = subprocess.Popen(
-        ["pulumi", "up", "--yes", "--skip-preview", "--stack", stack.stack.name, "--non-interactive"],
-        cwd=stack.project.work_dir, env=stack.project.env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    cli = start_up(stack)
     try:
         deadline = time.monotonic() + 180
         while len(handle.requests("tagUsers")) < calls and time.monotonic() < deadline:
@@ -60,14 +64,7 @@ def kill_up_after(stack: NetmeraStack, handle: Emulator, calls: int) -> None:
 
 
 def test_a_killed_update_then_refresh_and_revert_leaves_exactly_the_reverted_users(tmp_path: Path) -> None:
-    with (
-        ServedEmulator(fixture=generated_app(tmp_path, "camp", 10_000)) as served,
-        Emulator(served) as handle,
-    ):
-        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
-        stack.write({"memberships": {"camp": {"members": OWNED}}})
-        stack.stack.up()
-
+    with camp_stack(tmp_path) as (stack, handle):
         stack.write({"memberships": {"camp": {"members": OWNED + ADDED}}})
         handle.control.delete("/requests")
         kill_up_after(stack, handle, calls=2)
@@ -101,14 +98,7 @@ def test_a_killed_update_then_refresh_and_revert_leaves_exactly_the_reverted_use
 
 def test_a_killed_create_of_a_tag_then_removed_untags_everyone_it_may_have_tagged(tmp_path: Path) -> None:
     promo = [f"u{n:06d}" for n in range(2_001, 8_001)]
-    with (
-        ServedEmulator(fixture=generated_app(tmp_path, "camp", 10_000)) as served,
-        Emulator(served) as handle,
-    ):
-        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
-        stack.write({"memberships": {"camp": {"members": OWNED}}})
-        stack.stack.up()
-
+    with camp_stack(tmp_path) as (stack, handle):
         stack.write({"memberships": {"camp": {"members": OWNED}, "promo": {"members": promo}}})
         handle.control.delete("/requests")
         kill_up_after(stack, handle, calls=2)
@@ -141,14 +131,7 @@ def test_a_killed_create_of_a_tag_then_removed_untags_everyone_it_may_have_tagge
 
 
 def test_a_killed_update_then_a_rollback_leaves_exactly_the_rolled_back_users(tmp_path: Path) -> None:
-    with (
-        ServedEmulator(fixture=generated_app(tmp_path, "camp", 10_000)) as served,
-        Emulator(served) as handle,
-    ):
-        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
-        stack.write({"memberships": {"camp": {"members": OWNED}}})
-        stack.stack.up()  # version 1
-
+    with camp_stack(tmp_path) as (stack, handle):  # version 1
         stack.write({"memberships": {"camp": {"members": OWNED + ADDED}}})
         kill_up_after(stack, handle, calls=2)
         assert set(handle.users_of("camp", app="camp")) - set(OWNED)

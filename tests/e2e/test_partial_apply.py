@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from netmera_iac.engine import codec
-from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import NetmeraStack
-from tests.e2e.test_tags_categories import generated_app
+from tests.e2e.harness import NetmeraStack, generated_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +24,7 @@ def camp_outputs(stack: NetmeraStack) -> dict[str, object]:
 def test_a_failed_update_then_a_revert_leaves_exactly_the_reverted_users(tmp_path: Path) -> None:
     owned = [f"u{n:06d}" for n in range(1, 10_001)]
     added = [f"u{n:06d}" for n in range(10_001, 13_001)]
-    with (
-        ServedEmulator(fixture=generated_app(tmp_path, "camp", 13_000)) as served,
-        Emulator(served) as handle,
-    ):
-        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
+    with generated_stack(tmp_path, "camp", 13_000) as (stack, handle):
         stack.write({"memberships": {"camp": {"members": owned}}})
         stack.stack.up()
 

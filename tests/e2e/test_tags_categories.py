@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 from pulumi import automation as auto
 
-from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import NetmeraStack
+from tests.e2e.harness import NetmeraStack, generated_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -23,19 +21,6 @@ TAGS = {
 CATEGORIES = {
     "preferences": [{"category": "Promotion", "opted_in": ["cust-ayse"], "opted_out": ["cust-mehmet"]}]
 }
-
-
-def generated_app(tmp_path: Path, app_id: str, users: int) -> str:
-    """A fixture file with one app of `users` generated users (u000001, …) opened by the demo key."""
-    fixture = tmp_path / f"{app_id}.yaml"
-    app = {
-        "id": app_id,
-        "name": app_id,
-        "api_keys": [DEMO_API_KEY],
-        "generated_users": {"count": users, "prefix": "u"},
-    }
-    fixture.write_text(yaml.safe_dump({"apps": [app]}))
-    return str(fixture)
 
 
 def promotion(emulator: Emulator, ext_id: str) -> bool:
@@ -164,11 +149,7 @@ def test_retain_on_delete_and_protect(netmera_stack: NetmeraStack, emulator: Emu
 
 def test_a_large_tag_from_a_members_file_is_one_resource_at_the_minimum_of_calls(tmp_path: Path) -> None:
     members = [f"u{n:06d}" for n in range(1, 100_001)]
-    with (
-        ServedEmulator(fixture=generated_app(tmp_path, "many", 100_100)) as served,
-        Emulator(served) as handle,
-    ):
-        stack = NetmeraStack.create(tmp_path, served.base_url, DEMO_API_KEY)
+    with generated_stack(tmp_path, "many", 100_100) as (stack, handle):
         (stack.state_dir / "lists").mkdir()
         (stack.state_dir / "lists" / "big.txt").write_text("# the big tag\n" + "\n".join(members) + "\n")
         # `shards` from an earlier version is accepted with a warning: one resource whatever the size.
