@@ -7,8 +7,8 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from .engine import (
 )
 from .engine.journal import Entry
 from .engine.record import record_desired_state
+from .recovery import Recovery, register_retiring
 from .resources import (
     CONFIRMATION,
     CategoryPreferences,
@@ -157,82 +158,6 @@ def _size_problem(source: str, size: int, noun: str, max_ids: int) -> str | None
         f"{source}: {size} {noun} exceed the limit of {max_ids} per resource "
         "(netmera-iac:maxIdsPerResource); split the list into several tags or files"
     )
-
-
-TAG_LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
-    "TagAssignment": TagAssignment,
-    "TagExclusion": TagExclusion,
-}
-
-
-def interrupted_message(entry: Entry, desired: bool) -> str:
-    if entry.failure:
-        head = (
-            f"the last update of {entry.kind} {entry.name!r} failed part-way ({entry.failure}); the "
-            f"{entry.count} user(s) it sent are sent again"
-        )
-    else:
-        head = (
-            f"an interrupted update was found: {entry.kind} {entry.name!r} started sending at "
-            f"{entry.started} and never reported back; the {entry.count} user(s) it may have changed "
-            "are sent again"
-        )
-    if desired:
-        return head + " as the desired state now says"
-    return (
-        head + f" as the stack last recorded them ({entry.kind} {entry.name!r} is no longer in the "
-        "desired state: it is kept for this update and removed by the next `pulumi up`)"
-    )
-
-
-@dataclass
-class Recovery:
-    """The stack's journal entries found at the start of the run (engine/journal.py), handed to their
-    resources as these register; what is left belongs to resources the desired state dropped."""
-
-    entries: Mapping[tuple[str, str], Entry] = field(default_factory=dict)
-    registered: set[tuple[str, str]] = field(default_factory=set)
-
-    def take(self, kind: str, name: str) -> Entry | None:
-        self.registered.add((kind, name))
-        entry = self.entries.get((kind, name))
-        if entry is not None:
-            pulumi.log.warn(interrupted_message(entry, desired=True))
-        return entry
-
-    def ids(self, kind: str, name: str) -> str | None:
-        """The entry's ids (encoded), for resources that take a plain id set."""
-        entry = self.take(kind, name)
-        return entry.ids if entry else None
-
-
-def register_retiring(recovery: Recovery, manifest: dict[str, dict[str, Any]]) -> None:
-    """Resources of interrupted changes that the desired state no longer has: registered once more as
-    the state recorded them (resources/tag.py `retiring`), so their interrupted ids are sent again.
-    The manifest guards their removal now, when it is decided (resources/manifest.py)."""
-    for key, entry in sorted(recovery.entries.items()):
-        if key in recovery.registered:
-            continue
-        if entry.kind not in ("TagMembership", *TAG_LISTS):
-            pulumi.log.warn(
-                f"an interrupted update of {entry.kind} {entry.name!r} (started {entry.started}) may "
-                f"have changed {entry.count} user(s), and it is no longer in the desired state: put it "
-                "back for one `pulumi up` to send them again as it says"
-            )
-            continue
-        manifest[f"{entry.kind}:{entry.name}"] = {
-            "type": entry.kind,
-            "users": 0,
-            "removesUsers": entry.kind == "TagMembership",
-            "retiring": True,
-        }
-        tag = str(entry.props.get("tag", entry.name))
-        if entry.kind == "TagMembership":
-            settings = GuardSettings(allow_mass_change=True, allow_empty=True)
-            TagMembership(entry.name, tag, (), settings, interrupted=entry.ids, retiring=True)
-        else:
-            TAG_LISTS[entry.kind](entry.name, tag, (), interrupted=entry.ids, retiring=True)
-        pulumi.log.warn(interrupted_message(entry, desired=False))
 
 
 def register(
