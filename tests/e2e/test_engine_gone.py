@@ -44,8 +44,21 @@ def test_nothing_is_sent_after_the_cli_is_killed(
     finally:
         if cli.poll() is None:
             cli.kill()
+    # Nothing of the update is left running: the provider and the language host both watch the engine.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and _group_alive(cli.pid):
+        time.sleep(0.2)
+    assert not _group_alive(cli.pid), "a plugin of the killed CLI is still running"
     sent = emulator.requests("tagUsers")
     late = [r for r in sent if r["received_at"] > killed_at + MARGIN_S]
     deltas = [round(r["received_at"] - killed_at, 2) for r in sent]
     assert late == [], f"{len(late)} tagUsers arrived after the CLI was killed: {deltas}"
     assert len(sent) <= 8, deltas  # at most the calls in flight when it died: two rounds of four
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

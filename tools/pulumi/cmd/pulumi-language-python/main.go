@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -34,6 +35,13 @@ import (
 // bailExitCode is what the exec shim returns after it already showed the user an actionable
 // message; the engine must then not print a second, generic error.
 const bailExitCode = 32
+
+// How often the host checks that the engine still answers, and how it exits when it does not
+// (the same code as the dynamic-provider watchdog, resources/_host.py).
+const (
+	engineCheckInterval = 2 * time.Second
+	engineGoneExitCode  = 75
+)
 
 func main() {
 	flag.String("tracing", "", "accepted for compatibility; tracing is not forwarded")
@@ -71,8 +79,30 @@ func main() {
 	}
 	// The engine reads the port from our first line of stdout.
 	fmt.Printf("%d\n", handle.Port)
-	if err := <-handle.Done; err != nil {
-		fatal(err)
+
+	// A killed CLI does not stop its plugins: the engine's address stops answering, and a host left
+	// serving nobody would linger forever (one per killed `pulumi up`). The program we run dies with
+	// its RPC's context; we go once the engine fails a health check.
+	engineGone := make(chan struct{})
+	if address := host.engine(); address != "" {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := rpcutil.Healthcheck(ctx, address, engineCheckInterval, cancel); err != nil {
+			fatal(fmt.Errorf("watching the engine: %w", err))
+		}
+		go func() {
+			<-ctx.Done()
+			close(engineGone)
+		}()
+	}
+	select {
+	case err := <-handle.Done:
+		if err != nil {
+			fatal(err)
+		}
+	case <-engineGone:
+		fmt.Fprintln(os.Stderr, "pulumi-language-python: the Pulumi engine is gone; stopping")
+		os.Exit(engineGoneExitCode)
 	}
 }
 
