@@ -8,7 +8,6 @@ people (Markdown summaries, tables) goes to stdout; progress goes to stderr.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -200,23 +199,22 @@ def adopt(
     force: Annotated[bool, typer.Option(help="Overwrite existing desired-state files")] = False,
 ) -> None:
     """Write desired-state files reproducing what Netmera can read back, so `pulumi up` changes nothing."""
-    from .client import NetmeraClient, NetmeraError
+    from .client import NetmeraClient, NetmeraError, resolve_connection
     from .workflow.adopt import adopt as read_live
     from .workflow.adopt import write_adoption
 
     root = project.resolve()
     cli = _cli(stack, root)
 
-    def config(key: str, env: str) -> str | None:
+    def config(key: str) -> str | None:
         result = cli.run("config", "get", key)
-        return result.stdout.strip() if result.returncode == 0 else os.environ.get(env)
+        return result.stdout.strip() if result.returncode == 0 else None
 
     def progress(items: Iterable[str], label: str) -> Iterable[str]:
         return track(list(items), description=f"reading {label}", console=err, transient=True)
 
-    with NetmeraClient(
-        config("netmera:apiKey", "NETMERA_API_KEY"), config("netmera:baseUrl", "NETMERA_BASE_URL")
-    ) as client:
+    connection = resolve_connection(config)
+    with NetmeraClient(connection.api_key, connection.base_url) as client:
         try:
             adoption = read_live(
                 client, user or [], segment or [], category or [], root / "schemas", progress

@@ -21,7 +21,7 @@ from .errors import (
     UnsafePageError,
     error_class,
 )
-from .settings import ClientSettings
+from .settings import ClientSettings, Connection, resolve_connection
 
 __all__ = [
     "APIError",
@@ -31,6 +31,7 @@ __all__ = [
     "BatchOutcome",
     "ClientSettings",
     "ConfigurationError",
+    "Connection",
     "InvalidAddressError",
     "NetmeraClient",
     "NetmeraError",
@@ -47,4 +48,5 @@ __all__ = [
     "entry_batches",
     "error_class",
     "id_batches",
+    "resolve_connection",
 ]

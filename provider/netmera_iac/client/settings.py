@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -28,3 +32,24 @@ class ClientSettings(BaseSettings):
     retry_after_cap: float = Field(default=60.0, ge=0, description="longest Retry-After honoured, seconds")
     max_concurrency: int = Field(default=4, ge=1, description="requests in flight at once, per client")
     max_requests_per_second: float = Field(default=20.0, gt=0, description="shared by every call of a client")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Which Netmera to talk to, and with which key."""
+
+    api_key: str | None
+    base_url: str
+
+
+def resolve_connection(
+    stack_config: Callable[[str], str | None], env: Mapping[str, str] | None = None
+) -> Connection:
+    """The one rule, for the providers, the program's reads and the command line: the stack config
+    (`netmera:apiKey`, a secret, and `netmera:baseUrl`), else NETMERA_API_KEY / NETMERA_BASE_URL,
+    else (for the URL) Netmera's own. `stack_config` answers full keys such as `netmera:apiKey`."""
+    env = os.environ if env is None else env
+    return Connection(
+        api_key=stack_config("netmera:apiKey") or env.get("NETMERA_API_KEY") or None,
+        base_url=stack_config("netmera:baseUrl") or env.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL,
+    )

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
-from ..client import NetmeraClient
+from ..client import NetmeraClient, resolve_connection
 from ..engine import (
     OPTED_IN,
     OPTED_OUT,
@@ -215,10 +215,8 @@ class NetmeraProvider(ResourceProvider):
     base_url: str = DEFAULT_BASE_URL
 
     def configure(self, req: ConfigureRequest) -> None:
-        self.api_key = req.config.get("netmera:apiKey") or os.environ.get("NETMERA_API_KEY")
-        self.base_url = (
-            req.config.get("netmera:baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
-        )
+        connection = resolve_connection(req.config.get)
+        self.api_key, self.base_url = connection.api_key, connection.base_url
         watch_engine()
 
     def send_plan(self, plan: Plan) -> None:

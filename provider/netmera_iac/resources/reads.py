@@ -8,35 +8,37 @@ plain functions; each returns the documented response models, every page followe
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 import pulumi
 
-from ..client import NetmeraClient, NetmeraError
+from ..client import Connection, NetmeraClient, NetmeraError, resolve_connection
 from ..engine import DesiredStateError
-from ..models import DEFAULT_BASE_URL, Device, DeviceTokenEntry, Segment, SegmentUser
+from ..models import Device, DeviceTokenEntry, Segment, SegmentUser
 
 
 class ReadError(ValueError):
     """A read could not be answered as asked (e.g. no segment of that name)."""
 
 
+def _connection() -> Connection:
+    config = pulumi.Config("netmera")
+    return resolve_connection(lambda key: config.get(key.removeprefix("netmera:")))
+
+
 @cache
 def program_client() -> NetmeraClient:
-    config = pulumi.Config("netmera")
-    api_key = config.get("apiKey") or os.environ.get("NETMERA_API_KEY")
-    base_url = config.get("baseUrl") or os.environ.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
-    return NetmeraClient(api_key, base_url)
+    connection = _connection()
+    return NetmeraClient(connection.api_key, connection.base_url)
 
 
 def check_api_key() -> None:
     """One cheap authenticated read (app/profile-attributes) at preview, so a wrong key or base URL
     fails the preview even when only tags change (their providers read nothing). Without a key the
     providers' own check says so; nothing is sent then."""
-    if not (pulumi.Config("netmera").get("apiKey") or os.environ.get("NETMERA_API_KEY")):
+    if not _connection().api_key:
         return
     try:
         program_client().app_profile_attributes()
