@@ -37,6 +37,7 @@ from .execute import (
     Progress,
     execute,
     execute_contacts,
+    execute_erasure,
     execute_profiles,
     execute_tracked,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "empty_set",
     "execute",
     "execute_contacts",
+    "execute_erasure",
     "execute_profiles",
     "execute_tracked",
     "ledger_from_wire",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
 
 from ..client import BatchError, NetmeraClient, NetmeraError, WriteResult
 from ..client.batching import id_batches
@@ -11,6 +13,8 @@ from ..models import CategoryPreferenceEntry, ProfileEntry, UnsetProfileEntry
 from .consent import SINGLE_TARGET_OPERATIONS, ContactPlan
 from .plan import Operation, Plan
 from .profile import ProfilePlan
+
+T = TypeVar("T")
 
 _PERMISSION_WRITES = {
     "enableMail": NetmeraClient.enable_mail,
@@ -75,6 +79,21 @@ class Progress:
         done = ", ".join(f"{name} {len(ids)}" for name, ids in self.applied.items()) or "nothing"
         return f"applied: {done}; {len(self.uncertain)} id(s) with an unknown outcome"
 
+    def track(self, operation: str, batches: list[list[str]], send: Callable[[], T]) -> T:
+        """Send one operation whose requests carry `batches` (in the client's order); record what
+        was answered 200, or raise `PartialApplyError` with what is known so far."""
+        try:
+            result = send()
+        except BatchError as exc:
+            self.applied.setdefault(operation, set()).update(i for o in exc.applied for i in batches[o.index])
+            self.unknown[operation] = {i for o in exc.failed for i in batches[o.index]}
+            raise PartialApplyError(self, exc) from exc
+        except NetmeraError as exc:  # one request in all: its own error
+            self.unknown[operation] = {i for batch in batches for i in batch}
+            raise PartialApplyError(self, exc) from exc
+        self.applied.setdefault(operation, set()).update(i for batch in batches for i in batch)
+        return result
+
 
 class PartialApplyError(NetmeraError):
     """A plan failed part-way; `progress` says what is known to have been applied."""
@@ -89,19 +108,7 @@ def execute_tracked(client: NetmeraClient, plan: Plan) -> None:
     """Send the plan in order; on failure raises `PartialApplyError` with what was applied so far."""
     progress = Progress()
     for op in plan.operations:
-        try:
-            _send(client, op)
-        except BatchError as exc:
-            batches = _batches(op)
-            progress.applied.setdefault(op.name, set()).update(
-                i for outcome in exc.applied for i in batches[outcome.index]
-            )
-            progress.unknown[op.name] = {i for outcome in exc.failed for i in batches[outcome.index]}
-            raise PartialApplyError(progress, exc) from exc
-        except NetmeraError as exc:  # one request in all: its own error
-            progress.unknown[op.name] = set(op.ids)
-            raise PartialApplyError(progress, exc) from exc
-        progress.applied.setdefault(op.name, set()).update(op.ids)
+        progress.track(op.name, _batches(op), partial(_send, client, op))
 
 
 def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
@@ -116,19 +123,8 @@ def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
         ("unsetProfileAttributes", sorted(plan.unsets), lambda: client.unset_profile_attributes(unsets)),
     ]
     for name, users, send in steps:
-        if not users:
-            continue
-        try:
-            requests += send().requests
-        except BatchError as exc:
-            batches = id_batches(users)  # one entry per user, in this order: the client's batches
-            progress.applied[name] = {u for o in exc.applied for u in batches[o.index]}
-            progress.unknown[name] = {u for o in exc.failed for u in batches[o.index]}
-            raise PartialApplyError(progress, exc) from exc
-        except NetmeraError as exc:
-            progress.unknown[name] = set(users)
-            raise PartialApplyError(progress, exc) from exc
-        progress.applied[name] = set(users)
+        if users:  # one entry per user, in this order: the client's batches
+            requests += progress.track(name, id_batches(users), send).requests
     return requests
 
 
@@ -141,17 +137,16 @@ def execute_contacts(client: NetmeraClient, plan: ContactPlan) -> int:
         ("updateEmail", plan.emails, client.update_email_many),
         ("updateMsisdn", plan.msisdns, client.update_msisdn_many),
     ):
-        if not values:
-            continue
-        users = sorted(values)  # the client sends them in this order, one request each
-        try:
-            requests += send(values).requests
-        except BatchError as exc:
-            progress.applied[name] = {users[o.index] for o in exc.applied}
-            progress.unknown[name] = {users[o.index] for o in exc.failed}
-            raise PartialApplyError(progress, exc) from exc
-        except NetmeraError as exc:
-            progress.unknown[name] = set(users)
-            raise PartialApplyError(progress, exc) from exc
-        progress.applied[name] = set(users)
+        if values:  # one request per user, in sorted order
+            requests += progress.track(name, [[u] for u in sorted(values)], partial(send, values)).requests
     return requests
+
+
+def execute_erasure(client: NetmeraClient, ext_ids: list[str]) -> None:
+    """deleteUsersPermanently (1000 per request; an already-erased id counts as done); on failure
+    raises `PartialApplyError` naming the users of the requests answered 200."""
+    Progress().track(
+        "deleteUsersPermanently",
+        id_batches(ext_ids),
+        lambda: client.delete_users_permanently(ext_ids, missing_ok=True),
+    )

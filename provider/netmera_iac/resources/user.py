@@ -11,9 +11,9 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ..client import BatchError, NetmeraClient, NetmeraError
+from ..client import BatchError
 from ..client.batching import id_batches
-from ..engine import PartialApplyError, Progress, abbreviate, codec
+from ..engine import PartialApplyError, abbreviate, codec, execute_erasure
 from ._base import NetmeraProvider, interrupted_ids, interrupted_input, send_journaled
 from ._host import PartialApply
 
@@ -149,7 +149,7 @@ class UserErasureProvider(_OnceProvider):
             )
             return outputs(done), reason, {}
 
-        send_journaled(lambda: _erase(client, to_erase), set(to_erase), {}, partial, resource_id)
+        send_journaled(lambda: execute_erasure(client, to_erase), set(to_erase), {}, partial, resource_id)
         if not_found:
             raise PartialApply(
                 outputs(to_erase),
@@ -158,21 +158,6 @@ class UserErasureProvider(_OnceProvider):
                 f"outside this stack); the other {len(to_erase) + len(gone)} are erased and recorded",
                 resource_id,
             )
-
-
-def _erase(client: NetmeraClient, ext_ids: list[str]) -> None:
-    """deleteUsersPermanently; a part-way failure names the users of the batches answered 200."""
-    try:
-        client.delete_users_permanently(ext_ids, missing_ok=True)
-    except BatchError as exc:
-        batches = id_batches(ext_ids)
-        progress = Progress()
-        progress.applied["deleteUsersPermanently"] = {i for o in exc.applied for i in batches[o.index]}
-        progress.unknown["deleteUsersPermanently"] = {i for o in exc.failed for i in batches[o.index]}
-        raise PartialApplyError(progress, exc) from exc
-    except NetmeraError as exc:
-        progress = Progress(unknown={"deleteUsersPermanently": set(ext_ids)})
-        raise PartialApplyError(progress, exc) from exc
 
 
 class PushApprovalProvider(_OnceProvider):
