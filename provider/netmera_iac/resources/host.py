@@ -32,7 +32,6 @@ from ._host import PartialApply, serving
 
 HOST_ENV = "NETMERA_IAC_PROVIDER_HOST"
 DEBUG_ENV = "NETMERA_IAC_DEBUG"
-_pending = serving
 
 
 class _Status(grpc.Status):  # type: ignore[misc]
@@ -53,8 +52,8 @@ class _PartialContext:
         return getattr(self._context, name)
 
     def abort(self, code: grpc.StatusCode, details: str) -> None:
-        partial: PartialApply | None = getattr(_pending, "partial", None)
-        _pending.partial = None
+        partial: PartialApply | None = getattr(serving, "partial", None)
+        serving.partial = None
         if partial is None:
             self._context.abort(code, _short(details))
             return
@@ -86,7 +85,7 @@ def _short(details: str) -> str:
 
 def _wrap(method: Callable[[Any, Any], Any], id_of: Callable[[Any], str]) -> Callable[[Any, Any], Any]:
     def call(request: Any, context: grpc.ServicerContext) -> Any:
-        _pending.partial = None
+        serving.partial = None
         serving.urn = str(getattr(request, "urn", "") or "")
         return method(request, _PartialContext(context, id_of(request)))
 

@@ -11,8 +11,6 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
-from ..client import BatchError
-from ..client.batching import id_batches
 from ..engine import PartialApplyError, abbreviate, codec, execute_erasure
 from ._base import NetmeraProvider, interrupted_ids, interrupted_input, send_journaled
 from ._host import PartialApply
@@ -73,21 +71,8 @@ class _OnceProvider(NetmeraProvider):
     def _send_recorded(
         self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
     ) -> None:
-        """Send the new items; if some batches failed, the state records the items of those answered
-        200 as done, so a re-run sends only the rest (an erased user cannot be erased twice, and
-        every already-erased id would cost Netmera a not-found round trip)."""
-        new = self._new(olds, news)
-        try:
-            self.send(new)
-        except BatchError as exc:
-            batches = id_batches(new)
-            done = [i for outcome in exc.applied for i in batches[outcome.index]]
-            kept = list(dict.fromkeys([*self.items(olds), *done]))
-            reason = (
-                f"{type(self).__name__.removesuffix('Provider')}: {exc} — {len(done)} of {len(new)} done "
-                "and recorded; the next `pulumi up` sends the rest"
-            )
-            raise PartialApply({**news, **self.items_input(kept)}, reason, resource_id) from exc
+        """Send the new items (erasure overrides this to record a part-way failure)."""
+        self.send(self._new(olds, news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None
