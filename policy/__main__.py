@@ -4,7 +4,9 @@ The providers' guards protect one resource at a time; these rules are for the pe
 Netmera app and want the same limits on every stack, set in one place (policy config) and enforced in
 CI with `pulumi preview --policy-pack policy`. They read the checked inputs the providers add for
 this purpose (`changedUsers`, the consent lists' `optIns`, `shared`): per-user collections travel
-under `__` keys, which Pulumi never passes to a policy pack, so the providers state these facts.
+under `__` keys, which Pulumi never passes to a policy pack, so the providers state these facts. The
+rules key on those facts, not on resource types, so a new family's resources are covered by stating
+them (families/*/resource.py).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from pulumi_policy import (
 )
 
 PREFIX = "pulumi-python:dynamic/netmera:"
-CONSENT_TYPES = {f"{PREFIX}{t}" for t in ("PushConsent", "EmailConsent", "SmsConsent")}
 DEFAULT_CAP = 10_000
 CAP_SCHEMA = {"type": "integer", "minimum": 0, "default": DEFAULT_CAP}
 
@@ -54,10 +55,10 @@ def cap_users_changed(args: ResourceValidationArgs, report_violation: ReportViol
 
 
 def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type not in CONSENT_TYPES:
+    if not _netmera_type(args.resource_type):
         return
-    # Inputs arrive as read-only proxies, not dicts. The provider counted this update's opt-ins that
-    # carry no evidence source and named the first ones.
+    # Inputs arrive as read-only proxies, not dicts. A consent provider counted this update's opt-ins
+    # that carry no evidence source and named the first ones.
     facts: Any = args.props.get("optIns") or {}
     unsourced = int(facts.get("withoutSource") or 0)
     if unsourced:
@@ -71,7 +72,8 @@ def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: Report
 
 
 def shared_tags_not_owned(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if args.resource_type == f"{PREFIX}TagMembership" and args.props.get("shared"):
+    # Only authoritative tag resources state `shared` (the additive and negative forms are the fix).
+    if _netmera_type(args.resource_type) and args.props.get("shared"):
         report_violation(
             f"tag {args.props.get('tag')!r} is marked shared (also managed outside this stack), so it must "
             "not be owned authoritatively: use `assignments`/`exclusions` in tags.yaml instead.",

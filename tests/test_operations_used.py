@@ -13,7 +13,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "provider" / "netmera_iac"
 def test_every_seed_operation_is_called_outside_the_client_and_emulator() -> None:
     product = (
         "\n".join(
-            p.read_text() for folder in ("engine", "resources") for p in (PACKAGE / folder).rglob("*.py")
+            p.read_text()
+            for folder in ("engine", "families", "resources")
+            for p in (PACKAGE / folder).rglob("*.py")
         )
         + (PACKAGE / "program.py").read_text()
     )

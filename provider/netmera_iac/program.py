@@ -15,43 +15,14 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
-from .client import NetmeraError
-from .engine import (
-    MAX_IDS_PER_RESOURCE,
-    ConsentListSpec,
-    DesiredState,
-    DesiredStateError,
-    GuardSettings,
-    GuardViolation,
-    ProfilesSpec,
-    TagMembershipSpec,
-    codec,
-    empty_set,
-    load_desired_state,
-    overlaps,
-)
-from .engine.journal import Entry
+from .engine import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError, GuardSettings, overlaps
+from .engine.family import in_order
 from .engine.record import record_desired_state
-from .recovery import Recovery, register_retiring
-from .resources import (
-    CONFIRMATION,
-    CategoryPreferences,
-    ContactInfo,
-    EmailConsent,
-    ProfileArrayValues,
-    ProfileAttributeRetirement,
-    ProfileAttributes,
-    PushApproval,
-    PushConsent,
-    SmsConsent,
-    StackManifest,
-    TagAssignment,
-    TagExclusion,
-    TagMembership,
-    UserErasure,
-)
+from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .resources._base import stack_journal
-from .resources.reads import ReadError, check_api_key, get_segment_users
+from .resources.manifest import StackManifest
+from .resources.reads import check_api_key
+from .resources.registration import Recovery, Registration, interrupted_message
 
 PROJECT_CONFIG = "netmera-iac"
 
@@ -134,221 +105,44 @@ def api_key_problems() -> list[str]:
     return []
 
 
-def _entry_guard(stack: GuardSettings, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
-    """The stack's guard, relaxed only where the desired-state entry says so."""
-    return GuardSettings(
-        stack.threshold, stack.minimum, stack.allow_mass_change or allow_mass_change, allow_empty
-    )
-
-
-def _empty_problem(source: str, size: int, settings: GuardSettings) -> str | None:
-    """The empty-set guard's message for an entry, if it fires."""
-    try:
-        empty_set(source, size, settings)
-    except GuardViolation as exc:
-        return str(exc)
-    return None
-
-
-def _size_problem(source: str, size: int, noun: str, max_ids: int) -> str | None:
-    """The error for a resource that would hold more ids than one resource may."""
-    if size <= max_ids:
-        return None
-    return (
-        f"{source}: {size} {noun} exceed the limit of {max_ids} per resource "
-        "(netmera-iac:maxIdsPerResource); split the list into several tags or files"
-    )
-
-
-def register(
-    desired: DesiredState,
-    guard: GuardSettings,
-    max_ids: int,
-    recovery: Recovery | None = None,
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], codec.Header]]:
-    """Register resources for `desired`; returns the manifest entries and the count and digest of
-    each id set encoded (the recorded desired state refers to list files by them)."""
-    recovery = recovery or Recovery()
-    manifest: dict[str, dict[str, Any]] = {}
-    encoded: dict[tuple[str, str, str], str] = {}
-    problems: list[str] = []
-    for m in desired.memberships:
-        settings = _entry_guard(guard, m.allow_mass_change, m.allow_empty)
-        problem = _empty_problem(m.source, len(m.members), settings) or _size_problem(
-            m.source, len(m.members), "members", max_ids
-        )
-        if problem:
-            problems.append(problem)
-            continue
-        encoded[("TagMembership", m.tag, "members")] = members = codec.encode_ids(m.members)
-        TagMembership(
-            m.tag,
-            m.tag,
-            members,
-            settings,
-            shared=m.shared,
-            opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
-            interrupted=recovery.ids("TagMembership", m.tag),
-        )
-        manifest[f"TagMembership:{m.tag}"] = {
-            "type": "TagMembership",
-            "users": len(m.members),
-            "removesUsers": True,
-            "retainOnDelete": m.retain_on_delete,
-        }
-    sizes = [(t.source, len(t.members)) for t in (*desired.assignments, *desired.exclusions)]
-    sizes += [(c.source, len(c.preferences)) for c in desired.categories]
-    sizes += [(c.source, len(c.consents)) for c in desired.consents]
-    problems += [p for source, size in sizes if (p := _size_problem(source, size, "ids", max_ids))]
-    for a in desired.assignments:
-        encoded[("TagAssignment", a.tag, "members")] = members = codec.encode_ids(a.members)
-        TagAssignment(a.tag, a.tag, members, interrupted=recovery.ids("TagAssignment", a.tag))
-        manifest[f"TagAssignment:{a.tag}"] = {"type": "TagAssignment", "users": len(a.members)}
-    for e in desired.exclusions:
-        encoded[("TagExclusion", e.tag, "members")] = members = codec.encode_ids(e.members)
-        TagExclusion(e.tag, e.tag, members, interrupted=recovery.ids("TagExclusion", e.tag))
-        manifest[f"TagExclusion:{e.tag}"] = {"type": "TagExclusion", "users": len(e.members)}
-    for c in desired.categories:
-        settings = _entry_guard(guard, c.allow_mass_change, c.allow_empty)
-        problem = _empty_problem(c.source, len(c.preferences), settings)
-        if problem:
-            problems.append(problem)
-            continue
-        CategoryPreferences(
-            c.target,
-            c.category,
-            dict(c.preferences),
-            settings,
-            channel=c.channel,
-            opts=pulumi.ResourceOptions(protect=c.protect),
-            adopt=c.adopt,
-            interrupted=recovery.ids("CategoryPreferences", c.target),
-        )
-        manifest[f"CategoryPreferences:{c.target}"] = {
-            "type": "CategoryPreferences",
-            "users": len(c.preferences),
-        }
-    if desired.profiles is not None:
-        register_profiles(desired.profiles, guard, max_ids, manifest, problems, recovery)
-    register_consent(desired, guard, manifest, recovery)
-    if desired.erasure:
-        UserErasure("erasure", desired.erasure, CONFIRMATION, recovery.ids("UserErasure", "erasure"))
-    if desired.push_approvals:
-        PushApproval("push-approvals", desired.push_approvals)
-    if problems:
-        raise DesiredStateError(problems)
-    register_retiring(recovery, manifest)
-    return manifest, {key: head for key, value in encoded.items() if (head := codec.header(value))}
-
-
-def _prop(entry: Entry | None, name: str) -> str | None:
-    """A family's own record of an interrupted change (e.g. the attributes, the ledger lines)."""
-    value = entry.props.get(name) if entry else None
-    return str(value) if value else None
-
-
-def register_profiles(
-    spec: ProfilesSpec,
-    guard: GuardSettings,
-    max_ids: int,
-    manifest: dict[str, dict[str, Any]],
-    problems: list[str],
-    recovery: Recovery,
-) -> None:
-    too_big = _size_problem(spec.source, len(spec.profiles), "users", max_ids)
-    if too_big:
-        problems.append(too_big)
-        return
-    settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
-    ProfileAttributes(
-        "profiles",
-        {u: dict(values) for u, values in spec.profiles.items()},
-        dict(spec.attributes),
-        settings,
-        verify=spec.verify,
-        adopt=spec.adopt,
-        interrupted=_prop(recovery.take("ProfileAttributes", "profiles"), "attributes"),
-    )
-    values = sum(1 for user in spec.profiles.values() for v in user.values() if v is not None)
-    manifest["ProfileAttributes:profiles"] = {
-        "type": "ProfileAttributes",
-        "users": values,
-        "removesUsers": True,
-    }
-    for attr in sorted(set(spec.present) | set(spec.absent)):
-        present, absent = spec.present.get(attr, {}), spec.absent.get(attr, {})
-        ProfileArrayValues(f"array:{attr}", attr, dict(present), dict(absent))
-        manifest[f"ProfileArrayValues:{attr}"] = {
-            "type": "ProfileArrayValues",
-            "users": len(set(present) | set(absent)),
-        }
-    if spec.retire_attributes or spec.retire_values:
-        retire_guard = _entry_guard(guard, spec.allow_retire, allow_empty=True)
-        ProfileAttributeRetirement("retired", spec.retire_attributes, dict(spec.retire_values), retire_guard)
-
-
-CONSENT_RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent}
-
-
-def register_consent(
-    desired: DesiredState,
-    guard: GuardSettings,
-    manifest: dict[str, dict[str, Any]],
-    recovery: Recovery,
-) -> None:
-    """Contacts first: opting an address in needs the address to be on the user already. A list's
-    interrupted change comes as the ledger lines it may have changed (resources/consent.py)."""
-    contacts = None
-    if desired.contacts:
-        ids = recovery.ids("ContactInfo", "contacts")
-        contacts = ContactInfo("contacts", dict(desired.contacts.contacts), interrupted=ids)
-    after = pulumi.ResourceOptions(depends_on=[contacts]) if contacts else None
-    if desired.contacts:
-        manifest["ContactInfo:contacts"] = {"type": "ContactInfo", "users": len(desired.contacts.contacts)}
-    for spec in desired.consents:
-        settings = _entry_guard(guard, spec.allow_mass_change, allow_empty=True)
-        entry = recovery.take(type_name(spec), spec.name)
-        CONSENT_RESOURCES[spec.channel](
-            spec.name,
-            spec.addressing,
-            dict(spec.consents),
-            dict(spec.evidence),
-            settings,
-            after,
-            spec.adopt,
-            interrupted=_prop(entry, "ledger"),
-        )
-        manifest[f"{type_name(spec)}:{spec.name}"] = {
-            "type": type_name(spec),
-            "users": len(spec.consents),
-            "keepsLedger": True,
-        }
-
-
-def type_name(spec: ConsentListSpec) -> str:
-    return CONSENT_RESOURCES[spec.channel].__name__
-
-
-def resolve_segments(desired: DesiredState) -> DesiredState:
-    """Members of memberships that name a segment, read with getSegmentUsers (all pages) now."""
-    if not any(m.segment is not None for m in desired.memberships):
+def resolve(desired: DesiredState) -> DesiredState:
+    """Parts of the desired state read from Netmera now (a family adapter's `resolve`, e.g. the
+    members of a segment), checked again for overlaps before anything is registered."""
+    sections = dict(desired.sections)
+    for family in FAMILIES:
+        adapter = family.adapter()
+        if family.name in sections and hasattr(adapter, "resolve"):
+            sections[family.name] = adapter.resolve(sections[family.name])
+    if sections == dict(desired.sections):
         return desired
-    memberships: list[TagMembershipSpec] = []
-    for m in desired.memberships:
-        if m.segment is None:
-            memberships.append(m)
-            continue
-        try:
-            users = [u.external_id for u in get_segment_users(m.segment) if u.external_id]
-        except (ReadError, NetmeraError) as exc:
-            raise DesiredStateError([f"{m.source}.segment: {exc} (value: {m.segment!r})"]) from None
-        members = tuple(dict.fromkeys([*m.members, *users]))
-        memberships.append(replace(m, members=members))
-    resolved = replace(desired, memberships=tuple(memberships))
+    resolved = replace(desired, sections=sections)
     problems = overlaps(resolved.claims())
     if problems:
         raise DesiredStateError(problems)
     return resolved
+
+
+def register(desired: DesiredState, reg: Registration) -> None:
+    """Register every family's resources (in `Family.after` order); problems are raised together.
+    A resource of an interrupted change that the desired state dropped is registered once more by its
+    family's `retire`, to finish the change; the manifest guards its removal then."""
+    for family in in_order(FAMILIES):
+        section = desired.of(family)
+        if section is not None:
+            family.adapter().register(section, reg)
+    for entry in reg.recovery.left():
+        adapter = BY_TYPE[entry.kind].adapter() if entry.kind in BY_TYPE else None
+        if adapter is not None and hasattr(adapter, "retire"):
+            adapter.retire(entry, reg)
+            pulumi.log.warn(interrupted_message(entry, desired=False))
+        else:
+            pulumi.log.warn(
+                f"an interrupted update of {entry.kind} {entry.name!r} (started {entry.started}) may "
+                f"have changed {entry.count} user(s), and it is no longer in the desired state: put it "
+                "back for one `pulumi up` to send them again as it says"
+            )
+    if reg.problems:
+        raise DesiredStateError(reg.problems)
 
 
 def main() -> None:
@@ -363,18 +157,22 @@ def main() -> None:
         desired = load_desired_state(state_dir, root / "schemas", shown_root=root)
         if pulumi.runtime.is_dry_run():
             check_api_key()  # after the files: an invalid desired state fails without a request
-        desired = resolve_segments(desired)
+        desired = resolve(desired)
         for warning in desired.warnings:
             pulumi.log.warn(warning)
         journal = stack_journal(pulumi.get_project(), pulumi.get_stack())
         recovery = Recovery({(e.kind, e.name): e for e in journal.entries()})
-        manifest, held = register(desired, settings.guard, settings.max_ids, recovery)
+        reg = Registration(settings.guard, settings.max_ids, recovery)
+        register(desired, reg)
     except DesiredStateError as exc:
         raise pulumi.RunError(str(exc)) from None
+    manifest = reg.manifest
     StackManifest("manifest", manifest, settings.guard, settings.allow_forget_consent)
     pulumi.export("desiredStateFiles", list(desired.files))
     # The files this update applies, so `netmera-iac rollback` works from the stack's history alone.
     # Not a secret: a self-managed backend cannot export old versions, so rollback reads them from its
     # history checkpoints, where secrets are encrypted. (The same data is plain in resource inputs.)
-    pulumi.export("desiredState", record_desired_state(state_dir, desired.list_files, held))
+    pulumi.export(
+        "desiredState", record_desired_state(state_dir, DESIRED_STATE_FILES, desired.list_files, reg.held())
+    )
     pulumi.export("managedUsers", {name: entry["users"] for name, entry in sorted(manifest.items())})

@@ -6,7 +6,22 @@ from pathlib import Path
 
 import pytest
 
-from netmera_iac.engine import OPTED_IN, OPTED_OUT, DesiredStateError, load_desired_state
+from netmera_iac.engine import OPTED_IN, OPTED_OUT, DesiredStateError
+from netmera_iac.engine.desired import DesiredState, S
+from netmera_iac.engine.family import Family
+from netmera_iac.families import load_desired_state
+from netmera_iac.families.categories import FAMILY as CATEGORIES
+from netmera_iac.families.consent import FAMILY as CONSENT
+from netmera_iac.families.contacts import FAMILY as CONTACTS
+from netmera_iac.families.profiles import FAMILY as PROFILES
+from netmera_iac.families.tags import FAMILY as TAGS
+
+
+def section(state: DesiredState, family: Family[S]) -> S:
+    found = state.of(family)
+    assert found is not None, f"no {family.name} section"
+    return found
+
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas"
@@ -29,8 +44,15 @@ def problems(tmp_path: Path, **files: str) -> list[str]:
 
 def test_the_demo_stack_is_valid() -> None:
     state = load_desired_state(ROOT / "stacks" / "demo", SCHEMAS, shown_root=ROOT)
-    assert [m.tag for m in state.memberships] == ["vip", "spring-campaign", "vip-segment"]
-    assert state.memberships[2].segment == "VIP customers" and state.memberships[2].members == ()
+    assert [m.tag for m in section(state, TAGS).memberships] == [
+        "vip",
+        "spring-campaign",
+        "vip-segment",
+    ]
+    assert (
+        section(state, TAGS).memberships[2].segment == "VIP customers"
+        and section(state, TAGS).memberships[2].members == ()
+    )
     assert state.files == (
         "stacks/demo/tags.yaml",
         "stacks/demo/categories.yaml",
@@ -38,7 +60,7 @@ def test_the_demo_stack_is_valid() -> None:
         "stacks/demo/consent.yaml",
         "stacks/demo/contacts.yaml",
     )
-    assert [c.name for c in state.consents] == [
+    assert [c.name for c in section(state, CONSENT).lists] == [
         "push-users",
         "push-devices",
         "email-users",
@@ -46,10 +68,10 @@ def test_the_demo_stack_is_valid() -> None:
         "sms-users",
         "sms-numbers",
     ]
-    assert state.contacts is not None and state.contacts.contacts["cust-no-device"].msisdn == "+905550000001"
-    assert state.profiles is not None
-    assert state.profiles.profiles["cust-ayse"]["loyaltyTier"] == "gold"
-    assert state.profiles.present["favouriteBrands"] == {"cust-ayse": ("acme", "globex")}
+    assert section(state, CONTACTS).contacts["cust-no-device"].msisdn == "+905550000001"
+    assert state.of(PROFILES) is not None
+    assert section(state, PROFILES).profiles["cust-ayse"]["loyaltyTier"] == "gold"
+    assert section(state, PROFILES).present["favouriteBrands"] == {"cust-ayse": ("acme", "globex")}
 
 
 def test_wrong_type_names_file_path_and_value(tmp_path: Path) -> None:
@@ -96,8 +118,8 @@ def test_categories(tmp_path: Path) -> None:
         "  - {category: Promotion, channel: EMAIL, opted_out: [a]}\n",
     )
     state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
-    assert state.categories[0].preferences == {"a": OPTED_IN, "b": OPTED_OUT}
-    assert state.categories[1].target == "Promotion/EMAIL"
+    assert section(state, CATEGORIES).preferences[0].preferences == {"a": OPTED_IN, "b": OPTED_OUT}
+    assert section(state, CATEGORIES).preferences[1].target == "Promotion/EMAIL"
 
 
 def test_category_errors(tmp_path: Path) -> None:
@@ -168,7 +190,7 @@ email:
         SCHEMAS,
         shown_root=tmp_path,
     )
-    (spec,) = state.consents
+    (spec,) = section(state, CONSENT).lists
     assert (spec.channel, spec.addressing, spec.name) == ("email", "emailList", "email-addresses")
     assert dict(spec.consents) == {"a@shop.example.com": OPTED_IN, "b@shop.example.com": OPTED_OUT}
     assert spec.evidence["a@shop.example.com"].source == "double opt-in mail"
@@ -256,7 +278,7 @@ def test_a_segment_can_stand_for_members(tmp_path: Path) -> None:
     state = load_desired_state(
         stack(tmp_path, tags="memberships:\n  vip: {segment: 5883}\n"), SCHEMAS, tmp_path
     )
-    assert state.memberships[0].segment == 5883
+    assert section(state, TAGS).memberships[0].segment == 5883
     assert problems(tmp_path / "x", tags="memberships:\n  vip: {description: neither}\n") == [
         "stacks/t/tags.yaml: memberships.vip: `members`, `members_file` or `segment` is required "
         '(value: {"description": "neither"})'
@@ -277,14 +299,14 @@ def test_id_lists_can_live_in_their_own_files(tmp_path: Path) -> None:
     (folder / "in.txt").write_text("user-0003\n\nuser-0004\n")
     (folder / "lists" / "out.txt").write_text("user-0005\n")
     state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
-    assert state.memberships[0].members == ("cust-ayse", "user-0001")
-    assert state.assignments[0].members == ("user-0002",)
-    assert dict(state.categories[0].preferences) == {
+    assert section(state, TAGS).memberships[0].members == ("cust-ayse", "user-0001")
+    assert section(state, TAGS).assignments[0].members == ("user-0002",)
+    assert dict(section(state, CATEGORIES).preferences[0].preferences) == {
         "user-0003": OPTED_IN,
         "user-0004": OPTED_IN,
         "user-0009": OPTED_OUT,
     }
-    assert dict(state.consents[0].consents) == {"user-0005": OPTED_OUT}
+    assert dict(section(state, CONSENT).lists[0].consents) == {"user-0005": OPTED_OUT}
     assert {f.path: f.holder for f in state.list_files} == {
         "lists/vip.txt": ("TagMembership", "vip", "members", None),
         "lists/beta.txt": ("TagAssignment", "beta", "members", None),
@@ -349,7 +371,7 @@ def test_the_readme_consent_and_tags_examples_are_valid(tmp_path: Path) -> None:
     for name in ("newsletter-2026.txt", "imported.txt", "newsletter-addresses.txt"):
         (folder / "lists" / name).write_text("# empty\n")
     state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
-    email_users = next(c for c in state.consents if c.name == "email-users")
+    email_users = next(c for c in section(state, CONSENT).lists if c.name == "email-users")
     assert email_users.evidence["user-0001"].source == "preference centre, ticket 4711"
 
 

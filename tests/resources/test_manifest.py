@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from netmera_iac.engine import GuardSettings
-from netmera_iac.resources import StackManifestProvider
 from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.manifest import StackManifestProvider
 
 
 def manifest(guard: GuardSettings | None = None, **entries: dict[str, object]) -> dict[str, object]:

@@ -1,40 +1,34 @@
 """Loading a stack's desired state: YAML files validated against the JSON Schemas in `schemas/`.
 
 Every problem is reported with the file, the path inside it and the offending value, all at once,
-before any resource is registered, so nothing is sent for a state that is not valid as a whole.
+before any resource is registered, so nothing is sent for a state that is not valid as a whole. This
+module reads and validates files; each family parses its own section (engine/family.py), and the
+checks across families (overlaps, erasing a managed user) run here on the whole.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
-from email_validator import EmailNotValidError, validate_email
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .consent import Addressing, Channel, Contact, Evidence, parse_time
+from .family import Family, Reading, Section
 from .guards import Claim, overlaps
 from .idfile import ListFile, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
-from .profile import AttributeSpec, ProfileSchemaError, load_attribute_schema, short_json, validate_profiles
-from .record import DESIRED_STATE_FILES
 
 MAX_SHOWN_ERRORS = 25
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
 # compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
 # 400 MB gRPC messages Pulumi allows.
 MAX_IDS_PER_RESOURCE = 5_000_000
-SHARDS_IGNORED = (
-    "`shards` is no longer used: every tag and the profiles are one resource whatever their size; "
-    "remove the key"
-)
+S = TypeVar("S", bound=Section)
 
 
 class DesiredStateError(Exception):
@@ -48,128 +42,36 @@ class DesiredStateError(Exception):
 
 
 @dataclass(frozen=True)
-class TagMembershipSpec:
-    tag: str
-    members: tuple[str, ...]
-    source: str
-    allow_empty: bool = False
-    allow_mass_change: bool = False
-    protect: bool = False
-    retain_on_delete: bool = False
-    shared: bool = False
-    segment: str | int | None = None  # members also include this segment's users (resolved by the program)
-
-
-@dataclass(frozen=True)
-class TagListSpec:
-    """An additive (`assignments`) or negative (`exclusions`) list for one tag."""
-
-    tag: str
-    members: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class CategoryPreferencesSpec:
-    category: str
-    channel: str | None
-    preferences: Mapping[str, Preference]
-    source: str
-    allow_empty: bool = False
-    allow_mass_change: bool = False
-    protect: bool = False
-    adopt: bool = False
-
-    @property
-    def target(self) -> str:
-        return f"{self.category}/{self.channel}" if self.channel else self.category
-
-
-@dataclass(frozen=True)
-class ProfilesSpec:
-    """`profiles.yaml`: values per user, additive array values, and all-user erasures."""
-
-    profiles: Mapping[str, Mapping[str, Any]]
-    attributes: Mapping[str, AttributeSpec]
-    source: str
-    present: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(
-        default_factory=dict
-    )  # attr -> user -> values
-    absent: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(default_factory=dict)
-    retire_attributes: tuple[str, ...] = ()
-    retire_values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
-    allow_retire: bool = False
-    allow_mass_change: bool = False
-    verify: str | int = "all"
-    adopt: bool = False
-
-
-@dataclass(frozen=True)
-class ConsentListSpec:
-    """One consent list of `consent.yaml`, e.g. `email.addresses`."""
-
-    channel: Channel
-    addressing: Addressing
-    consents: Mapping[str, Preference]
-    evidence: Mapping[str, Evidence]
-    source: str
-    allow_mass_change: bool = False
-    adopt: bool = False
-
-    @property
-    def name(self) -> str:
-        return consent_list_name(self.channel, self.addressing)
-
-
-# (channel, addressing) <-> the list's key in consent.yaml
-LIST_NAMES: dict[tuple[Channel, Addressing], str] = {
-    ("push", "extId"): "users",
-    ("push", "deviceToken"): "devices",
-    ("email", "extId"): "users",
-    ("email", "emailList"): "addresses",
-    ("sms", "extId"): "users",
-    ("sms", "msisdnList"): "numbers",
-}
-
-
-def consent_list_name(channel: Channel, addressing: Addressing) -> str:
-    """The resource name of a consent list, e.g. `email-addresses` for `email.addresses`."""
-    return f"{channel}-{LIST_NAMES[channel, addressing]}"
-
-
-@dataclass(frozen=True)
-class ContactsSpec:
-    contacts: Mapping[str, Contact]
-    source: str
-
-
-@dataclass(frozen=True)
 class DesiredState:
-    memberships: tuple[TagMembershipSpec, ...] = ()
-    assignments: tuple[TagListSpec, ...] = ()
-    exclusions: tuple[TagListSpec, ...] = ()
-    categories: tuple[CategoryPreferencesSpec, ...] = ()
-    profiles: ProfilesSpec | None = None
-    erasure: tuple[str, ...] = ()  # users to erase permanently (confirmed in the file)
-    erasure_source: str = ""
-    push_approvals: tuple[int, ...] = ()
-    consents: tuple[ConsentListSpec, ...] = ()
-    contacts: ContactsSpec | None = None
-    files: tuple[str, ...] = field(default_factory=tuple)
+    """The sections of the families whose files the stack folder has, by family name."""
+
+    sections: Mapping[str, Section] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
     list_files: tuple[ListFile, ...] = ()  # id lists kept in their own files, for the recorded state
     warnings: tuple[str, ...] = ()
 
+    def of(self, family: Family[S]) -> S | None:
+        section = self.sections.get(family.name)
+        return section  # type: ignore[return-value]  # the family's own parser made it
+
+    def named(self, name: str, kind: type[S]) -> S | None:
+        """A section by family name, for a family that checks another's (no import of its registry)."""
+        section = self.sections.get(name)
+        return section if isinstance(section, kind) else None
+
     def claims(self) -> Iterator[Claim]:
-        for m in self.memberships:
-            yield Claim(m.source, "tag", m.tag, "authoritative", m.members)
-        for a in self.assignments:
-            yield Claim(a.source, "tag", a.tag, "additive", a.members)
-        for e in self.exclusions:
-            yield Claim(e.source, "tag", e.tag, "negative", e.members)
-        for c in self.categories:
-            yield Claim(c.source, "category", c.target, "authoritative", c.preferences.keys())
-        for consent in self.consents:
-            yield Claim(consent.source, "consent", consent.name, "authoritative", consent.consents.keys())
+        for section in self.sections.values():
+            yield from section.claims()
+
+    def managed(self) -> Iterator[tuple[str, Collection[str]]]:
+        for section in self.sections.values():
+            yield from section.managed()
+
+
+def short_json(value: Any, limit: int = 80) -> str:
+    """A value as JSON, cut to `limit` characters for error messages."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _path(error: ValidationError) -> str:
@@ -188,7 +90,7 @@ def _schema_problems(document: Any, schema_file: Path, shown_name: str) -> list[
     return problems
 
 
-def _duplicates(ids: list[str], shown_name: str, where: str) -> list[str]:
+def duplicates(ids: list[str], shown_name: str, where: str) -> list[str]:
     seen: set[str] = set()
     problems = []
     for index, ext_id in enumerate(ids):
@@ -229,14 +131,7 @@ def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
     return {} if document is None else document
 
 
-# The property of each resource type that holds an opted_in/opted_out map.
-PREFERENCES = {
-    "CategoryPreferences": "preferences",
-    **{f"{channel}Consent": "consents" for channel in ("Push", "Email", "Sms")},
-}
-
-
-class _ListReader:
+class ListReader:
     """Id lists given inline (`members: [...]`) or as a list file (`members_file: path`)."""
 
     def __init__(self, state_dir: Path, shown: Callable[[Path], str]) -> None:
@@ -259,7 +154,7 @@ class _ListReader:
         relative = entry.get(file_key)
         if relative is None:
             ids = list(entry.get(key) or [])
-            problems += _duplicates(ids, name, where if bare else f"{where}.{key}")
+            problems += duplicates(ids, name, where if bare else f"{where}.{key}")
             return ids
         if key in entry:
             problems.append(f"{name}: {where}: give `{key}` or `{file_key}`, not both (value: {relative!r})")
@@ -275,8 +170,28 @@ class _ListReader:
         return ids
 
 
-def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | None = None) -> DesiredState:
-    """Read `tags.yaml` and `categories.yaml` under `state_dir` (each optional)."""
+def opted_in_out(
+    entry: Mapping[str, Any], name: str, where: str, lists: ListReader, resource: tuple[str, str, str]
+) -> tuple[dict[str, Preference], list[str], list[str], list[str]]:
+    """An entry's `opted_in`/`opted_out` lists (inline or `_file`) as one map, and their problems
+    (duplicates, both). `resource` (type, name, property) holds the map, so rollback can rebuild
+    list files."""
+    problems: list[str] = []
+    kind, target, prop = resource
+    ins = lists.ids(entry, OPTED_IN, name, where, problems, (kind, target, prop, OPTED_IN))
+    outs = lists.ids(entry, OPTED_OUT, name, where, problems, (kind, target, prop, OPTED_OUT))
+    problems += [
+        f"{name}: {where}: {i!r} is both opted_in and opted_out" for i in sorted(set(ins) & set(outs))
+    ]
+    preferences: dict[str, Preference] = dict.fromkeys(ins, OPTED_IN)
+    preferences.update(dict.fromkeys(outs, OPTED_OUT))
+    return preferences, problems, ins, outs
+
+
+def load(
+    state_dir: Path, schema_dir: Path, families: Sequence[Family[Any]], shown_root: Path | None = None
+) -> DesiredState:
+    """Read the files of every family under `state_dir` (each optional)."""
     problems: list[str] = []
     shown_root = shown_root or state_dir.parent.parent
 
@@ -288,14 +203,9 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
 
     if not state_dir.is_dir():
         raise DesiredStateError([f"{shown(state_dir)}: the stack's desired-state folder does not exist"])
-
-    memberships: list[TagMembershipSpec] = []
-    assignments: list[TagListSpec] = []
-    exclusions: list[TagListSpec] = []
-    categories: list[CategoryPreferencesSpec] = []
     files: list[str] = []
 
-    def valid_document(file_name: str, schema_name: str) -> tuple[str, Any] | None:
+    def valid_document(file_name: str) -> tuple[str, Any] | None:
         """The parsed file if it exists and matches its schema; otherwise its problems are noted."""
         path = state_dir / file_name
         if not path.exists() and not path.is_symlink():
@@ -309,350 +219,55 @@ def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | Non
         doc = _read_yaml(path, name, problems)
         if doc is None:
             return None
+        schema_name = file_name.rsplit(".", 1)[0] + ".schema.json"
         schema_problems = _schema_problems(doc, schema_dir / schema_name, name)
         problems.extend(schema_problems)
         return None if schema_problems else (name, doc)
 
-    lists = _ListReader(state_dir, shown)
+    lists = ListReader(state_dir, shown)
     warnings: list[str] = []
-    tags = valid_document("tags.yaml", "tags.schema.json")
-    if tags is not None:
-        name, doc = tags
-        for tag, spec in (doc.get("memberships") or {}).items():
-            where = f"memberships.{tag}"
-            holder = None if "segment" in spec else ("TagMembership", tag, "members", None)
-            members = lists.ids(spec, "members", name, where, problems, holder)
-            if "members" not in spec and "members_file" not in spec and "segment" not in spec:
-                needed = "`members`, `members_file` or `segment` is required"
-                problems.append(f"{name}: {where}: {needed} (value: {short_json(spec)})")
-            if "shards" in spec:
-                warnings.append(f"{name}: {where}.shards: {SHARDS_IGNORED} (value: {spec['shards']})")
-            memberships.append(
-                TagMembershipSpec(
-                    tag=tag,
-                    members=tuple(members),
-                    source=f"{name}: {where}",
-                    allow_empty=spec.get("allow_empty", False),
-                    allow_mass_change=spec.get("allow_mass_change", False),
-                    protect=spec.get("protect", False),
-                    retain_on_delete=spec.get("retain_on_delete", False),
-                    shared=spec.get("shared", False),
-                    segment=spec.get("segment"),
-                )
-            )
-        for section, target, kind in (
-            ("assignments", assignments, "TagAssignment"),
-            ("exclusions", exclusions, "TagExclusion"),
-        ):
-            for tag, spec in (doc.get(section) or {}).items():
-                # A plain list, or {members_file: …}; an inline list reports duplicates as section.tag[i].
-                entry = spec if isinstance(spec, dict) else {"members": spec}
-                where = f"{section}.{tag}"
-                ids = lists.ids(
-                    entry, "members", name, where, problems, (kind, tag, "members", None), bare=True
-                )
-                target.append(TagListSpec(tag, tuple(ids), f"{name}: {where}"))
-
-    categories_doc = valid_document("categories.yaml", "categories.schema.json")
-    if categories_doc is not None:
-        name, doc = categories_doc
-        seen: dict[tuple[str, str | None], str] = {}
-        for index, entry in enumerate(doc.get("preferences") or []):
-            where = f"preferences[{index}]"
-            key = (entry["category"], entry.get("channel"))
-            if key in seen:
-                problems.append(
-                    f"{name}: {where}: category {key[0]!r}"
-                    + (f" channel {key[1]}" if key[1] else "")
-                    + f" is already managed by {seen[key]}"
-                )
-                continue
-            seen[key] = where
-            resource = (
-                f"{entry['category']}/{entry['channel']}" if entry.get("channel") else entry["category"]
-            )
-            prefs, in_out_problems, _, _ = _opted_in_out(
-                entry, name, where, lists, ("CategoryPreferences", resource)
-            )
-            problems += in_out_problems
-            categories.append(
-                CategoryPreferencesSpec(
-                    category=entry["category"],
-                    channel=entry.get("channel"),
-                    preferences=prefs,
-                    source=f"{name}: {where} ({entry['category']}"
-                    + (f"/{entry['channel']}" if entry.get("channel") else "")
-                    + ")",
-                    allow_empty=entry.get("allow_empty", False),
-                    allow_mass_change=entry.get("allow_mass_change", False),
-                    protect=entry.get("protect", False),
-                    adopt=entry.get("adopt", False),
-                )
-            )
-
-    profiles: ProfilesSpec | None = None
-    profiles_doc = valid_document("profiles.yaml", "profiles.schema.json")
-    if profiles_doc is not None:
-        name, doc = profiles_doc
-        profiles = _profiles(doc, name, schema_dir, shown, problems)
-        if "shards" in doc:
-            warnings.append(f"{name}: shards: {SHARDS_IGNORED} (value: {doc['shards']})")
-
-    erasure: tuple[str, ...] = ()
-    erasure_source = ""
-    erasure_doc = valid_document("erasure.yaml", "erasure.schema.json")
-    if erasure_doc is not None:
-        erasure_source, doc = erasure_doc
-        problems += _duplicates(doc["users"], erasure_source, "users")
-        erasure = tuple(doc["users"])
-    approvals_doc = valid_document("push-approvals.yaml", "push-approvals.schema.json")
-    push_approvals = tuple(approvals_doc[1]["approve"]) if approvals_doc is not None else ()
-
-    consent_doc = valid_document("consent.yaml", "consent.schema.json")
-    consents = _consents(*consent_doc, problems, lists) if consent_doc is not None else []
-    contacts_doc = valid_document("contacts.yaml", "contacts.schema.json")
-    contacts = _contacts(*contacts_doc, problems) if contacts_doc is not None else None
-    if contacts is not None:
-        problems += _cleared_numbers_opted_in(contacts, consents)
-
-    state = DesiredState(
-        consents=tuple(consents),
-        contacts=contacts,
-        erasure=erasure,
-        erasure_source=erasure_source,
-        push_approvals=push_approvals,
-        profiles=profiles,
-        memberships=tuple(memberships),
-        assignments=tuple(assignments),
-        exclusions=tuple(exclusions),
-        categories=tuple(categories),
-        files=tuple(files),
-        list_files=tuple(lists.files),
-        warnings=tuple(warnings),
-    )
+    sections: dict[str, Section] = {}
+    for family in families:
+        documents = {f: found for f in family.files if (found := valid_document(f)) is not None}
+        if not documents:
+            continue
+        reading = Reading(documents, schema_dir, lists, shown)
+        section = family.parse(reading)
+        problems += reading.problems
+        warnings += reading.warnings
+        if section is not None:
+            sections[family.name] = section
+    state = DesiredState(sections, tuple(files), tuple(lists.files), tuple(warnings))
+    for family in families:
+        if family.check is not None:
+            problems += family.check(state)
     problems += overlaps(state.claims())
-    problems += _erasing_managed(state)
-    problems += _unknown_files(state_dir, shown)
+    problems += _unknown_files(state_dir, shown, [f for family in families for f in family.files])
     if problems:
         raise DesiredStateError(problems)
     return state
 
 
-def _unknown_files(state_dir: Path, shown: Callable[[Path], str]) -> list[str]:
+def _unknown_files(state_dir: Path, shown: Callable[[Path], str], names: Sequence[str]) -> list[str]:
     """A desired-state file under another name (`tags.yml`) would be ignored, and with it every user
     it manages would be untagged: refuse it, naming the files the folder may hold."""
-    expected = ", ".join(DESIRED_STATE_FILES)
+    expected = ", ".join(names)
     return [
         f"{shown(path)}: not a desired-state file of this folder; expected any of: {expected} "
         "(id lists in other files are named by members_file, opted_in_file or opted_out_file)"
         for path in sorted(state_dir.iterdir())
-        if path.is_file()
-        and path.suffix in (".yaml", ".yml", ".json")
-        and path.name not in DESIRED_STATE_FILES
+        if path.is_file() and path.suffix in (".yaml", ".yml", ".json") and path.name not in names
     ]
 
 
-def _erasing_managed(state: DesiredState) -> list[str]:
+def erasing_managed(state: DesiredState, erased: Collection[str], source: str) -> list[str]:
     """Erasing a user that another file still manages would break every later apply of that file."""
-    erased = set(state.erasure)
-    if not erased:
-        return []
-    places: list[tuple[str, Collection[str]]] = [(c.resource, c.ids) for c in state.claims()]
-    if state.profiles is not None:
-        places.append((state.profiles.source, state.profiles.profiles.keys()))
-    if state.contacts is not None:
-        places.append((state.contacts.source, state.contacts.contacts.keys()))
     problems = []
-    for place, ids in places:
-        both = sorted(erased.intersection(ids))
+    for place, ids in state.managed():
+        both = sorted(set(erased).intersection(ids))
         if both:
             problems.append(
-                f"{state.erasure_source}: users: {abbreviate(both, 10)} erased permanently but still managed "
+                f"{source}: users: {abbreviate(both, 10)} erased permanently but still managed "
                 f"by {place}; take them out there first (value: {both[0]!r})"
             )
     return problems
-
-
-def _profiles(
-    doc: Mapping[str, Any], name: str, schema_dir: Path, shown: Any, problems: list[str]
-) -> ProfilesSpec | None:
-    """Check `profiles.yaml` against the managed-attribute schema; None (with problems) if invalid."""
-    schema_file = schema_dir / "profile-attributes.schema.json"
-    try:
-        schema, specs = load_attribute_schema(schema_file, shown(schema_file))
-    except ProfileSchemaError as exc:
-        problems.append(str(exc))
-        return None
-    found: list[str] = []
-    users: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (doc.get("users") or {}).items()}
-    found += validate_profiles(users, schema, name, "users")
-    present: dict[str, dict[str, tuple[Any, ...]]] = {}
-    absent: dict[str, dict[str, tuple[Any, ...]]] = {}
-    for attr, forms in (doc.get("arrays") or {}).items():
-        spec = specs.get(attr)
-        if spec is None or not spec.is_array:
-            found.append(f"{name}: arrays.{attr}: not an array attribute of the managed schema")
-            continue
-        for form, target in (("present", present), ("absent", absent)):
-            lists = {u: list(v) for u, v in (forms.get(form) or {}).items()}
-            found += validate_profiles(
-                {u: {attr: v} for u, v in lists.items()}, schema, name, f"arrays.{attr}.{form}"
-            )
-            target[attr] = {u: tuple(v) for u, v in lists.items()}
-        for user in sorted(set(present.get(attr, {})) & set(users)):
-            if attr in users[user]:
-                found.append(
-                    f"{name}: users.{user}.{attr} and arrays.{attr}: the attribute is both owned and "
-                    "changed additively for this user; use one or the other"
-                )
-        for user in sorted(set(present.get(attr, {})) & set(absent.get(attr, {}))):
-            both = set(map(json.dumps, present[attr][user])) & set(map(json.dumps, absent[attr][user]))
-            if both:
-                found.append(
-                    f"{name}: arrays.{attr}: {user} lists {', '.join(sorted(both))} as present and absent"
-                )
-    retire = doc.get("retire") or {}
-    for attr in retire.get("attributes", []):
-        if attr in specs:
-            found.append(
-                f"{name}: retire.attributes: {attr!r} is still in the managed schema; remove it there first"
-            )
-    for attr in retire.get("values", {}):
-        if attr not in specs:
-            found.append(f"{name}: retire.values.{attr}: not an attribute of the managed schema")
-    problems.extend(found)
-    if found:
-        return None
-    return ProfilesSpec(
-        profiles=users,
-        attributes=specs,
-        source=f"{name}",
-        present=present,
-        absent=absent,
-        retire_attributes=tuple(retire.get("attributes", [])),
-        retire_values={k: tuple(v) for k, v in retire.get("values", {}).items()},
-        allow_retire=bool(retire.get("allow_mass_change", False)),
-        allow_mass_change=doc.get("allow_mass_change", False),
-        verify=doc.get("verify", "all"),
-        adopt=doc.get("adopt", False),
-    )
-
-
-def _opted_in_out(
-    entry: Mapping[str, Any], name: str, where: str, lists: _ListReader, resource: tuple[str, str]
-) -> tuple[dict[str, Preference], list[str], list[str], list[str]]:
-    """An entry's `opted_in`/`opted_out` lists (inline or `_file`) as one map, and their problems
-    (duplicates, both). `resource` (type, name) holds the map, so rollback can rebuild list files."""
-    problems: list[str] = []
-    kind, target = resource
-    ins = lists.ids(entry, OPTED_IN, name, where, problems, (kind, target, PREFERENCES[kind], OPTED_IN))
-    outs = lists.ids(entry, OPTED_OUT, name, where, problems, (kind, target, PREFERENCES[kind], OPTED_OUT))
-    problems += [
-        f"{name}: {where}: {i!r} is both opted_in and opted_out" for i in sorted(set(ins) & set(outs))
-    ]
-    preferences: dict[str, Preference] = dict.fromkeys(ins, OPTED_IN)
-    preferences.update(dict.fromkeys(outs, OPTED_OUT))
-    return preferences, problems, ins, outs
-
-
-def _consents(
-    name: str, doc: Mapping[str, Any], problems: list[str], lists: _ListReader
-) -> list[ConsentListSpec]:
-    """The lists of `consent.yaml`, with addresses, numbers and evidence times checked."""
-    specs: list[ConsentListSpec] = []
-    for (channel, addressing), key in LIST_NAMES.items():
-        entry = (doc.get(channel) or {}).get(key)
-        if entry is None:
-            continue
-        where = f"{channel}.{key}"
-        kind = f"{channel.capitalize()}Consent"
-        resource = (kind, consent_list_name(channel, addressing))
-        consents, found, ins, outs = _opted_in_out(entry, name, where, lists, resource)
-        handle_problem = {"emailList": email_problem, "msisdnList": msisdn_problem}.get(addressing)
-        if handle_problem is not None:  # an address or number Netmera would refuse, with the whole request
-            for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
-                field_name += "_file" if f"{field_name}_file" in entry else ""
-                found += [
-                    f"{name}: {where}.{field_name}[{i}]: {problem}"
-                    for i, handle in enumerate(ids)
-                    if (problem := handle_problem(handle))
-                ]
-        evidence: dict[str, Evidence] = {}
-        for ext_id, proof in (entry.get("evidence") or {}).items():
-            path = f"{name}: {where}.evidence.{ext_id}"
-            if consents.get(ext_id) != OPTED_IN:
-                found.append(f"{path}: evidence for an id that is not opted_in (value: {ext_id!r})")
-                continue
-            try:
-                given = parse_time(proof["at"])
-            except ValueError as exc:
-                found.append(f"{path}.at: not an RFC 3339 time with a zone: {exc} (value: {proof['at']!r})")
-                continue
-            if given > datetime.now(UTC):
-                found.append(f"{path}.at: consent cannot be given in the future (value: {proof['at']!r})")
-                continue
-            evidence[ext_id] = Evidence(proof["source"], proof["at"])
-        problems.extend(found)
-        if found:
-            continue
-        specs.append(
-            ConsentListSpec(
-                channel=channel,
-                addressing=addressing,
-                consents=consents,
-                evidence=evidence,
-                source=f"{name}: {where}",
-                allow_mass_change=entry.get("allow_mass_change", False),
-                adopt=entry.get("adopt", False),
-            )
-        )
-    return specs
-
-
-def email_problem(address: str) -> str | None:
-    """Why Netmera would refuse this address (it fails the whole request for one bad address)."""
-    try:
-        validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        return f"not a valid email address: {exc} (value: {address!r})"
-    return None
-
-
-MSISDN = re.compile(r"^(\+|00)[1-9][0-9]{7,14}$")
-
-
-def msisdn_problem(number: str) -> str | None:
-    if not MSISDN.match(number):
-        return f"not an MSISDN with a country code, e.g. +905551234567 (value: {number!r})"
-    return None
-
-
-def _contacts(name: str, doc: Mapping[str, Any], problems: list[str]) -> ContactsSpec | None:
-    found: list[str] = []
-    contacts: dict[str, Contact] = {}
-    for ext_id, entry in (doc.get("users") or {}).items():
-        where = f"{name}: users.{ext_id}"
-        email, msisdn = entry.get("email"), entry.get("msisdn")
-        if email is not None and (problem := email_problem(email)):
-            found.append(f"{where}.email: {problem}")
-        if msisdn == "" and not entry.get("reset_sms_permission"):
-            found.append(
-                f"{where}.msisdn: an empty MSISDN clears the number and resets the user's SMS permission "
-                "in Netmera; set `reset_sms_permission: true` beside it if that is intended (value: '')"
-            )
-        contacts[ext_id] = Contact(email=email, msisdn=msisdn)
-    problems.extend(found)
-    return None if found else ContactsSpec(contacts, name)
-
-
-def _cleared_numbers_opted_in(contacts: ContactsSpec, consents: list[ConsentListSpec]) -> list[str]:
-    """Clearing a number resets SMS permission, so the same user cannot also be opted in to SMS."""
-    cleared = {u for u, c in contacts.contacts.items() if c.msisdn == ""}
-    return [
-        f"{contacts.source}: users.{u}.msisdn: cleared, which resets SMS permission, but {spec.source} "
-        f"opts the user in (value: {u!r})"
-        for spec in consents
-        if spec.channel == "sms" and spec.addressing == "extId"
-        for u in sorted(cleared)
-        if spec.consents.get(u) == OPTED_IN
-    ]

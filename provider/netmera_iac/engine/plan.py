@@ -1,17 +1,19 @@
-"""Plans: from desired, last applied and (where readable) live state to the fewest Netmera calls.
+"""Plans: what one resource sends to move Netmera from the applied (or live) state to the desired one.
 
-Pure functions over plain data. A `Plan` lists operations, each with the ids it touches; ids that do
-not change never appear in one. `apply_plan_to` replays a plan on a state, which is how the property
-tests show that applying a plan yields the desired state and that a second plan is empty.
+A `Plan` lists operations, each with the ids it touches; ids that do not change never appear in one.
+Each family's planner (families/*/planner.py) builds its own `Operation` kind, which knows how to send
+itself through the client, so carrying out a plan (engine/execute.py) names no family.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, TypeVar
 
+from ..client import NetmeraClient
+from ..client.batching import id_batches
 from ..models import MAX_IDS_PER_REQUEST
 
 OPTED_IN: Final = "opted_in"
@@ -28,9 +30,9 @@ def abbreviate(items: Sequence[T], limit: int, sep: str = ", ", show: Callable[[
 
 @dataclass(frozen=True)
 class Operation:
-    """One logical write: an operation name, its target (tag, category[/channel]), and the ids."""
+    """One logical write: a Netmera endpoint, its target (tag, category, addressing) and the ids."""
 
-    name: str  # the Netmera operation, e.g. "tagUsers"
+    name: str  # the Netmera endpoint, e.g. "tagUsers"
     target: str  # the tag, or the category name
     ids: tuple[str, ...]
     enable: bool | None = None  # setCategoryPreferences: opt in or out
@@ -41,15 +43,21 @@ class Operation:
         """Requests this takes at the API's limit of 1000 unique ids each."""
         return math.ceil(len(self.ids) / MAX_IDS_PER_REQUEST)
 
+    @property
+    def verb(self) -> str:
+        return self.name
+
     def describe(self, limit: int = 10) -> str:
-        shown = abbreviate(self.ids, limit)
-        verb = {
-            "tagUsers": "tag",
-            "untagUsers": "untag",
-            "setCategoryPreferences": "opt in" if self.enable else "opt out",
-        }.get(self.name, self.name)
         where = f"{self.target}/{self.channel}" if self.channel else self.target
-        return f"{verb} {len(self.ids)} user(s) [{where}]: {shown}"
+        return f"{self.verb} {len(self.ids)} user(s) [{where}]: {abbreviate(self.ids, limit)}"
+
+    def batches(self) -> list[list[str]]:
+        """The ids of each request the client makes, in the order a `BatchError` numbers them."""
+        return id_batches(self.ids)
+
+    def send(self, client: NetmeraClient) -> int:
+        """Send through `client`; returns the number of requests made."""
+        raise NotImplementedError(f"{type(self).__name__} cannot send {self.name}")
 
 
 @dataclass(frozen=True)
@@ -76,69 +84,3 @@ class Plan:
         if self.empty:
             return "no changes"
         return "; ".join(op.describe() for op in self.operations) + f" ({self.calls} call(s))"
-
-
-def _ops(
-    name: str, target: str, ids: Iterable[str], enable: bool | None = None, channel: str | None = None
-) -> tuple[Operation, ...]:
-    ordered = tuple(sorted(ids))
-    return (Operation(name, target, ordered, enable, channel),) if ordered else ()
-
-
-def plan_tag_membership(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
-    """Authoritative over the ids it manages: add what is new, remove what it added that left."""
-    want, have = set(desired), set(applied)
-    return Plan(_ops("tagUsers", tag, want - have) + _ops("untagUsers", tag, have - want))
-
-
-def plan_tag_changes(tag: str, add: Iterable[str], remove: Iterable[str]) -> Plan:
-    """The plan for explicit additions and removals, e.g. a difference computed by a streaming merge
-    of two encoded member sets (engine/codec.py) rather than by `plan_tag_membership`'s sets."""
-    return Plan(_ops("tagUsers", tag, add) + _ops("untagUsers", tag, remove))
-
-
-def plan_tag_assignment(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
-    """Additive: ensure listed ids carry the tag; ids leaving the list are left alone."""
-    return Plan(_ops("tagUsers", tag, set(desired) - set(applied)))
-
-
-def plan_tag_exclusion(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
-    """Negative: ensure listed ids do not carry the tag; ids leaving the list are left alone."""
-    return Plan(_ops("untagUsers", tag, set(desired) - set(applied)))
-
-
-def plan_category_preferences(
-    category: str,
-    channel: str | None,
-    desired: Mapping[str, Preference],
-    applied: Mapping[str, Preference],
-    live: Mapping[str, Preference] | None = None,
-) -> Plan:
-    """Set each managed user whose known state (live if read, else applied) differs from desired.
-
-    Users leaving the desired map keep their preference: stopping management changes nobody.
-    """
-    known = {**applied, **(live or {})}
-    changed = {ext_id: pref for ext_id, pref in desired.items() if known.get(ext_id) != pref}
-    ins = [i for i, p in changed.items() if p == OPTED_IN]
-    outs = [i for i, p in changed.items() if p == OPTED_OUT]
-    return Plan(
-        _ops("setCategoryPreferences", category, ins, enable=True, channel=channel)
-        + _ops("setCategoryPreferences", category, outs, enable=False, channel=channel)
-    )
-
-
-def apply_plan_to_tags(plan: Plan, tagged: Iterable[str]) -> set[str]:
-    """The set of tagged ids after applying `plan` (tag operations only)."""
-    state = set(tagged)
-    state |= set(plan.ids("tagUsers"))
-    state -= set(plan.ids("untagUsers"))
-    return state
-
-
-def apply_plan_to_preferences(plan: Plan, preferences: Mapping[str, Preference]) -> dict[str, Preference]:
-    state = dict(preferences)
-    for op in plan.operations:
-        for ext_id in op.ids:
-            state[ext_id] = OPTED_IN if op.enable else OPTED_OUT
-    return state

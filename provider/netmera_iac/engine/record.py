@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,16 +25,6 @@ from .idfile import ListFile, resolve
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
-# Every file the loader reads from a stack folder (engine/desired.py).
-DESIRED_STATE_FILES = (
-    "tags.yaml",
-    "categories.yaml",
-    "profiles.yaml",
-    "consent.yaml",
-    "contacts.yaml",
-    "erasure.yaml",
-    "push-approvals.yaml",
-)
 
 
 class RecordError(Exception):
@@ -60,15 +50,14 @@ def _unpack(blob: Any) -> str:
 
 def record_desired_state(
     state_dir: Path,
+    names: Sequence[str],
     list_files: tuple[ListFile, ...] = (),
     held: Mapping[tuple[str, str, str], codec.Header] | None = None,
 ) -> dict[str, Any]:
     """`held`: count and digest of the id sets the resources were given, by (type, name, property),
     so a list file a resource holds whole is not sorted and hashed a second time."""
     files = {
-        name: (state_dir / name).read_text(encoding="utf-8")
-        for name in DESIRED_STATE_FILES
-        if (state_dir / name).is_file()
+        name: (state_dir / name).read_text(encoding="utf-8") for name in names if (state_dir / name).is_file()
     }
     lists: dict[str, dict[str, Any]] = {}
     for entry in list_files:
@@ -88,7 +77,9 @@ def record_desired_state(
     return {"format": FORMAT, "digest": digest(files, lists), "__files": packed, "__lists": lists}
 
 
-def restore_desired_state(recorded: Any, deployment: Mapping[str, Any] | None = None) -> dict[str, str]:
+def restore_desired_state(
+    recorded: Any, names: Sequence[str], deployment: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """The files of a recorded desired state, checked against its digest. List files recorded as a
     reference are rebuilt from the resource that holds them in `deployment` (the same version)."""
     if not isinstance(recorded, Mapping) or recorded.get("format") not in READABLE_FORMATS:
@@ -100,7 +91,7 @@ def restore_desired_state(recorded: Any, deployment: Mapping[str, Any] | None = 
         files = {name: _unpack(blob) for name, blob in dict(packed).items()}
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise RecordError(f"the recorded desired state is unreadable: {exc}") from None
-    unknown = sorted(set(files) - set(DESIRED_STATE_FILES))
+    unknown = sorted(set(files) - set(names))
     if unknown or digest(files, lists) != recorded.get("digest"):
         raise RecordError("the recorded desired state does not match its digest")
     for path, entry in lists.items():
@@ -135,12 +126,12 @@ def _resource_inputs(deployment: Mapping[str, Any], kind: str, name: str) -> Map
     return None
 
 
-def write_desired_state(state_dir: Path, files: Mapping[str, str]) -> list[str]:
+def write_desired_state(state_dir: Path, files: Mapping[str, str], names: Sequence[str]) -> list[str]:
     """Make `state_dir` hold exactly `files` among the desired-state files (list files are written,
     never removed: other stacks' files may share the folder); returns what changed."""
     state_dir.mkdir(parents=True, exist_ok=True)
     changed = []
-    for name in DESIRED_STATE_FILES:
+    for name in names:
         path = state_dir / name
         if name in files:
             if not path.is_file() or path.read_text(encoding="utf-8") != files[name]:
@@ -150,7 +141,7 @@ def write_desired_state(state_dir: Path, files: Mapping[str, str]) -> list[str]:
             path.unlink()
             changed.append(name)
     for name, text in files.items():
-        if name in DESIRED_STATE_FILES:
+        if name in names:
             continue
         target = resolve(state_dir, name)
         if target is None:

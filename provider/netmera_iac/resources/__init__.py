@@ -1,66 +1,7 @@
-"""Thin Pulumi dynamic-resource adapters over the engine, one module per resource family."""
+"""What every family's Pulumi adapters share: the provider base, our provider host, the one-shot
+provider, the stack manifest, the registration context and the program's reads. The adapters
+themselves live in their families (families/*/resource.py)."""
 
-from .category_preference import CategoryPreferences, CategoryPreferencesProvider
-from .consent import (
-    ConsentProvider,
-    EmailConsent,
-    EmailConsentProvider,
-    PushConsent,
-    PushConsentProvider,
-    SmsConsent,
-    SmsConsentProvider,
-)
-from .contact import ContactInfo, ContactInfoProvider
-from .manifest import StackManifest, StackManifestProvider
-from .profile_attribute import (
-    ProfileArrayValues,
-    ProfileArrayValuesProvider,
-    ProfileAttributeRetirement,
-    ProfileAttributeRetirementProvider,
-    ProfileAttributes,
-    ProfileAttributesProvider,
-    ProfileVerificationError,
-)
-from .tag import (
-    TagAssignment,
-    TagAssignmentProvider,
-    TagExclusion,
-    TagExclusionProvider,
-    TagMembership,
-    TagMembershipProvider,
-)
-from .user import CONFIRMATION, PushApproval, PushApprovalProvider, UserErasure, UserErasureProvider
+from . import legacy
 
-__all__ = [
-    "CONFIRMATION",
-    "CategoryPreferences",
-    "CategoryPreferencesProvider",
-    "ConsentProvider",
-    "ContactInfo",
-    "ContactInfoProvider",
-    "EmailConsent",
-    "EmailConsentProvider",
-    "ProfileArrayValues",
-    "ProfileArrayValuesProvider",
-    "ProfileAttributeRetirement",
-    "ProfileAttributeRetirementProvider",
-    "ProfileAttributes",
-    "ProfileAttributesProvider",
-    "ProfileVerificationError",
-    "PushApproval",
-    "PushApprovalProvider",
-    "PushConsent",
-    "PushConsentProvider",
-    "SmsConsent",
-    "SmsConsentProvider",
-    "StackManifest",
-    "StackManifestProvider",
-    "TagAssignment",
-    "TagAssignmentProvider",
-    "TagExclusion",
-    "TagExclusionProvider",
-    "TagMembership",
-    "TagMembershipProvider",
-    "UserErasure",
-    "UserErasureProvider",
-]
+legacy.install()

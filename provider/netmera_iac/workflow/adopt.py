@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 
 from ..client import NetmeraClient
-from ..engine import OPTED_IN, OPTED_OUT, push_state
-from ..engine.profile import load_attribute_schema
+from ..engine import OPTED_IN, OPTED_OUT
+from ..families.consent.ledger import push_state
+from ..families.profiles.schema import load_attribute_schema
 from ..resources.reads import segment_id_of
 
 Progress = Callable[[Iterable[str], str], Iterable[str]]

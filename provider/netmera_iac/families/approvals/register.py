@@ -1,0 +1,12 @@
+"""How the program registers the push approvals section."""
+
+from __future__ import annotations
+
+from ...resources.registration import Registration
+from .desired import ApprovalsSpec
+from .resource import PushApproval
+
+
+def register(spec: ApprovalsSpec, reg: Registration) -> None:
+    if spec.messages:
+        PushApproval("push-approvals", spec.messages)

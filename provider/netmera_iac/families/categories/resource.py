@@ -1,0 +1,224 @@
+"""`CategoryPreferences`: which users are opted in or out of one category (and optionally one channel).
+
+Applied with `setCategoryPreferences`, read back with `getCategoryPreferences`, so `pulumi refresh`
+and `pulumi preview --refresh --expect-no-changes` find changes made outside the stack. Users leaving
+the desired state keep their preference, and deleting the resource changes nobody.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ...client import NetmeraError
+from ...engine import (
+    OPTED_IN,
+    OPTED_OUT,
+    GuardSettings,
+    PartialApplyError,
+    Plan,
+    Preference,
+    codec,
+    execute_tracked,
+)
+from ...resources._base import (
+    NetmeraProvider,
+    adopting,
+    encoded_failure,
+    guard_input,
+    guard_settings,
+    interrupted_ids,
+    interrupted_input,
+    interrupted_is_new,
+    opt_out_failures,
+    preference_check,
+    preference_map,
+    send_journaled,
+    with_adopt_plan,
+    with_plan,
+)
+from .planner import plan_category_preferences
+
+PREFERENCES = "preferences"
+SAMPLED_USERS = 5  # users read at most to learn the app's categories
+_categories_lock = threading.Lock()
+_categories: dict[tuple[str | None, str, str], frozenset[str]] = {}
+
+
+def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
+    return preference_map(props, PREFERENCES)
+
+
+def preferences_input(preferences: dict[str, Preference]) -> dict[str, str]:
+    return codec.collection(PREFERENCES, codec.encode_str_map(preferences), "users")
+
+
+def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Preference]:
+    """What the stack knows was applied: ids of an interrupted or failed change are unknown, so the
+    plan sends them again (while listed)."""
+    applied = _prefs(olds)
+    for ext_id in interrupted_ids(olds, news):
+        applied.pop(ext_id, None)
+    return applied
+
+
+def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    return codec.same_collection(olds, news, PREFERENCES) and not interrupted_is_new(olds, news)
+
+
+def _id(props: dict[str, Any]) -> str:
+    return f"{props['category']}/{props['channel']}" if props.get("channel") else str(props["category"])
+
+
+class CategoryPreferencesProvider(NetmeraProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if not isinstance(news.get("category"), str) or not news["category"]:
+            failures.append(CheckFailure("category", "a category name is required"))
+        failures += encoded_failure(PREFERENCES, news)
+        if failures:
+            return CheckResult(news, failures)
+        if _settled(olds, news) and not adopting(olds, news):
+            return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
+        new, failures = preference_check(news, PREFERENCES)
+        failures += self._category_failures(news["category"], sorted(new))
+        old = _prefs(olds)
+        if olds and not failures:
+            resource = f"CategoryPreferences {_id(news)!r}"
+            failures += opt_out_failures(resource, old, new, guard_settings(news))
+        if not failures and adopting(olds, news):
+            news = with_adopt_plan(news, len(new))
+        elif not failures:
+            applied = _applied(olds, news)
+            plan = plan_category_preferences(news["category"], news.get("channel"), new, applied)
+            news = with_plan(news, plan)
+        return CheckResult(news, failures)
+
+    def _category_failures(self, category: str, users: list[str]) -> list[CheckFailure]:
+        """Netmera skips an entry for a category the app does not define and still answers 200, so
+        a typo would change nothing, silently. The app's categories are read where the API shows
+        them: getCategoryPreferences of a known user lists every category of the app (one read,
+        of the first listed users until one is known; checked only when something is to be sent)."""
+        try:
+            defined = self._app_categories(users[:SAMPLED_USERS])
+        except NetmeraError as exc:
+            return [CheckFailure("category", f"cannot read the app's categories: {exc}")]
+        if defined is None or category in defined:
+            return []  # none of the sampled users is known to Netmera: nothing to compare with
+        return [
+            CheckFailure(
+                "category",
+                f"category {category!r} is not defined in the app (its categories, read with "
+                f"getCategoryPreferences: {', '.join(sorted(defined))}); Netmera would skip every "
+                "entry and answer 200",
+            )
+        ]
+
+    def _app_categories(self, users: list[str]) -> frozenset[str] | None:
+        for user in users:
+            key = (self.api_key, self.base_url, user)
+            with _categories_lock:
+                if key not in _categories:
+                    answer = self.client().get_category_preferences(user)
+                    _categories[key] = frozenset(answer.category_preferences)
+                if _categories[key]:
+                    return _categories[key]
+        return None
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in ("category", "channel") if olds.get(k) != news.get(k)]
+        changes = bool(replaces) or not _settled(olds, news)
+        return DiffResult(changes=changes, replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        known = self._observe(props) if props.get("adopt") else {}
+        return CreateResult(_id(props), self._apply(props, known, _id(props)))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, _applied(olds, news)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # stopping management changes nobody's preference
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        managed = _prefs(props)
+        if not managed:
+            return ReadResult(id_, props)
+        # A user Netmera no longer knows keeps the last applied value.
+        outs = {**props, **preferences_input({**managed, **self._observe(props)})}
+        return ReadResult(id_, outs, outs)
+
+    def _observe(self, props: dict[str, Any]) -> dict[str, Preference]:
+        """Live preferences of the listed users for this category (and channel), where Netmera has one."""
+        managed = _prefs(props)
+        channels = [props["channel"]] if props.get("channel") else None
+        live = self.client().get_category_preferences_many(list(managed), channels)
+        observed: dict[str, Preference] = {}
+        for ext_id in managed:
+            answer = live.get(ext_id)
+            value = answer.category_preferences.get(props["category"]) if answer else None
+            if value is not None:
+                observed[ext_id] = OPTED_IN if value else OPTED_OUT
+        return observed
+
+    def _apply(
+        self, props: dict[str, Any], applied: dict[str, Preference], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan (journaled); the outputs are the inputs, or, after a part-way failure, the
+        preferences known to hold (ids with an unknown outcome left out, so they are sent again)."""
+        desired = _prefs(props)
+        plan = plan_category_preferences(props["category"], props.get("channel"), desired, applied)
+        if plan.empty:
+            return props
+        sent = {i for op in plan.operations for i in op.ids}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            done = exc.progress.of("setCategoryPreferences")
+            known = {i: p for i, p in desired.items() if i not in sent or i in done}
+            known |= {i: applied[i] for i in sent - done - exc.progress.uncertain if i in applied}
+            reason = (
+                f"CategoryPreferences {_id(props)!r}: {exc.cause} — {exc.progress.counts()}; those "
+                "are sent again by the next `pulumi up` (also after a revert or rollback)"
+            )
+            return {**props, **preferences_input(known)}, reason, {}
+
+        send_journaled(lambda: execute_tracked(self.client(), plan), sent, {}, partial, resource_id)
+        return props
+
+
+class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"):
+    """Opt-in/opt-out of the listed users for one category (and optionally one channel)."""
+
+    category: pulumi.Output[str]
+
+    def __init__(
+        self,
+        name: str,
+        category: str,
+        preferences: dict[str, Preference],
+        guard: GuardSettings,
+        channel: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        adopt: bool = False,
+        interrupted: str | None = None,
+    ) -> None:
+        props = {
+            "category": category,
+            "channel": channel,
+            **preferences_input(preferences),
+            "guard": guard_input(guard),
+            "adopt": adopt,
+            **interrupted_input(interrupted),
+        }
+        super().__init__(CategoryPreferencesProvider(), name, props, opts)

@@ -1,0 +1,265 @@
+"""Consent (push, email, SMS permission): plans, the ledger, the consent guard.
+
+The costliest mistake here is to opt somebody back in. A revert or a rollback to an older desired
+state would do exactly that for users who opted out since, so every consent resource keeps a
+*ledger*: per user (or address, number, device) the last state the stack applied or read back and
+when. The consent guard refuses to plan an opt-in for anyone whose ledger says opted out unless the
+desired state carries evidence (a consent source and a time later than that opt-out). Plain Python,
+no Pulumi: the dynamic providers in `resource.py` beside it are thin adapters over this.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+from ...client import NetmeraClient, WriteResult
+from ...engine.plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
+from ...models import MAX_IDS_PER_REQUEST
+
+Channel = Literal["push", "email", "sms"]
+# How a consent list addresses people: external ids, or the channel's own handle.
+Addressing = Literal["extId", "deviceToken", "emailList", "msisdnList"]
+
+# The Netmera endpoints that set each channel's permission, (enable, disable).
+PERMISSION_ENDPOINTS: Final[dict[Channel, tuple[str, str]]] = {
+    "push": ("enablePush", "disablePush"),
+    "email": ("enableMail", "disableMail"),
+    "sms": ("enableSms", "disableSms"),
+}
+# Push permission is set one user or device per request; email and SMS take lists of up to 1000.
+ONE_PER_REQUEST: Final = frozenset({"enablePush", "disablePush"})
+_WRITES: Final[dict[str, Callable[..., WriteResult]]] = {
+    "enablePush": NetmeraClient.enable_push_many,
+    "disablePush": NetmeraClient.disable_push_many,
+    "enableMail": NetmeraClient.enable_mail,
+    "disableMail": NetmeraClient.disable_mail,
+    "enableSms": NetmeraClient.enable_sms,
+    "disableSms": NetmeraClient.disable_sms,
+}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 time; a naive time is refused rather than guessed (evidence must be comparable)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone (write e.g. 2026-11-28T09:00:00Z)")
+    return value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a user may be opted in again: where the consent came from and when it was given."""
+
+    source: str
+    at: str  # RFC 3339
+
+
+How = Literal["applied", "observed", "planned", "uncertain"]
+HOWS: Final[tuple[How, ...]] = ("applied", "observed", "planned", "uncertain")
+
+
+@dataclass(frozen=True)
+class Record:
+    """A ledger line: the state the stack last applied or observed for one id, and when.
+
+    A `planned` line was written by a plan whose apply time is not known where the line is read (the
+    provider's `check` sees only inputs, and must return the same inputs at preview and at `up --plan`,
+    so it cannot stamp the clock); a refresh replaces it with the applied line and its time.
+
+    An `uncertain` line is an id a failed or interrupted apply may have changed: every plan sends it
+    again while it is listed. For the consent guard it counts as opted out if it was, or if an
+    opt-out was being sent (an opt-in after it needs evidence, like after any opt-out).
+    """
+
+    state: Preference
+    at: str  # RFC 3339, when the stack applied or observed it ("" when planned)
+    how: How = "applied"
+
+    def to_wire(self) -> str:
+        """One string per line (`opted_out applied 2026-11-29T05:16:28.599Z`): a ledger of 100,000 ids
+        is then 100,000 properties for the engine to diff and store, not 300,000."""
+        return f"{self.state} {self.how} {self.at}".rstrip()
+
+    @classmethod
+    def from_wire(cls, raw: Any) -> Record | None:
+        parts = raw.split(" ") if isinstance(raw, str) else []
+        if len(parts) not in (2, 3) or parts[0] not in (OPTED_IN, OPTED_OUT) or parts[1] not in HOWS:
+            return None
+        how: How = next(h for h in HOWS if h == parts[1])
+        return cls(
+            state=OPTED_IN if parts[0] == OPTED_IN else OPTED_OUT,
+            at=parts[2] if len(parts) == 3 else "",
+            how=how,
+        )
+
+
+Ledger = Mapping[str, Record]
+
+
+def ledger_from_wire(raw: Any) -> dict[str, Record]:
+    """A ledger as stored in a resource's inputs or outputs (unreadable lines are dropped)."""
+    if not isinstance(raw, Mapping):
+        return {}
+    records = {str(k): Record.from_wire(v) for k, v in raw.items()}
+    return {k: r for k, r in records.items() if r is not None}
+
+
+@dataclass(frozen=True)
+class Blocked:
+    ext_id: str
+    opted_out_at: str
+    how: str
+    evidence: Evidence | None
+
+    def describe(self) -> str:
+        if self.how == "planned":
+            return (
+                f"{self.ext_id} (opted out by an earlier update of this stack whose time is recorded in "
+                "its outputs; run the preview with --refresh so evidence can be compared with it)"
+            )
+        where = "read back from Netmera" if self.how == "observed" else "applied by this stack"
+        if self.evidence is None:
+            why = "no evidence in the desired state"
+        else:
+            why = f"evidence from {self.evidence.source!r} at {self.evidence.at} is not later"
+        return f"{self.ext_id} (opted out {self.opted_out_at}, {where}; {why})"
+
+
+class ConsentBlocked(Exception):
+    """The consent guard fired: the message names every blocked id and how to unblock it."""
+
+    def __init__(self, resource: str, blocked: list[Blocked], limit: int = 1000) -> None:
+        self.blocked = blocked
+        shown = "\n  ".join(b.describe() for b in blocked[:limit])
+        more = f"\n  … and {len(blocked) - limit} more" if len(blocked) > limit else ""
+        super().__init__(
+            f"{resource}: consent guard: {len(blocked)} user(s) would be opted in again after opting out:"
+            f"\n  {shown}{more}\n"
+            "Opt them in only with evidence: add `evidence: {<id>: {source: <where consent was given>, "
+            "at: <RFC 3339 time later than the opt-out>}}` to the list in the desired state, or leave "
+            "them opted out."
+        )
+
+
+def consent_guard(
+    desired: Mapping[str, Preference], ledger: Ledger, evidence: Mapping[str, Evidence]
+) -> list[Blocked]:
+    """Every id desired opted in whose last known state is opted out without later evidence."""
+    blocked = []
+    for ext_id, want in sorted(desired.items()):
+        record = ledger.get(ext_id)
+        if want != OPTED_IN or record is None or record.state != OPTED_OUT:
+            continue
+        proof = evidence.get(ext_id)
+        if proof is not None and record.how != "planned" and _later(proof.at, record.at):
+            continue
+        blocked.append(Blocked(ext_id, record.at, record.how, proof))
+    return blocked
+
+
+def _later(evidence_at: str, recorded_at: str) -> bool:
+    try:
+        return parse_time(evidence_at) > parse_time(recorded_at)
+    except ValueError:
+        return False  # an unreadable time is no evidence
+
+
+@dataclass(frozen=True)
+class ConsentOperation(Operation):
+    """A permission write; `target` is the addressing (extId, deviceToken, emailList, msisdnList)."""
+
+    @property
+    def calls(self) -> int:
+        if self.name in ONE_PER_REQUEST:
+            return len(self.ids)
+        return math.ceil(len(self.ids) / MAX_IDS_PER_REQUEST)
+
+    def batches(self) -> list[list[str]]:
+        if self.name in ONE_PER_REQUEST:
+            return [[i] for i in dict.fromkeys(self.ids)]
+        return super().batches()
+
+    def send(self, client: NetmeraClient) -> int:
+        """By external id the ids go first; by device token, address or number, second."""
+        write = _WRITES[self.name]
+        by_id = self.target == "extId"
+        return (write(client, self.ids) if by_id else write(client, (), self.ids)).requests
+
+    def describe(self, limit: int = 10) -> str:
+        shown = abbreviate(self.ids, limit)
+        verb = "opt in" if self.enable else "opt out"
+        return f"{verb} {len(self.ids)} [{self.name} by {self.target}]: {shown}"
+
+
+def plan_consent(
+    channel: Channel, addressing: Addressing, desired: Mapping[str, Preference], ledger: Ledger
+) -> Plan:
+    """Set each listed id whose last known state differs from desired. Ids leaving the list keep theirs."""
+    enable_op, disable_op = PERMISSION_ENDPOINTS[channel]
+    ins = sorted(i for i, p in desired.items() if p == OPTED_IN and _state(ledger, i) != OPTED_IN)
+    outs = sorted(i for i, p in desired.items() if p == OPTED_OUT and _state(ledger, i) != OPTED_OUT)
+    ops: list[Operation] = []
+    if outs:  # opt-outs first: if the run stops half-way, nobody was opted in before others left
+        ops.append(ConsentOperation(disable_op, addressing, tuple(outs), enable=False))
+    if ins:
+        ops.append(ConsentOperation(enable_op, addressing, tuple(ins), enable=True))
+    return Plan(tuple(ops))
+
+
+def _state(ledger: Ledger, ext_id: str) -> Preference | None:
+    """The state the stack knows; None (unknown, so sent again) when there is no line or it is uncertain."""
+    record = ledger.get(ext_id)
+    return record.state if record and record.how != "uncertain" else None
+
+
+def record_uncertain(ledger: Ledger, plan: Plan, ids: Iterable[str], at: str) -> dict[str, Record]:
+    """The lines of `ids`, sent by `plan` with no known outcome, marked uncertain (see `Record`)."""
+    wanted = set(ids)
+    updated = dict(ledger)
+    for op in plan.operations:
+        for ext_id in wanted.intersection(op.ids):
+            old = ledger.get(ext_id)
+            if not op.enable:
+                updated[ext_id] = Record(OPTED_OUT, at, "uncertain")
+            elif old is not None:
+                updated[ext_id] = Record(old.state, old.at, "uncertain")
+            else:
+                updated[ext_id] = Record(OPTED_IN, at, "uncertain")
+    return updated
+
+
+def record_applied(ledger: Ledger, plan: Plan, at: str | None) -> dict[str, Record]:
+    """The ledger after `plan` was applied at `at` (None: planned, time not known yet); lines of ids
+    that left the list are kept."""
+    updated = dict(ledger)
+    for op in plan.operations:
+        for ext_id in op.ids:
+            state: Preference = OPTED_IN if op.enable else OPTED_OUT
+            updated[ext_id] = Record(state, at, "applied") if at else Record(state, "", "planned")
+    return updated
+
+
+def record_observed(ledger: Ledger, observed: Mapping[str, Preference], at: str) -> dict[str, Record]:
+    """The ledger after reading live state: a line changes (and is re-timed) only when the state did."""
+    updated = dict(ledger)
+    for ext_id, state in observed.items():
+        if _state(ledger, ext_id) != state:
+            updated[ext_id] = Record(state, at, "observed")
+    return updated
+
+
+def push_state(permitted: Iterable[bool]) -> Preference | None:
+    """A user's push state from their devices: opted in only if every device is. One opted-out device
+    counts as opted out, so enablePush (which reaches all devices) is never sent without evidence."""
+    flags = list(permitted)
+    if not flags:
+        return None  # no device: nothing to observe
+    return OPTED_IN if all(flags) else OPTED_OUT

@@ -1,0 +1,315 @@
+"""Consent resources: `PushConsent`, `EmailConsent`, `SmsConsent`.
+
+Each manages one list of `consent.yaml` (users by external id, or devices, addresses, numbers) and keeps
+a ledger: per id the last state applied or read back, and when. The consent guard needs the ledger at
+`check` (the only step whose failures the CLI shows as plain messages), and `check` only sees the last
+*inputs*, so the ledger travels as an input too. `check` must return the same inputs at preview and at
+`up --plan`, so the lines its plan will write are marked `planned` (no clock time); `create`/`update`
+store them with the time they were applied in the outputs, and `read` (any refresh) copies the outputs
+back into the inputs. A blocked re-opt-in therefore fails the preview with every blocked id named,
+before any request is sent. Users leaving a list keep their permission; deleting a resource changes
+nobody.
+
+Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
+no read for email or SMS permission, so for those the ledger is the reference and refresh keeps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ...engine import (
+    OPTED_IN,
+    OPTED_OUT,
+    GuardSettings,
+    PartialApplyError,
+    Plan,
+    Preference,
+    codec,
+    execute_tracked,
+)
+from ...resources._base import (
+    INTERRUPTED,
+    NetmeraProvider,
+    adopting,
+    encoded_failure,
+    guard_input,
+    guard_settings,
+    interrupted_input,
+    interrupted_is_new,
+    opt_out_failures,
+    preference_check,
+    preference_map,
+    send_journaled,
+    with_adopt_plan,
+    with_plan,
+)
+from .ledger import (
+    Addressing,
+    Channel,
+    ConsentBlocked,
+    Evidence,
+    Record,
+    consent_guard,
+    ledger_from_wire,
+    now_iso,
+    plan_consent,
+    push_state,
+    record_applied,
+    record_observed,
+    record_uncertain,
+)
+
+CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+
+SHOWN_IDS = 20
+
+ADDRESSINGS: dict[str, tuple[str, ...]] = {
+    "push": ("extId", "deviceToken"),
+    "email": ("extId", "emailList"),
+    "sms": ("extId", "msisdnList"),
+}
+
+
+def _consents(props: dict[str, Any]) -> dict[str, Preference]:
+    return preference_map(props, CONSENTS)
+
+
+def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
+    return {
+        k: Evidence(str(v.get("source", "")), str(v.get("at", "")))
+        for k, v in codec.json_map_in(props, EVIDENCE).items()
+        if isinstance(v, dict)
+    }
+
+
+def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
+    return ledger_from_wire(codec.str_map_in(props, LEDGER))
+
+
+def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Record]:
+    """The ledger as last recorded, with the lines of an interrupted change taken in."""
+    ledger = ledger_of(olds)
+    if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
+        ledger.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
+    return ledger
+
+
+def _ledger_output(ledger: dict[str, Record]) -> dict[str, str]:
+    encoded = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
+    return codec.collection(LEDGER, encoded, "ids")
+
+
+def opt_in_facts(plan: Plan, evidence: dict[str, Evidence]) -> dict[str, Any]:
+    """What the policy pack judges new opt-ins by. It cannot see `__` properties (Pulumi hides them
+    from analyzers), so the provider states the facts: how many opt-ins this update sends, and which
+    carry no evidence source (the first ones, and how many)."""
+    ins = sorted({i for op in plan.operations if op.name.startswith("enable") for i in op.ids})
+    unsourced = [i for i in ins if not (i in evidence and evidence[i].source.strip())]
+    return {"planned": len(ins), "withoutSource": len(unsourced), "withoutSourceIds": unsourced[:SHOWN_IDS]}
+
+
+class ConsentProvider(NetmeraProvider):
+    """One consent list of one channel; subclasses name the channel and read back what can be read."""
+
+    channel: ClassVar[Channel]
+
+    def _name(self, props: dict[str, Any]) -> str:
+        return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
+
+    def _plan(self, props: dict[str, Any], ledger: dict[str, Record]) -> Plan:
+        return plan_consent(self.channel, props["addressing"], _consents(props), ledger)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if news.get("addressing") not in ADDRESSINGS[self.channel]:
+            failures.append(
+                CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")
+            )
+        failures += encoded_failure(CONSENTS, news)
+        if failures:
+            return CheckResult(news, failures)
+        consents, failures = preference_check(news, CONSENTS)
+        ledger, evidence = known_ledger(olds, news), _evidence(news)
+        blocked = consent_guard(consents, ledger, evidence)
+        if blocked:
+            failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
+        if olds:
+            failures += opt_out_failures(self._name(news), _consents(olds), consents, guard_settings(news))
+        if not failures and adopting(olds, news):
+            news = {**with_adopt_plan(news, len(consents)), **_ledger_output({})}
+        elif not failures:
+            plan = plan_consent(self.channel, news["addressing"], consents, ledger)
+            expected = _ledger_output(record_applied(ledger, plan, None))
+            news = {**with_plan(news, plan), **expected, "optIns": opt_in_facts(plan, evidence)}
+        return CheckResult(news, failures)
+
+    def _guard(self, props: dict[str, Any], ledger: dict[str, Record]) -> None:
+        blocked = consent_guard(_consents(props), ledger, _evidence(props))
+        if blocked:
+            raise ConsentBlocked(self._name(props), blocked)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
+        # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
+        legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
+        changes = bool(replaces) or legacy or not self._plan(news, known_ledger(olds, news)).empty
+        return DiffResult(changes=changes, replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        ledger: dict[str, Record] = {}
+        if props.get("adopt"):
+            observed = self.observe(props.get("addressing"), sorted(_consents(props)))
+            ledger = record_observed({}, observed, now_iso())
+        ledger.update(known_ledger({}, props))
+        resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
+        return CreateResult(resource_id, self._apply(props, ledger, resource_id))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, known_ledger(olds, news)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # stopping management changes nobody's consent
+
+    def _apply(
+        self, props: dict[str, Any], ledger: dict[str, Record], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
+        with the lines it may have changed marked uncertain. The lines it may change are journaled
+        first (engine/journal.py), so a killed apply is finished by the next run."""
+        self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
+        plan = self._plan(props, ledger)
+        if plan.empty:
+            return {**props, **_ledger_output(ledger)}
+        ids = {i for op in plan.operations for i in op.ids}
+        at_risk = record_uncertain(ledger, plan, ids, now_iso())
+        entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            now = now_iso()
+            applied = Plan(
+                tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
+            )
+            after = record_uncertain(record_applied(ledger, applied, now), plan, exc.progress.uncertain, now)
+            reason = (
+                f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
+                "and sent again by the next `pulumi up` while listed"
+            )
+            # Pulumi keeps the old inputs, which the next check sees: the journal keeps the lines as
+            # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
+            unknown = record_uncertain({}, plan, ids, now)
+            kept = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
+            return {**props, **_ledger_output(after)}, reason, {"ledger": codec.encode_str_map(kept)}
+
+        send_journaled(lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id)
+        return {**props, **_ledger_output(record_applied(ledger, plan, now_iso()))}
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ledger = ledger_of(props)
+        ids = sorted(set(_consents(props)) | set(ledger))
+        observed = self.observe(props.get("addressing"), ids) if ids else {}
+        outs = {**props, **_ledger_output(record_observed(ledger, observed, now_iso()))}
+        # Inputs = outputs: the next check sees the applied times and what was observed.
+        return ReadResult(id_, outs, outs)
+
+    def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
+        """Live state of `ids` where Netmera can tell; ids it cannot tell about are left out."""
+        return {}
+
+
+class PushConsentProvider(ConsentProvider):
+    channel = "push"
+
+    def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
+        client = self.client()
+        observed: dict[str, Preference] = {}
+        if addressing == "extId":
+            for ext_id, answer in client.get_devices_many(ids).items():
+                state = push_state(d.push_permitted for d in answer.devices)
+                if state is not None:
+                    observed[ext_id] = state
+        else:
+            # Netmera reads one device only through the list of every installation (all pages).
+            wanted = set(ids)
+            for entry in client.get_device_tokens(max_per_page=1000):
+                if entry.device_token in wanted and entry.push_permitted is not None:
+                    observed[entry.device_token] = OPTED_IN if entry.push_permitted else OPTED_OUT
+        return observed
+
+
+class EmailConsentProvider(ConsentProvider):
+    channel = "email"
+
+
+class SmsConsentProvider(ConsentProvider):
+    channel = "sms"
+
+
+def _props(
+    name: str,
+    addressing: Addressing,
+    consents: dict[str, Preference],
+    evidence: dict[str, Evidence],
+    guard: GuardSettings,
+) -> dict[str, Any]:
+    proofs = {k: {"source": v.source, "at": v.at} for k, v in evidence.items()}
+    return {
+        "name": name,
+        "addressing": addressing,
+        **codec.collection(CONSENTS, codec.encode_str_map(consents), "ids"),
+        **codec.collection(EVIDENCE, codec.encode_json_map(proofs), "ids"),
+        "guard": guard_input(guard),
+    }
+
+
+class _Consent(Resource):
+    provider_class: ClassVar[type[ConsentProvider]]
+
+    def __init__(
+        self,
+        name: str,
+        addressing: Addressing,
+        consents: dict[str, Preference],
+        evidence: dict[str, Evidence],
+        guard: GuardSettings,
+        opts: pulumi.ResourceOptions | None = None,
+        adopt: bool = False,
+        interrupted: str | None = None,
+    ) -> None:
+        props = {
+            **_props(name, addressing, consents, evidence, guard),
+            LEDGER: None,
+            "adopt": adopt,
+            **interrupted_input(interrupted),
+        }
+        super().__init__(self.provider_class(), name, props, opts)
+
+
+class PushConsent(_Consent, module="netmera", name="PushConsent"):
+    """Push permission of users (enablePush/disablePush by extId, all their devices) or of devices."""
+
+    provider_class = PushConsentProvider
+
+
+class EmailConsent(_Consent, module="netmera", name="EmailConsent"):
+    """Email permission by external id or by address (enableMail/disableMail)."""
+
+    provider_class = EmailConsentProvider
+
+
+class SmsConsent(_Consent, module="netmera", name="SmsConsent"):
+    """SMS permission by external id or by MSISDN (enableSms/disableSms)."""
+
+    provider_class = SmsConsentProvider

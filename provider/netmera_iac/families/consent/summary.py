@@ -1,0 +1,26 @@
+"""Consent lists in `netmera-iac plan`: who is opted in and out, per channel and addressing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ...engine import codec
+from ...engine.preview import ResourceChange, Step, flips, unmanaged
+from .ledger import ledger_from_wire
+
+
+def _ledger_states(props: Mapping[str, Any]) -> dict[str, str]:
+    return {k: record.state for k, record in ledger_from_wire(codec.str_map_in(props, "ledger")).items()}
+
+
+def _consent(s: Step) -> ResourceChange:
+    inputs = s.new or s.old
+    channel = s.type.removesuffix("Consent").lower()
+    change = ResourceChange(f"{channel} permission `{s.name}` (by {inputs.get('addressing')})", s.op)
+    change.changes = flips(_ledger_states(s.old), _ledger_states(s.new))
+    return change
+
+
+def summarise(steps: list[Step]) -> list[ResourceChange]:
+    return [unmanaged(s) if s.op == "delete" else _consent(s) for s in steps]

@@ -1,0 +1,13 @@
+"""How the program registers the contacts section: one resource for every listed user."""
+
+from __future__ import annotations
+
+from ...resources.registration import Registration
+from .desired import NAME, ContactsSpec
+from .resource import ContactInfo
+
+
+def register(spec: ContactsSpec, reg: Registration) -> None:
+    interrupted = reg.recovery.ids("ContactInfo", "contacts")
+    reg.added(NAME, ContactInfo("contacts", dict(spec.contacts), interrupted=interrupted))
+    reg.manage("ContactInfo", "contacts", len(spec.contacts))

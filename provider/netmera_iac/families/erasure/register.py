@@ -1,0 +1,12 @@
+"""How the program registers the erasure section."""
+
+from __future__ import annotations
+
+from ...resources.registration import Registration
+from .desired import ErasureSpec
+from .resource import CONFIRMATION, UserErasure
+
+
+def register(spec: ErasureSpec, reg: Registration) -> None:
+    if spec.users:
+        UserErasure("erasure", spec.users, CONFIRMATION, reg.recovery.ids("UserErasure", "erasure"))

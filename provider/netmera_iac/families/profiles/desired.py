@@ -1,0 +1,108 @@
+"""`profiles.yaml`: attribute values per user, additive array values, and all-user retirements.
+
+Values are checked against the managed-attribute schema (`schemas/profile-attributes.schema.json`,
+schema.py) here, before anything is planned: Netmera drops what it does not accept without an error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...engine.family import Reading, Section
+from ..tags.desired import SHARDS_IGNORED
+from .schema import AttributeSpec, ProfileSchemaError, load_attribute_schema, validate_profiles
+
+FILE = "profiles.yaml"
+ATTRIBUTE_SCHEMA = "profile-attributes.schema.json"
+
+
+@dataclass(frozen=True)
+class ProfilesSpec(Section):
+    """`profiles.yaml`: values per user, additive array values, and all-user erasures."""
+
+    profiles: Mapping[str, Mapping[str, Any]]
+    attributes: Mapping[str, AttributeSpec]
+    source: str
+    present: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(
+        default_factory=dict
+    )  # attr -> user -> values
+    absent: Mapping[str, Mapping[str, tuple[Any, ...]]] = field(default_factory=dict)
+    retire_attributes: tuple[str, ...] = ()
+    retire_values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    allow_retire: bool = False
+    allow_mass_change: bool = False
+    verify: str | int = "all"
+    adopt: bool = False
+
+    def managed(self) -> Iterator[tuple[str, Collection[str]]]:
+        yield self.source, self.profiles.keys()
+
+
+def parse(reading: Reading) -> ProfilesSpec | None:
+    """Check `profiles.yaml` against the managed-attribute schema; None (with problems) if invalid."""
+    name, doc = reading.documents[FILE]
+    problems = reading.problems
+    if "shards" in doc:
+        reading.warnings.append(f"{name}: shards: {SHARDS_IGNORED} (value: {doc['shards']})")
+    schema_file = reading.schema_dir / ATTRIBUTE_SCHEMA
+    try:
+        schema, specs = load_attribute_schema(schema_file, reading.shown(schema_file))
+    except ProfileSchemaError as exc:
+        problems.append(str(exc))
+        return None
+    found: list[str] = []
+    users: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (doc.get("users") or {}).items()}
+    found += validate_profiles(users, schema, name, "users")
+    present: dict[str, dict[str, tuple[Any, ...]]] = {}
+    absent: dict[str, dict[str, tuple[Any, ...]]] = {}
+    for attr, forms in (doc.get("arrays") or {}).items():
+        spec = specs.get(attr)
+        if spec is None or not spec.is_array:
+            found.append(f"{name}: arrays.{attr}: not an array attribute of the managed schema")
+            continue
+        for form, target in (("present", present), ("absent", absent)):
+            lists = {u: list(v) for u, v in (forms.get(form) or {}).items()}
+            found += validate_profiles(
+                {u: {attr: v} for u, v in lists.items()}, schema, name, f"arrays.{attr}.{form}"
+            )
+            target[attr] = {u: tuple(v) for u, v in lists.items()}
+        for user in sorted(set(present.get(attr, {})) & set(users)):
+            if attr in users[user]:
+                found.append(
+                    f"{name}: users.{user}.{attr} and arrays.{attr}: the attribute is both owned and "
+                    "changed additively for this user; use one or the other"
+                )
+        for user in sorted(set(present.get(attr, {})) & set(absent.get(attr, {}))):
+            both = set(map(json.dumps, present[attr][user])) & set(map(json.dumps, absent[attr][user]))
+            if both:
+                found.append(
+                    f"{name}: arrays.{attr}: {user} lists {', '.join(sorted(both))} as present and absent"
+                )
+    retire = doc.get("retire") or {}
+    for attr in retire.get("attributes", []):
+        if attr in specs:
+            found.append(
+                f"{name}: retire.attributes: {attr!r} is still in the managed schema; remove it there first"
+            )
+    for attr in retire.get("values", {}):
+        if attr not in specs:
+            found.append(f"{name}: retire.values.{attr}: not an attribute of the managed schema")
+    problems.extend(found)
+    if found:
+        return None
+    return ProfilesSpec(
+        profiles=users,
+        attributes=specs,
+        source=f"{name}",
+        present=present,
+        absent=absent,
+        retire_attributes=tuple(retire.get("attributes", [])),
+        retire_values={k: tuple(v) for k, v in retire.get("values", {}).items()},
+        allow_retire=bool(retire.get("allow_mass_change", False)),
+        allow_mass_change=doc.get("allow_mass_change", False),
+        verify=doc.get("verify", "all"),
+        adopt=doc.get("adopt", False),
+    )

@@ -1,0 +1,153 @@
+"""Profile plans: setProfileAttributes / unsetProfileAttributes for the values that differ.
+
+An explicit null means "unset"; an attribute a user does not list is not managed for that user.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from ...client import NetmeraClient, WriteResult
+from ...client.batching import id_batches
+from ...engine.desired import short_json
+from ...engine.execute import Progress
+from ...engine.plan import abbreviate
+from ...models import MAX_IDS_PER_REQUEST, ProfileEntry, UnsetProfileEntry
+from .schema import Profiles
+
+
+@dataclass(frozen=True)
+class ProfilePlan:
+    """Per user: values to set (one setProfileAttributes entry each) and attributes to unset."""
+
+    sets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    unsets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.sets and not self.unsets
+
+    @property
+    def calls(self) -> int:
+        return math.ceil(len(self.sets) / MAX_IDS_PER_REQUEST) + math.ceil(
+            len(self.unsets) / MAX_IDS_PER_REQUEST
+        )
+
+    @property
+    def users_changed(self) -> int:
+        return len(set(self.sets) | set(self.unsets))
+
+    def summary(self, limit: int = 10) -> str:
+        if self.empty:
+            return "no changes"
+        parts = []
+        for verb, users in (("set", self.sets), ("unset", self.unsets)):
+            if users:
+                ids = sorted(users)
+                parts.append(f"{verb} attributes of {len(ids)} user(s): {abbreviate(ids, limit)}")
+        return "; ".join(parts) + f" ({self.calls} call(s))"
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality that keeps `true` and `1` apart."""
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def _present(attr: str, seen: Mapping[str, Any] | None, had: Mapping[str, Any]) -> bool:
+    """Whether `attr` may be set: as read back when read, else unless we unset it ourselves last time."""
+    if seen is not None:
+        return attr in seen
+    return had.get(attr, _MISSING) is not None
+
+
+# The recorded value of an attribute whose write had an unknown outcome (a failed or interrupted
+# apply): an object, which no profile value ever is, so the next plan sets the desired value again
+# (or unsets the attribute if it is no longer desired).
+UNKNOWN_VALUE: Final[dict[str, str]] = {"netmera-iac": "unknown: a write failed or was interrupted"}
+
+
+def mark_unknown(applied: Profiles, attributes: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Any]]:
+    """`applied` with the given attributes of the given users recorded as unknown."""
+    marked = {ext_id: dict(values) for ext_id, values in applied.items()}
+    for ext_id, attrs in attributes.items():
+        for attr in attrs:
+            marked.setdefault(ext_id, {})[attr] = UNKNOWN_VALUE
+    return marked
+
+
+def plan_profiles(desired: Profiles, applied: Profiles, live: Profiles | None = None) -> ProfilePlan:
+    """Set what differs from the known state; unset explicit nulls and attributes that left a user.
+
+    The known state of a user is what `live` read back if given, else what the stack applied last
+    (where an explicit null is recorded as None). An unset is skipped only when the known state
+    shows the attribute absent.
+    """
+    sets: dict[str, dict[str, Any]] = {}
+    unsets: dict[str, list[str]] = {}
+    for ext_id in sorted(set(desired) | set(applied)):
+        want = desired.get(ext_id, {})
+        had = applied.get(ext_id, {})
+        seen = live.get(ext_id) if live is not None else None
+
+        for attr, value in sorted(want.items()):
+            if value is None:
+                if _present(attr, seen, had):
+                    unsets.setdefault(ext_id, []).append(attr)
+                continue
+            current = seen.get(attr, _MISSING) if seen is not None else had.get(attr, _MISSING)
+            if not _same(current, value):
+                sets.setdefault(ext_id, {})[attr] = value
+        for attr in sorted(set(had) - set(want)):
+            if _present(attr, seen, had):
+                unsets.setdefault(ext_id, []).append(attr)
+    return ProfilePlan(sets, {k: tuple(v) for k, v in unsets.items()})
+
+
+def apply_profile_plan(plan: ProfilePlan, state: Profiles) -> dict[str, dict[str, Any]]:
+    """The profiles after `plan` (for tests): Netmera's merge semantics, arrays replaced whole."""
+    result = {ext_id: dict(values) for ext_id, values in state.items()}
+    for ext_id, values in plan.sets.items():
+        result.setdefault(ext_id, {}).update(values)
+    for ext_id, attrs in plan.unsets.items():
+        for attr in attrs:
+            result.get(ext_id, {}).pop(attr, None)
+    return result
+
+
+def dropped_values(plan: ProfilePlan, read_back: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Values that were sent but do not read back: what Netmera silently dropped."""
+    dropped = []
+    for ext_id, values in sorted(plan.sets.items()):
+        if ext_id not in read_back:
+            continue  # not in the verified sample
+        seen = read_back[ext_id]
+        for attr, value in sorted(values.items()):
+            if not _same(seen.get(attr, _MISSING), value):
+                got = "nothing" if attr not in seen else short_json(seen[attr])
+                dropped.append(f"{ext_id}.{attr}: sent {short_json(value)}, read back {got}")
+    return dropped
+
+
+def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
+    """setProfileAttributes (one entry per user) then unsetProfileAttributes; returns requests made.
+    On failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown)."""
+    requests = 0
+    progress = Progress()
+    sets = [ProfileEntry(ext_id=u, profile=dict(v)) for u, v in sorted(plan.sets.items())]
+    unsets = [UnsetProfileEntry(ext_id=u, profile=list(a)) for u, a in sorted(plan.unsets.items())]
+    steps: list[tuple[str, list[str], Callable[[], WriteResult]]] = [
+        ("setProfileAttributes", sorted(plan.sets), lambda: client.set_profile_attributes(sets)),
+        ("unsetProfileAttributes", sorted(plan.unsets), lambda: client.unset_profile_attributes(unsets)),
+    ]
+    for name, users, send in steps:
+        if users:  # one entry per user, in this order: the client's batches
+            requests += progress.track(name, id_batches(users), send).requests
+    return requests

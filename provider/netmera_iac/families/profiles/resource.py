@@ -1,0 +1,279 @@
+"""`ProfileAttributes` (one per stack, whatever the number of users): per user, the values of the
+attributes it manages. Changed values go out with `setProfileAttributes` (one entry per user, 1000
+  per request), explicit nulls and attributes leaving a user with `unsetProfileAttributes`. Read
+  back with `getProfileAttributes`, so refresh finds drift. Before anything is planned, `check`
+  compares the managed schema with the app's definitions (`app/profile-attributes`). After an apply
+  the changed users are read back (all, a sample, or none) and values Netmera dropped silently fail
+  the update.
+
+The additive array values and the retirements are in arrays.py and retirement.py beside this.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
+
+from ...client import NetmeraClient, NetmeraError
+from ...engine import (
+    GuardSettings,
+    GuardViolation,
+    PartialApplyError,
+    Progress,
+    abbreviate,
+    codec,
+    mass_change,
+)
+from ...resources._base import (
+    INTERRUPTED,
+    NetmeraProvider,
+    adopting,
+    encoded_failure,
+    guard_input,
+    guard_settings,
+    interrupted_input,
+    interrupted_is_new,
+    legacy_shard_failures,
+    send_journaled,
+    with_adopt_plan,
+    with_plan,
+)
+from .planner import (
+    UNKNOWN_VALUE,
+    ProfilePlan,
+    dropped_values,
+    execute_profiles,
+    mark_unknown,
+    plan_profiles,
+)
+from .schema import AttributeSpec, compare_with_app
+
+PROFILES = "profiles"
+_app_check_lock = threading.Lock()
+_app_problems: dict[tuple[str | None, str, str], list[str]] = {}
+
+
+class ProfileVerificationError(NetmeraError):
+    """Values were sent and answered 200, but do not read back."""
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The profiles map, with integers restored: Netmera drops 41.0 for an INTEGER (or DATE) attribute,
+    and maps written before the compact format carried every number as a double."""
+    raw = codec.json_map_in(props, PROFILES)
+    attributes = props.get("attributes") or {}
+    whole = {c for c, a in attributes.items() if a.get("dataType") in ("INTEGER", "DATE")}
+    return {
+        ext_id: {attr: _integral(v) if attr in whole else v for attr, v in values.items()}
+        for ext_id, values in raw.items()
+        if isinstance(values, dict)
+    }
+
+
+def _known(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The profiles last applied, with the attributes of an interrupted or failed change unknown."""
+    known = _profiles(olds)
+    if interrupted_is_new(olds, news):
+        touched = codec.json_map_in(news, INTERRUPTED)
+        known = mark_unknown(known, {u: a for u, a in touched.items() if isinstance(a, list)})
+    return known
+
+
+def plan_users(plan: ProfilePlan) -> list[str]:
+    return sorted({*plan.sets, *plan.unsets})
+
+
+def _send(client: NetmeraClient, plan: ProfilePlan) -> None:
+    execute_profiles(client, plan)
+
+
+def _after_partial(
+    desired: dict[str, dict[str, Any]], known: dict[str, dict[str, Any]], plan: ProfilePlan, done: Progress
+) -> dict[str, dict[str, Any]]:
+    """The profiles Netmera has after a part-way failure, as far as known: a write answered 200 as
+    desired, one with an unknown outcome as unknown, one not started as before."""
+    result = {u: dict(v) for u, v in desired.items()}
+    changes: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("setProfileAttributes", {u: list(v) for u, v in plan.sets.items()}),
+        ("unsetProfileAttributes", {u: list(v) for u, v in plan.unsets.items()}),
+    )
+    for operation, by_user in changes:
+        for user, attrs in by_user.items():
+            if user in done.of(operation):
+                continue
+            unknown = user in done.unknown.get(operation, set())
+            values = result.setdefault(user, {})
+            for attr in attrs:
+                if unknown:
+                    values[attr] = UNKNOWN_VALUE
+                elif attr in known.get(user, {}):
+                    values[attr] = known[user][attr]
+                else:
+                    values.pop(attr, None)
+    return result
+
+
+def profiles_input(profiles: dict[str, dict[str, Any]]) -> dict[str, str]:
+    return codec.collection(PROFILES, codec.encode_json_map(profiles), "users")
+
+
+def spec_input(specs: dict[str, AttributeSpec]) -> dict[str, Any]:
+    return {c: {"dataType": s.data_type, "isArray": s.is_array} for c, s in sorted(specs.items())}
+
+
+class ProfileAttributesProvider(NetmeraProvider):
+    def _app_problems(self, attributes: dict[str, Any]) -> list[str]:
+        """Schema vs the app's definitions, read once per process and schema (a read at preview)."""
+        specs = {c: AttributeSpec(c, v["dataType"], bool(v["isArray"]), True) for c, v in attributes.items()}
+        key = (self.api_key, self.base_url, repr(sorted(attributes.items())))
+        with _app_check_lock:
+            if key not in _app_problems:
+                definitions = self.client().app_profile_attributes().all()
+                _app_problems[key] = compare_with_app(specs, definitions)
+            return _app_problems[key]
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures() + encoded_failure(PROFILES, news)
+        if not isinstance(news.get("attributes"), dict):
+            failures.append(
+                CheckFailure("attributes", "a map of attribute -> {dataType, isArray} is required")
+            )
+        if failures:
+            return CheckResult(news, failures)
+        failures += legacy_shard_failures(olds, "ProfileAttributes")
+        try:
+            failures += [CheckFailure("attributes", p) for p in self._app_problems(news["attributes"])]
+        except NetmeraError as exc:
+            failures.append(CheckFailure("attributes", f"cannot read the app's attribute definitions: {exc}"))
+        settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
+        if not failures and settled and not adopting(olds, news):
+            return CheckResult(with_plan(news, plan_profiles({}, {})), [])  # same digest: nothing to do
+        old, new = _known(olds, news), _profiles(news)
+        plan = plan_profiles(new, old)
+        if olds and not failures:
+            managed = sum(1 for values in old.values() for v in values.values() if v is not None)
+            removed = sum(len(attrs) for attrs in plan.unsets.values())
+            try:
+                mass_change("ProfileAttributes", managed, removed, guard_settings(news), "unset")
+            except GuardViolation as exc:
+                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
+        if not failures:
+            news = with_adopt_plan(news, len(new)) if adopting(olds, news) else with_plan(news, plan)
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
+        return DiffResult(changes=not settled)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        new = _profiles(props)
+        known = self._observe(new) if props.get("adopt") else _known({}, props)
+        self._apply(props, plan_profiles(new, known), known, props.get("verify", "all"), "profiles")
+        return CreateResult("profiles", props)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        known = _known(olds, news)
+        self._apply(news, plan_profiles(_profiles(news), known), known, news.get("verify", "all"))
+        return UpdateResult(news)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        # A failed delete keeps the resource and its state: the next run deletes again.
+        plan = plan_profiles({}, _profiles(props))
+        if not plan.empty:
+            execute_profiles(self.client(), plan)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        managed = _profiles(props)
+        if not managed:
+            return ReadResult(id_, props)
+        outs = {**props, **profiles_input(self._observe(managed))}
+        return ReadResult(id_, outs, outs)
+
+    def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Live values of the managed attributes; one absent reads back as unset (None)."""
+        live = self.client().get_profile_attributes_many(list(managed))
+        return {u: {attr: live[u].profile.get(attr) for attr in values} for u, values in managed.items()}
+
+    def _apply(
+        self,
+        props: dict[str, Any],
+        plan: ProfilePlan,
+        known: dict[str, dict[str, Any]],
+        verify: str | int,
+        resource_id: str | None = None,
+    ) -> None:
+        """Send the plan (journaled: the users and attributes it may change), then verify. After a
+        part-way failure the outputs record each attribute with an unknown outcome as unknown."""
+        if plan.empty:
+            return
+        client = self.client()
+        touched = {u: sorted({*plan.sets.get(u, {}), *plan.unsets.get(u, ())}) for u in plan_users(plan)}
+        entry = {"attributes": codec.encode_json_map(touched)}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            after = _after_partial(_profiles(props), known, plan, exc.progress)
+            reason = (
+                f"ProfileAttributes: {exc.cause} — {exc.progress.counts()}; those are recorded as "
+                "unknown and sent again by the next `pulumi up` (also after a revert or rollback)"
+            )
+            return {**props, **profiles_input(after)}, reason, entry
+
+        send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id)
+        if verify == "none" or not plan.sets:
+            return
+        if isinstance(verify, float):  # numbers cross Pulumi as doubles
+            verify = int(verify)
+        users = sorted(plan.sets)
+        if isinstance(verify, int) and verify < len(users):
+            users = sorted(random.Random(0).sample(users, verify))
+        read_back = {u: r.profile for u, r in client.get_profile_attributes_many(users).items()}
+        dropped = dropped_values(plan, read_back)
+        if dropped:
+            shown = abbreviate(dropped, 20, sep="; ")
+            raise ProfileVerificationError(
+                f"setProfileAttributes answered 200 but Netmera dropped {len(dropped)} value(s) "
+                f"(unknown users, or values the app rejects): {shown}"
+            )
+
+
+class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
+    """Per user, the values of the attributes this stack manages."""
+
+    def __init__(
+        self,
+        name: str,
+        profiles: dict[str, dict[str, Any]],
+        attributes: dict[str, AttributeSpec],
+        guard: GuardSettings,
+        verify: str | int = "all",
+        opts: pulumi.ResourceOptions | None = None,
+        adopt: bool = False,
+        interrupted: str | None = None,
+    ) -> None:
+        props = {
+            **profiles_input(profiles),
+            "attributes": spec_input(dict(attributes)),
+            "guard": guard_input(guard),
+            "verify": verify,
+            "adopt": adopt,
+            **interrupted_input(interrupted),
+        }
+        super().__init__(ProfileAttributesProvider(), name, props, opts)

@@ -1,0 +1,43 @@
+"""Profiles in `netmera-iac plan`: which attribute is set or unset for whom."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ...engine import codec
+from ...engine.preview import Change, ResourceChange, Step, combined_op, one_line, unmanaged
+
+
+def _profiles(steps: list[Step]) -> list[ResourceChange]:
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    for s in steps:
+        old.update(codec.json_map_in(s.old, "profiles"))
+        if s.op != "delete":
+            new.update(codec.json_map_in(s.new, "profiles"))
+    per_attribute: dict[str, list[str]] = defaultdict(list)
+    for user in sorted(set(old) | set(new)):
+        before, after = dict(old.get(user) or {}), dict(new.get(user) or {})
+        for attr in sorted(set(before) | set(after)):
+            if attr not in after or after[attr] is None:
+                if before.get(attr) is not None:
+                    per_attribute[f"unset {attr}"].append(user)
+            elif before.get(attr) != after[attr]:
+                per_attribute[f"set {attr}"].append(user)
+    change = ResourceChange("profile attributes", combined_op(steps))
+    change.changes = [Change(verb, ids) for verb, ids in sorted(per_attribute.items())]
+    return [change]
+
+
+def summarise(steps: list[Step]) -> list[ResourceChange]:
+    """The profiles (every shard an earlier version split them in) as one; array values and
+    retirements by their one-line plan."""
+    profiles = [s for s in steps if s.type == "ProfileAttributes"]
+    result = _profiles(profiles) if profiles else []
+    for s in steps:
+        if s.type == "ProfileArrayValues" and s.op == "delete":
+            result.append(unmanaged(s))
+        elif s.type != "ProfileAttributes":
+            result.append(one_line(s))
+    return result

@@ -1,0 +1,13 @@
+"""Tags: which users carry a tag (authoritative memberships, additive assignments, exclusions)."""
+
+from ...engine.family import Family
+from . import desired, summary
+
+FAMILY = Family(
+    name="tags",
+    files=(desired.FILE,),
+    parse=desired.parse,
+    types=("TagMembership", "TagAssignment", "TagExclusion"),
+    summarise=summary.summarise,
+    register=f"{__name__}.register",
+)

@@ -1,0 +1,75 @@
+"""How the program registers the tags section: one resource per tag and form, segments resolved."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pulumi
+
+from ...client import NetmeraError
+from ...engine import DesiredStateError, GuardSettings
+from ...engine.journal import Entry
+from ...resources.reads import ReadError, get_segment_users
+from ...resources.registration import Registration
+from .desired import TagMembershipSpec, TagsSpec
+from .resource import TagAssignment, TagExclusion, TagMembership
+
+LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
+    "TagAssignment": TagAssignment,
+    "TagExclusion": TagExclusion,
+}
+
+
+def resolve(spec: TagsSpec) -> TagsSpec:
+    """Members of memberships that name a segment, read with getSegmentUsers (all pages) now."""
+    if not any(m.segment is not None for m in spec.memberships):
+        return spec
+    memberships: list[TagMembershipSpec] = []
+    for m in spec.memberships:
+        if m.segment is None:
+            memberships.append(m)
+            continue
+        try:
+            users = [u.external_id for u in get_segment_users(m.segment) if u.external_id]
+        except (ReadError, NetmeraError) as exc:
+            raise DesiredStateError([f"{m.source}.segment: {exc} (value: {m.segment!r})"]) from None
+        memberships.append(replace(m, members=tuple(dict.fromkeys([*m.members, *users]))))
+    return replace(spec, memberships=tuple(memberships))
+
+
+def register(spec: TagsSpec, reg: Registration) -> None:
+    for m in spec.memberships:
+        settings = reg.entry_guard(m.allow_mass_change, m.allow_empty)
+        if reg.refused(m.source, len(m.members), "members", settings):
+            continue
+        TagMembership(
+            m.tag,
+            m.tag,
+            reg.encode("TagMembership", m.tag, "members", m.members),
+            settings,
+            shared=m.shared,
+            opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
+            interrupted=reg.recovery.ids("TagMembership", m.tag),
+        )
+        reg.manage(
+            "TagMembership", m.tag, len(m.members), removesUsers=True, retainOnDelete=m.retain_on_delete
+        )
+    for kind, tag_lists in (("TagAssignment", spec.assignments), ("TagExclusion", spec.exclusions)):
+        for t in tag_lists:
+            reg.refused(t.source, len(t.members), "ids")
+            members = reg.encode(kind, t.tag, "members", t.members)
+            LISTS[kind](t.tag, t.tag, members, interrupted=reg.recovery.ids(kind, t.tag))
+            reg.manage(kind, t.tag, len(t.members))
+
+
+def retire(entry: Entry, reg: Registration) -> bool:
+    """A tag resource the desired state dropped while its change was interrupted: registered once more
+    as the state recorded it (resource.py `retiring`), so its interrupted ids are sent again."""
+    reg.manage(entry.kind, entry.name, 0, removesUsers=entry.kind == "TagMembership", retiring=True)
+    tag = str(entry.props.get("tag", entry.name))
+    if entry.kind == "TagMembership":
+        settings = GuardSettings(allow_mass_change=True, allow_empty=True)
+        TagMembership(entry.name, tag, (), settings, interrupted=entry.ids, retiring=True)
+    else:
+        LISTS[entry.kind](entry.name, tag, (), interrupted=entry.ids, retiring=True)
+    return True

@@ -1,0 +1,141 @@
+"""Consent planning, the ledger and the consent guard (pure logic)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from netmera_iac.engine import OPTED_IN, OPTED_OUT
+from netmera_iac.families.consent.ledger import (
+    Evidence,
+    Record,
+    consent_guard,
+    plan_consent,
+    push_state,
+    record_applied,
+    record_observed,
+)
+
+OUT_AT = "2026-11-20T10:00:00.000Z"
+
+
+def test_plan_sends_only_changes_and_opt_outs_first() -> None:
+    ledger = {"a": Record(OPTED_IN, OUT_AT), "b": Record(OPTED_OUT, OUT_AT), "gone": Record(OPTED_IN, OUT_AT)}
+    plan = plan_consent(
+        "email", "extId", {"a": OPTED_IN, "b": OPTED_OUT, "c": OPTED_OUT, "d": OPTED_IN}, ledger
+    )
+    assert [(op.name, op.target, op.ids) for op in plan.operations] == [
+        ("disableMail", "extId", ("c",)),
+        ("enableMail", "extId", ("d",)),
+    ]
+    assert plan.calls == 2  # lists: one request per 1000 ids
+    assert "gone" not in plan.ids("disableMail")  # leaving the list changes nobody
+
+
+def test_push_is_one_request_per_user_and_addresses_use_list_operations() -> None:
+    push = plan_consent("push", "deviceToken", {f"t{i}": OPTED_OUT for i in range(3)}, {})
+    assert [op.name for op in push.operations] == ["disablePush"] and push.calls == 3
+    sms = plan_consent("sms", "msisdnList", {f"+9055500{i:05d}": OPTED_IN for i in range(2500)}, {})
+    assert [op.name for op in sms.operations] == ["enableSms"] and sms.calls == 3
+    assert "opt in 2500 [enableSms by msisdnList]" in sms.summary()
+
+
+def test_guard_blocks_a_re_opt_in_without_later_evidence() -> None:
+    ledger = {
+        "u1": Record(OPTED_OUT, OUT_AT),
+        "u2": Record(OPTED_OUT, OUT_AT, "observed"),
+        "u3": Record(OPTED_IN, OUT_AT),
+    }
+    desired = {"u1": OPTED_IN, "u2": OPTED_IN, "u3": OPTED_IN, "new": OPTED_IN}
+    evidence = {"u2": Evidence("form", "2026-11-19T10:00:00Z")}  # older than the opt-out
+    blocked = consent_guard(desired, ledger, evidence)
+    assert [b.ext_id for b in blocked] == ["u1", "u2"]
+    assert "no evidence" in blocked[0].describe()
+    assert "read back from Netmera" in blocked[1].describe() and "is not later" in blocked[1].describe()
+
+
+def test_guard_allows_with_later_evidence_in_any_zone() -> None:
+    ledger = {"u1": Record(OPTED_OUT, OUT_AT)}
+    later = Evidence("preference centre", "2026-11-20T13:00:01+03:00")  # 10:00:01Z
+    same = Evidence("preference centre", "2026-11-20T13:00:00+03:00")  # equal is not later
+    assert consent_guard({"u1": OPTED_IN}, ledger, {"u1": later}) == []
+    assert [b.ext_id for b in consent_guard({"u1": OPTED_IN}, ledger, {"u1": same})] == ["u1"]
+    unreadable = Evidence("form", "yesterday")
+    assert [b.ext_id for b in consent_guard({"u1": OPTED_IN}, ledger, {"u1": unreadable})] == ["u1"]
+
+
+def test_guard_never_blocks_opt_outs() -> None:
+    assert consent_guard({"u1": OPTED_OUT}, {"u1": Record(OPTED_OUT, OUT_AT)}, {}) == []
+
+
+def test_ledger_keeps_lines_of_users_who_left_and_retimes_only_changes() -> None:
+    ledger = {"left": Record(OPTED_OUT, OUT_AT), "same": Record(OPTED_IN, OUT_AT)}
+    plan = plan_consent("push", "extId", {"new": OPTED_OUT, "same": OPTED_IN}, ledger)
+    applied = record_applied(ledger, plan, "2026-11-29T00:00:00Z")
+    assert applied["left"] == Record(OPTED_OUT, OUT_AT)
+    assert applied["same"].at == OUT_AT
+    assert applied["new"] == Record(OPTED_OUT, "2026-11-29T00:00:00Z", "applied")
+    observed = record_observed(applied, {"same": OPTED_OUT, "new": OPTED_OUT}, "2026-11-29T01:00:00Z")
+    assert observed["same"] == Record(OPTED_OUT, "2026-11-29T01:00:00Z", "observed")
+    assert observed["new"].how == "applied"  # unchanged state keeps its time
+
+
+def test_a_rollback_after_an_opt_out_is_blocked() -> None:
+    """v1 opts in, v2 opts out, rolling back to v1 (with v1's evidence) must not opt in again."""
+    v1 = {"u1": OPTED_IN}
+    evidence_v1 = {"u1": Evidence("signup", "2026-11-01T00:00:00Z")}
+    ledger = record_applied({}, plan_consent("sms", "extId", v1, {}), "2026-11-02T00:00:00Z")
+    ledger = record_applied(
+        ledger, plan_consent("sms", "extId", {"u1": OPTED_OUT}, ledger), "2026-11-10T00:00:00Z"
+    )
+    assert [b.ext_id for b in consent_guard(v1, ledger, evidence_v1)] == ["u1"]
+
+
+def test_push_state_needs_every_device() -> None:
+    assert push_state([]) is None
+    assert push_state([True, True]) == OPTED_IN
+    assert push_state([True, False]) == OPTED_OUT  # enablePush would re-enable the opted-out device
+
+
+@given(
+    st.dictionaries(st.sampled_from("abcdefgh"), st.sampled_from([OPTED_IN, OPTED_OUT])),
+    st.dictionaries(st.sampled_from("abcdefgh"), st.sampled_from([OPTED_IN, OPTED_OUT])),
+)
+def test_applying_a_plan_reaches_desired_and_a_second_plan_is_empty(
+    desired: dict[str, str], known: dict[str, str]
+) -> None:
+    ledger = {k: Record(v, OUT_AT) for k, v in known.items()}  # type: ignore[arg-type]
+    plan = plan_consent("email", "emailList", desired, ledger)  # type: ignore[arg-type]
+    after = record_applied(ledger, plan, "2026-11-29T00:00:00Z")
+    assert {k: after[k].state for k in desired} == desired
+    assert plan_consent("email", "emailList", desired, after).empty  # type: ignore[arg-type]
+    assert all(after[k] == ledger[k] for k in ledger if k not in desired)
+
+
+def test_a_planned_opt_out_blocks_until_its_time_is_known() -> None:
+    """`check` writes planned lines without a clock time; evidence cannot be compared until a refresh."""
+    ledger = record_applied({}, plan_consent("push", "extId", {"u1": OPTED_OUT}, {}), None)
+    assert ledger["u1"] == Record(OPTED_OUT, "", "planned")
+    blocked = consent_guard({"u1": OPTED_IN}, ledger, {"u1": Evidence("form", "2026-11-28T00:00:00Z")})
+    assert [b.ext_id for b in blocked] == ["u1"] and "--refresh" in blocked[0].describe()
+    assert Record.from_wire(ledger["u1"].to_wire()) == ledger["u1"]
+
+
+def test_uncertain_lines_are_sent_again_and_keep_the_guard_on_opt_outs() -> None:
+    from netmera_iac.families.consent.ledger import record_uncertain
+
+    then = "2026-01-01T00:00:00Z"
+    ledger = {"a": Record("opted_out", then), "b": Record("opted_in", then)}
+    sent = plan_consent("email", "extId", {"a": "opted_in", "b": "opted_out", "c": "opted_in"}, ledger)
+    at = "2026-02-01T00:00:00Z"
+    after = record_uncertain(ledger, sent, ["a", "b", "c"], at)
+    assert after["a"] == Record("opted_out", then, "uncertain")  # an opt-in was sent
+    assert after["b"] == Record("opted_out", at, "uncertain")  # an opt-out was sent
+    assert after["c"] == Record("opted_in", at, "uncertain")
+    assert Record.from_wire(after["b"].to_wire()) == after["b"]
+    # Every listed uncertain id is sent again, whatever the desired state says now ...
+    again = plan_consent("email", "extId", {"a": "opted_out", "b": "opted_out", "c": "opted_in"}, after)
+    sent_again = {(op.name, op.ids) for op in again.operations}
+    assert sent_again == {("disableMail", ("a", "b")), ("enableMail", ("c",))}
+    # ... and opting a possibly opted-out id in still needs evidence.
+    assert [b.ext_id for b in consent_guard({"b": "opted_in"}, after, {})] == ["b"]

@@ -1,0 +1,187 @@
+"""Lifecycle of the consent resources against the emulator: apply, ledger, guard, drift by read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from netmera_iac.engine import GuardSettings, codec
+from netmera_iac.families.consent.resource import (
+    EmailConsentProvider,
+    PushConsentProvider,
+    SmsConsentProvider,
+)
+from netmera_iac.resources._base import guard_input
+from tests.conftest import Emulator
+from tests.resources.conftest import configured, writes
+
+
+def props(addressing: str, evidence: dict[str, Any] | None = None, **ids: str) -> dict[str, Any]:
+    return {
+        "name": "t",
+        "addressing": addressing,
+        **codec.collection(
+            "consents", codec.encode_str_map({k.replace("_", "-"): v for k, v in ids.items()})
+        ),
+        **codec.collection("evidence", codec.encode_json_map(evidence or {})),
+        "guard": guard_input(GuardSettings()),
+        "ledger": None,
+    }
+
+
+def ledger(props: dict[str, Any]) -> dict[str, str]:
+    return codec.str_map_in(props, "ledger")
+
+
+def pushed(emulator: Emulator, ext_id: str) -> list[bool]:
+    with emulator.api() as api:
+        devices = api.get("/getDevices", params={"extId": ext_id}).json()["devices"]
+    return [d["pushPermitted"] for d in devices]
+
+
+def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
+    provider = configured(EmailConsentProvider(), emulator)
+    first = provider.check({}, props("extId", cust_ayse="opted_out", cust_mehmet="opted_in"))
+    assert first.failures == []
+    created = provider.create(first.inputs)
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
+    assert emulator.contact_of("cust-mehmet")["emailPermitted"] is True
+    assert ledger(created.outs)["cust-ayse"].startswith("opted_out applied 20")
+    # Re-opting ayse in without evidence: the check fails, naming her, and nothing is sent. The checked
+    # inputs the engine stored mark her line as planned (no clock time: check must be repeatable).
+    assert ledger(first.inputs)["cust-ayse"] == "opted_out planned"
+    before = writes(emulator)
+    again = props("extId", cust_ayse="opted_in", cust_mehmet="opted_in")
+    blocked = provider.check(first.inputs, again)
+    assert [f.property for f in blocked.failures] == ["consentGuard"]
+    assert "cust-ayse (opted out by an earlier update of this stack" in blocked.failures[0].reason
+    assert "--refresh" in blocked.failures[0].reason
+
+    # A refresh copies the applied times into the inputs; then the guard names the opt-out's time.
+    refreshed = provider.read(created.id, created.outs)
+    assert refreshed.inputs is not None
+    opted_out_at = ledger(created.outs)["cust-ayse"].split(" ")[2]
+    blocked = provider.check(refreshed.inputs, again)
+    assert (
+        f"cust-ayse (opted out {opted_out_at}, applied by this stack; no evidence"
+        in blocked.failures[0].reason
+    )
+    assert writes(emulator) == before
+
+    proof = {"cust-ayse": {"source": "preference centre", "at": "2999-01-01T00:00:00Z"}}
+    allowed = provider.check(
+        refreshed.inputs, props("extId", proof, cust_ayse="opted_in", cust_mehmet="opted_in")
+    )
+    assert allowed.failures == []
+    assert provider.diff(created.id, created.outs, allowed.inputs).changes is True
+    updated = provider.update(created.id, created.outs, allowed.inputs)
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is True
+    assert [r["operation"] for r in emulator.requests() if r["operation"].endswith("Mail")][
+        -1
+    ] == "enableMail"
+    assert ledger(updated.outs)["cust-ayse"].startswith("opted_in applied")
+
+    # Leaving the list and deleting change nobody; the ledger line stays for a later return.
+    after_leave = provider.update(created.id, updated.outs, props("extId", cust_mehmet="opted_in"))
+    provider.delete(created.id, after_leave.outs)
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is True
+    assert "cust-ayse" in ledger(after_leave.outs)
+
+
+def test_sms_consent_by_number_sends_one_list_request(emulator: Emulator) -> None:
+    provider = configured(SmsConsentProvider(), emulator)
+    checked = provider.check(
+        {}, props("msisdnList", **{"+905551234567": "opted_out", "+905559876543": "opted_out"})
+    )
+    provider.create(checked.inputs)
+    assert [r["operation"] for r in emulator.requests()] == ["disableSms"]
+    assert emulator.contact_of("cust-ayse")["smsPermitted"] is False
+    assert emulator.contact_of("cust-mehmet")["smsPermitted"] is False
+
+
+def test_push_drift_is_read_back_and_then_guarded(emulator: Emulator) -> None:
+    provider = configured(PushConsentProvider(), emulator)
+    checked = provider.check({}, props("extId", cust_mehmet="opted_in", user_0040="opted_out"))
+    created = provider.create(checked.inputs)
+    assert pushed(emulator, "cust-mehmet") == [True] and pushed(emulator, "user-0040") == [False]
+    assert ledger(provider.read(created.id, created.outs).outs) == ledger(created.outs)  # no drift
+
+    with emulator.api() as api:  # mehmet turns push off in the app
+        api.post("/disablePush", json={"deviceToken": "tok-mehmet-iphone"}).raise_for_status()
+    read = provider.read(created.id, created.outs)
+    assert ledger(read.outs)["cust-mehmet"].startswith("opted_out observed 20")
+    assert read.inputs is not None and ledger(read.inputs) == ledger(read.outs)
+    again = provider.check(read.inputs, props("extId", cust_mehmet="opted_in", user_0040="opted_out"))
+    assert (
+        "cust-mehmet (opted out" in again.failures[0].reason
+        and "read back from Netmera" in again.failures[0].reason
+    )
+
+
+def test_push_consent_by_device_is_read_through_device_tokens(emulator: Emulator) -> None:
+    provider = configured(PushConsentProvider(), emulator)
+    checked = provider.check({}, props("deviceToken", **{"tok-ayse-ipad": "opted_in"}))
+    created = provider.create(checked.inputs)
+    assert pushed(emulator, "cust-ayse") == [True, True]
+    with emulator.api() as api:
+        api.post("/disablePush", json={"extId": "cust-ayse"}).raise_for_status()
+    read = provider.read(created.id, created.outs)
+    assert ledger(read.outs)["tok-ayse-ipad"].startswith("opted_out observed")
+    assert "getDeviceTokens" in {r["operation"] for r in emulator.requests()}
+
+
+def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:
+    provider = configured(EmailConsentProvider(), emulator)
+    users = {f"user_{i:04d}": "opted_in" for i in range(1, 11)}
+    first = provider.check({}, props("extId", **users))
+    out = provider.check(first.inputs, props("extId", **{k: "opted_out" for k in users}))
+    assert [f.property for f in out.failures] == ["guard"]
+    assert "would opt out 10 of 10 managed users" in out.failures[0].reason
+
+
+def test_a_failed_opt_in_is_recorded_uncertain_and_a_revert_sends_the_opt_out_again(
+    emulator: Emulator,
+) -> None:
+    from netmera_iac.resources._host import PartialApply
+
+    provider = configured(EmailConsentProvider(), emulator)
+    old = provider.check({}, props("extId", cust_mehmet="opted_out")).inputs
+    created = provider.create(old)
+    proof = {"cust-mehmet": {"source": "web form", "at": "2099-01-01T00:00:00Z"}}
+    wanted = provider.check(created.outs, props("extId", proof, cust_mehmet="opted_in")).inputs
+    # The opt-in fails; Netmera may have applied it all the same (here it has: sent beforehand).
+    with emulator.api() as api:
+        api.post("/enableMail", json={"extIds": ["cust-mehmet"]})
+    emulator.add_fault(operation="enableMail", fault={"kind": "status", "status": 400}, probability=1)
+    with pytest.raises(PartialApply) as failed:
+        provider.update(created.id, created.outs, wanted)
+    outputs = failed.value.outputs
+    assert "applied: nothing; 1 id(s) with an unknown outcome" in failed.value.reason
+    assert ledger(outputs)["cust-mehmet"].startswith("opted_out uncertain")  # guard: still opted out
+    emulator.control.delete("/faults")
+
+    reverted = props("extId", cust_mehmet="opted_out")  # the revert: before, it planned nothing
+    assert provider.diff(created.id, outputs, reverted).changes
+    checked = provider.check(outputs, reverted)
+    assert checked.failures == [] and checked.inputs["plan"].startswith("opt out 1")
+    emulator.control.delete("/requests")
+    provider.update(created.id, outputs, checked.inputs)
+    assert [r["operation"] for r in emulator.requests()] == ["disableMail"]
+    assert emulator.contact_of("cust-mehmet")["emailPermitted"] is False
+
+
+def test_interrupted_ledger_lines_are_taken_in_once(emulator: Emulator) -> None:
+    from netmera_iac.resources._base import interrupted_input
+
+    provider = configured(SmsConsentProvider(), emulator)
+    created = provider.create(provider.check({}, props("extId", cust_ayse="opted_out")).inputs)
+    assert not provider.diff(created.id, created.outs, created.outs).changes
+    lines = codec.encode_str_map({"cust-ayse": "opted_out uncertain 2026-11-29T10:00:00.000Z"})
+    news = {**props("extId", cust_ayse="opted_out"), **interrupted_input(lines)}
+    assert provider.diff(created.id, created.outs, news).changes
+    emulator.control.delete("/requests")
+    done = provider.update(created.id, created.outs, provider.check(created.outs, news).inputs)
+    assert [r["operation"] for r in emulator.requests()] == ["disableSms"]
+    assert ledger(done.outs)["cust-ayse"].startswith("opted_out applied")
+    assert not provider.diff(created.id, done.outs, {**done.outs, **news}).changes
