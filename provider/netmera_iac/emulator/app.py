@@ -10,10 +10,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import control, errors, routes
+from . import control, errors, http
 from .faults import FaultMiddleware, Faults
 from .fixtures import load_fixture, seed
-from .state import Backend
+from .services import SERVICES, Backend
 from .storage import Store
 
 
@@ -34,7 +34,8 @@ def create_app(store: Store | None = None, fixture: str = "demo") -> FastAPI:
     app.state.backend = Backend(store)
     app.state.faults = Faults()
     app.state.fixture = fixture
-    app.include_router(routes.router)
+    for service in SERVICES:
+        app.include_router(service.router)
     app.include_router(control.router)
 
     @app.exception_handler(errors.EmulatorError)
@@ -43,7 +44,7 @@ def create_app(store: Store | None = None, fixture: str = "demo") -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error_response(routes.validation_error(exc))
+        return _error_response(http.validation_error(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -67,7 +68,7 @@ def create_app(store: Store | None = None, fixture: str = "demo") -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(routes.BODY_SCHEMAS)
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(http.BODY_SCHEMAS)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from . import errors
 from .faults import FaultRule, Faults
 from .fixtures import load_fixture, seed
-from .state import Backend
+from .services import Backend
 
 CONTROL_PREFIX = "/_emulator"
 router = APIRouter(prefix=CONTROL_PREFIX, tags=["test-only"])

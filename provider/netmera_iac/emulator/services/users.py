@@ -1,0 +1,48 @@
+"""`deleteUsersPermanently`: erasing users and everything that refers to them."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from ...models import (
+    DeleteUsersRequest,
+)
+from .. import errors
+from ..http import (
+    EMPTY,
+    AppId,
+    api_router,
+    body_of,
+    call,
+    limit_ids,
+    parse,
+    state_of,
+)
+from .base import StateBase, chunks, placeholders
+
+
+class UsersState(StateBase):
+    """Erasure fails the whole request for one unknown user: nothing is deleted then."""
+
+    def delete_users_permanently(self, app: str, ext_ids: list[str]) -> None:
+        with self.store.transaction() as db:
+            known = set(self._known_users(db, app, ext_ids))
+            for ext_id in ext_ids:
+                if ext_id not in known:
+                    # Fails the whole request: nothing is deleted (netmera-api.md §2, §4).
+                    raise errors.user_not_found(ext_id)
+            for chunk in chunks(sorted(known)):
+                marks = placeholders(len(chunk))
+                for table in ("users", "user_tags", "category_prefs", "devices", "segment_members"):
+                    db.execute(f"DELETE FROM {table} WHERE app_id = ? AND ext_id IN ({marks})", (app, *chunk))
+
+
+router = api_router()
+
+
+@router.post("/deleteUsersPermanently", openapi_extra=body_of(DeleteUsersRequest))
+async def delete_users_permanently(request: Request, app: AppId) -> Response:
+    body = await parse(request, DeleteUsersRequest)
+    limit_ids(request, body.ext_ids)
+    await call(state_of(request, UsersState).delete_users_permanently, app, body.ext_ids)
+    return EMPTY
