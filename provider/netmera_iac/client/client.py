@@ -1,8 +1,7 @@
 """`NetmeraClient`: one method per Netmera operation, named after it (`tagUsers` -> `tag_users`).
 
-Writes that carry id lists or entry arrays are de-duplicated and split into requests of at most 1000
-unique external ids, sent with bounded concurrency, and return a `WriteResult` counting what was
-applied. If a batch fails for good the others still run, and a `BatchError` says which were applied.
+Each sends the operation's request model (models/), the one the emulator parses; batching, bounded
+concurrency and partial-failure reports are the plumbing's (_calls.py).
 """
 
 from __future__ import annotations
@@ -10,13 +9,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, TypeVar
-
-import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from typing import Any
 
 from ..models import (
     AppProfileAttributesResponse,
@@ -24,147 +17,37 @@ from ..models import (
     CategoryPreferencesResponse,
     DeleteProfileAttributesEntry,
     DeleteProfileAttributeValueEntry,
+    DeleteUsersRequest,
     DevicesResponse,
     DeviceTokenEntry,
     DeviceTokensResponse,
+    MailPermissionRequest,
     ProfileAttributesResponse,
     ProfileEntry,
     PushApprovalEntry,
+    PushTarget,
     SegmentsResponse,
     SegmentUser,
     SegmentUsersResponse,
+    SmsPermissionRequest,
+    TagUsersRequest,
     UnsetProfileEntry,
+    UntagUsersRequest,
     UntagUsersResponse,
+    UpdateEmailRequest,
+    UpdateMsisdnRequest,
+    WireModel,
 )
-from ._http import HttpCore, RetryEvent
-from .batching import entry_batches, id_batches
-from .errors import (
-    BatchError,
-    BatchOutcome,
-    ConfigurationError,
-    NetmeraError,
-    NotFoundError,
-    ResponseFormatError,
-    UnsafePageError,
-)
-from .settings import ClientSettings
-
-R = TypeVar("R", bound=BaseModel)
-E = TypeVar("E")
+from ._calls import Calls, WriteResult
+from .batching import id_batches
+from .errors import ConfigurationError, NotFoundError
 
 # "User with external id 'X' does not exist or has already been permanently deleted" (netmera-api.md §2)
 _NOT_FOUND_ID = re.compile(r"external id '(?P<id>.*)' does not exist")
 
 
-@dataclass(frozen=True)
-class WriteResult:
-    """What a write sent: requests made and unique ids (or entries) they carried."""
-
-    operation: str
-    requests: int
-    ids: int
-
-
-class NetmeraClient:
+class NetmeraClient(Calls):
     """Typed client for Netmera's user & device REST API. Use as a context manager, or call `close()`."""
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        base_url: str | None = None,
-        *,
-        settings: ClientSettings | None = None,
-        transport: httpx.BaseTransport | None = None,
-        on_retry: Callable[[RetryEvent], None] | None = None,
-        **overrides: Any,
-    ) -> None:
-        """Explicit arguments win over `settings`, which default to `NETMERA_*` environment variables."""
-        base = settings or ClientSettings()
-        values: dict[str, Any] = dict(overrides)
-        if api_key is not None:
-            values["api_key"] = SecretStr(api_key)
-        if base_url is not None:
-            values["base_url"] = base_url
-        try:
-            self.settings = ClientSettings.model_validate({**base.model_dump(), **values})
-        except ValueError as exc:
-            raise ConfigurationError(f"invalid Netmera client settings: {exc}") from None
-        self._core = HttpCore(self.settings, transport=transport, on_retry=on_retry)
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.settings.max_concurrency, thread_name_prefix="netmera"
-        )
-
-    def __repr__(self) -> str:
-        return f"NetmeraClient(base_url={self.settings.base_url!r}, api_key=***)"
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-        self._core.close()
-
-    def __enter__(self) -> NetmeraClient:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    # -- plumbing ---------------------------------------------------------------------------------------
-    def _post(self, operation: str, body: Any) -> None:
-        self._core.request(operation, "POST", operation, json=body)
-
-    def _get(self, operation: str, model: type[R], params: dict[str, Any] | None = None) -> R:
-        return self._parse(operation, self._core.request(operation, "GET", operation, params=params), model)
-
-    @staticmethod
-    def _parse(operation: str, response: httpx.Response, model: type[R]) -> R:
-        try:
-            return model.model_validate(response.json(), strict=False)
-        except (ValueError, ValidationError) as exc:
-            snippet = response.text[:120]
-            raise ResponseFormatError(f"{operation}: unexpected answer {snippet!r}: {exc}") from None
-
-    def _read_many(self, ids: Sequence[str], read: Callable[[str], R]) -> dict[str, R]:
-        """One read per unique id, on the client's bounded pool."""
-        unique = list(dict.fromkeys(ids))
-        return dict(zip(unique, self._pool.map(read, unique), strict=True))
-
-    def _run_batches(
-        self, operation: str, batches: Sequence[E], send: Callable[[E], None], size: Callable[[E], int]
-    ) -> WriteResult:
-        def run(item: tuple[int, E]) -> BatchOutcome:
-            index, batch = item
-            try:
-                send(batch)
-            except NetmeraError as exc:
-                return BatchOutcome(index, size(batch), exc)
-            return BatchOutcome(index, size(batch))
-
-        outcomes = list(self._pool.map(run, enumerate(batches)))
-        failed = [o for o in outcomes if o.error is not None]
-        applied = [o for o in outcomes if o.error is None]
-        if failed:
-            if len(outcomes) == 1 and failed[0].error is not None:
-                raise failed[0].error  # nothing to report as applied: the error itself is clearer
-            raise BatchError(operation, applied, failed)
-        return WriteResult(operation, requests=len(batches), ids=sum(o.ids for o in outcomes))
-
-    def _id_list_write(
-        self, operation: str, ext_ids: Sequence[str], body: Callable[[list[str]], dict[str, Any]]
-    ) -> WriteResult:
-        return self._run_batches(
-            operation, id_batches(ext_ids), lambda b: self._post(operation, body(b)), len
-        )
-
-    def _entry_write(
-        self, operation: str, entries: Sequence[BaseModel], key: Callable[[Any], str | None]
-    ) -> WriteResult:
-        def send(batch: list[BaseModel]) -> None:
-            self._post(
-                operation, [e.model_dump(by_alias=True, exclude_none=True, mode="json") for e in batch]
-            )
-
-        return self._run_batches(operation, entry_batches(entries, key), send, len)
 
     # -- users ------------------------------------------------------------------------------------------
     def delete_users_permanently(self, ext_ids: Sequence[str], missing_ok: bool = False) -> WriteResult:
@@ -181,7 +64,7 @@ class NetmeraClient:
             sent_before = False
             while remaining:
                 try:
-                    self._post(operation, {"extIds": remaining})
+                    self._post(operation, DeleteUsersRequest(ext_ids=remaining))
                     return
                 except NotFoundError as exc:
                     match = _NOT_FOUND_ID.search(exc.text)
@@ -211,21 +94,14 @@ class NetmeraClient:
     ) -> WriteResult:
         return self._single_target_writes("disablePush", ext_ids, device_tokens)
 
-    def _single_target_writes(
-        self, operation: str, ext_ids: Sequence[str], device_tokens: Sequence[str]
-    ) -> WriteResult:
-        targets = [("extId", i) for i in dict.fromkeys(ext_ids)]
-        targets += [("deviceToken", t) for t in dict.fromkeys(device_tokens)]
-        return self._run_batches(
-            operation, targets, lambda t: self._post(operation, {t[0]: t[1]}), lambda _t: 1
-        )
-
     # -- tags -------------------------------------------------------------------------------------------
     def tag_users(self, tag: str, ext_ids: Sequence[str]) -> WriteResult:
-        return self._id_list_write("tagUsers", ext_ids, lambda batch: {"tag": tag, "extIds": batch})
+        return self._id_list_write("tagUsers", ext_ids, lambda batch: TagUsersRequest(tag=tag, ext_ids=batch))
 
     def untag_users(self, tag: str, ext_ids: Sequence[str]) -> WriteResult:
-        return self._id_list_write("untagUsers", ext_ids, lambda batch: {"tag": tag, "extIds": batch})
+        return self._id_list_write(
+            "untagUsers", ext_ids, lambda batch: TagUsersRequest(tag=tag, ext_ids=batch)
+        )
 
     def untag_users_not_existing(self, tag: str, ext_ids: Sequence[str]) -> list[str]:
         """`untagUsers` with `checkExistence`: untags and answers the ids Netmera does not know, 1000
@@ -234,8 +110,8 @@ class NetmeraClient:
         lock = threading.Lock()
 
         def send(batch: list[str]) -> None:
-            body = {"tag": tag, "extIds": batch, "checkExistence": True}
-            response = self._core.request("untagUsers", "POST", "untagUsers", json=body)
+            body = UntagUsersRequest(tag=tag, ext_ids=batch, check_existence=True)
+            response = self._post("untagUsers", body)
             answer = self._parse("untagUsers", response, UntagUsersResponse) if response.content else None
             with lock:
                 missing.extend(answer.not_exist if answer else ())
@@ -276,11 +152,11 @@ class NetmeraClient:
 
     def delete_profile_attributes(self, keys: Sequence[str]) -> None:
         """Remove these attributes from every user of the app."""
-        self._post("deleteProfileAttributes", [DeleteProfileAttributesEntry(profile=list(keys)).to_wire()])
+        self._post("deleteProfileAttributes", [DeleteProfileAttributesEntry(profile=list(keys))])
 
     def delete_profile_attribute_value(self, pairs: Sequence[DeleteProfileAttributeValueEntry]) -> None:
         """Remove each (attribute, value) from every user of the app."""
-        self._post("deleteProfileAttributeValue", [p.to_wire() for p in pairs])
+        self._post("deleteProfileAttributeValue", pairs)
 
     def get_profile_attributes(
         self, ext_id: str | None = None, device_token: str | None = None
@@ -323,52 +199,41 @@ class NetmeraClient:
         for page in self._pages("getSegmentUsers", first, SegmentUsersResponse):
             yield from page.items
 
-    def _pages(self, operation: str, first: R, model: type[R]) -> Iterator[R]:
-        page: R | None = first
-        while page is not None:
-            yield page
-            next_url: str | None = getattr(page, "next_page", None)
-            if not next_url:
-                return
-            if not self._core.same_origin(next_url):
-                raise UnsafePageError(
-                    f"{operation}: nextPage {self._core.redact(next_url)!r} leaves "
-                    f"{self.settings.base_url!r}; not followed, so the API key is not sent elsewhere"
-                )
-            page = self._parse(operation, self._core.request(operation, "GET", next_url), model)
-
     # -- push approval ----------------------------------------------------------------------------------
     def send_push_approval(self, message_ids: Sequence[int]) -> None:
-        self._post("sendPushApproval", [PushApprovalEntry(message_id=m).to_wire() for m in message_ids])
+        self._post("sendPushApproval", [PushApprovalEntry(message_id=m) for m in message_ids])
 
     # -- email and SMS ----------------------------------------------------------------------------------
     def enable_mail(self, ext_ids: Sequence[str] = (), email_list: Sequence[str] = ()) -> WriteResult:
-        return self._contact_write("enableMail", ext_ids, "emailList", email_list)
+        return self._permission_write("enableMail", ext_ids, email_list, _mail)
 
     def disable_mail(self, ext_ids: Sequence[str] = (), email_list: Sequence[str] = ()) -> WriteResult:
-        return self._contact_write("disableMail", ext_ids, "emailList", email_list)
+        return self._permission_write("disableMail", ext_ids, email_list, _mail)
 
     def enable_sms(self, ext_ids: Sequence[str] = (), msisdn_list: Sequence[str] = ()) -> WriteResult:
-        return self._contact_write("enableSms", ext_ids, "msisdnList", msisdn_list)
+        return self._permission_write("enableSms", ext_ids, msisdn_list, _sms)
 
     def disable_sms(self, ext_ids: Sequence[str] = (), msisdn_list: Sequence[str] = ()) -> WriteResult:
-        return self._contact_write("disableSms", ext_ids, "msisdnList", msisdn_list)
+        return self._permission_write("disableSms", ext_ids, msisdn_list, _sms)
 
-    def _contact_write(
-        self, operation: str, ext_ids: Sequence[str], list_field: str, contacts: Sequence[str]
+    def _permission_write(
+        self,
+        operation: str,
+        ext_ids: Sequence[str],
+        contacts: Sequence[str],
+        body: Callable[[list[str] | None, list[str] | None], WireModel],
     ) -> WriteResult:
-        by_id = self._id_list_write(operation, ext_ids, lambda batch: {"extIds": batch}) if ext_ids else None
-        by_contact = (
-            self._id_list_write(operation, contacts, lambda batch: {list_field: batch}) if contacts else None
-        )
+        """By external ids, then by addresses or numbers; each list in its own requests."""
+        by_id = self._id_list_write(operation, ext_ids, lambda b: body(b, None)) if ext_ids else None
+        by_contact = self._id_list_write(operation, contacts, lambda b: body(None, b)) if contacts else None
         results = [r for r in (by_id, by_contact) if r is not None]
         return WriteResult(operation, sum(r.requests for r in results), sum(r.ids for r in results))
 
     def update_email(self, ext_id: str, email: str) -> None:
-        self._post("updateEmail", {"extId": ext_id, "email": email})
+        self._post("updateEmail", UpdateEmailRequest(ext_id=ext_id, email=email))
 
     def update_msisdn(self, ext_id: str, msisdn: str) -> None:
-        self._post("updateMsisdn", {"extId": ext_id, "msisdn": msisdn})
+        self._post("updateMsisdn", UpdateMsisdnRequest(ext_id=ext_id, msisdn=msisdn))
 
     def update_email_many(self, emails: Mapping[str, str]) -> WriteResult:
         """`updateEmail` for many users (one per request) on the client's bounded pool."""
@@ -382,10 +247,18 @@ class NetmeraClient:
         )
 
 
-def _push_target(ext_id: str | None, device_token: str | None) -> dict[str, str]:
+def _push_target(ext_id: str | None, device_token: str | None) -> PushTarget:
     if bool(ext_id) == bool(device_token):
         raise ConfigurationError("enablePush/disablePush take exactly one of ext_id or device_token")
-    return {"extId": ext_id} if ext_id else {"deviceToken": device_token or ""}
+    return PushTarget(ext_id=ext_id) if ext_id else PushTarget(device_token=device_token)
+
+
+def _mail(ext_ids: list[str] | None, emails: list[str] | None) -> MailPermissionRequest:
+    return MailPermissionRequest(ext_ids=ext_ids, email_list=emails)
+
+
+def _sms(ext_ids: list[str] | None, msisdns: list[str] | None) -> SmsPermissionRequest:
+    return SmsPermissionRequest(ext_ids=ext_ids, msisdn_list=msisdns)
 
 
 __all__ = ["NetmeraClient", "WriteResult"]

@@ -1,5 +1,6 @@
 """Pydantic models of Netmera's wire format, shared by the client and the emulator."""
 
+from ._base import WireModel
 from .category_preference import CHANNELS, CategoryPreferenceEntry, CategoryPreferencesResponse
 from .consent import (
     MailPermissionRequest,
@@ -69,4 +70,5 @@ __all__ = [
     "UntagUsersResponse",
     "UpdateEmailRequest",
     "UpdateMsisdnRequest",
+    "WireModel",
 ]
