@@ -167,7 +167,7 @@ def rollback(
 
     Users who opted out since that version stay opted out (the consent guard) and are named."""
     from .engine import DesiredStateError
-    from .engine.record import RecordError
+    from .engine.errors import RecordError
     from .workflow.pulumi_cli import PulumiError
     from .workflow.rollback import apply_rollback_files, plan_rollback
 

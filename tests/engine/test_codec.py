@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from netmera_iac.engine import codec
+from netmera_iac.engine.errors import CodecError
 
 ids = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r\t"), min_size=1)
 id_sets = st.frozensets(ids, max_size=50)
@@ -79,12 +80,12 @@ def test_the_value_is_the_same_in_another_process() -> None:
 
 @pytest.mark.parametrize("bad", ["", "a\tb", "a\nb", "a\rb"])
 def test_ids_that_cannot_be_lines_are_refused(bad: str) -> None:
-    with pytest.raises(codec.CodecError, match="tabs or line breaks"):
+    with pytest.raises(CodecError, match="tabs or line breaks"):
         codec.encode_ids(["fine", bad])
 
 
 def test_non_finite_numbers_are_refused() -> None:
-    with pytest.raises(codec.CodecError, match="JSON"):
+    with pytest.raises(CodecError, match="JSON"):
         codec.encode_json_map({"u1": float("nan")})
 
 
@@ -92,11 +93,11 @@ def test_corruption_is_detected() -> None:
     encoded = codec.encode_ids(["a", "b", "c"])
     head, _, data = encoded.rpartition(":")
     other = codec.encode_ids(["a", "b", "d"]).rpartition(":")[2]
-    with pytest.raises(codec.CodecError, match="digest"):
+    with pytest.raises(CodecError, match="digest"):
         codec.decode_ids(f"{head}:{other}")
-    with pytest.raises(codec.CodecError, match="corrupted"):
+    with pytest.raises(CodecError, match="corrupted"):
         codec.decode_ids(f"{head}:{data[:-4]}")
-    with pytest.raises(codec.CodecError, match="not an encoded collection"):
+    with pytest.raises(CodecError, match="not an encoded collection"):
         codec.decode_ids("a,b,c")
 
 
@@ -141,5 +142,5 @@ def test_the_streamed_difference_spans_many_chunks_and_checks_the_digest(
     encoded = codec.encode_ids(new)
     head = encoded.rpartition(":")[0]
     forged = codec.encode_ids(old).rpartition(":")[2]
-    with pytest.raises(codec.CodecError, match="digest or count"):
+    with pytest.raises(CodecError, match="digest or count"):
         codec.diff_ids(codec.encode_ids(old), f"{head}:{forged}")

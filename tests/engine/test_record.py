@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from netmera_iac.engine.errors import RecordError
 from netmera_iac.engine.record import (
-    RecordError,
     record_desired_state,
     restore_desired_state,
     write_desired_state,

@@ -3,9 +3,10 @@ the encoding of per-user collections, the desired-state loader, the journal. Eac
 planning lives in its package (families/)."""
 
 from . import codec
-from .desired import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError
+from .desired import MAX_IDS_PER_RESOURCE, DesiredState
+from .errors import DesiredStateError, GuardViolation, NetmeraIacError
 from .execute import PartialApplyError, Progress, execute, execute_tracked
-from .guards import Claim, GuardSettings, GuardViolation, empty_set, mass_change, overlaps
+from .guards import Claim, GuardSettings, empty_set, mass_change, overlaps
 from .plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "DesiredStateError",
     "GuardSettings",
     "GuardViolation",
+    "NetmeraIacError",
     "Operation",
     "PartialApplyError",
     "Plan",

@@ -29,16 +29,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import CodecError
+
 FORMAT = "nmc1"
 # Level 1: 1,000,000 ids of 32 hex characters (33 MB) compressed in 0.93 s to 18.6 MB; level 6 took
 # 2.5 s for 18.1 MB (measured once, by hand, while writing this module).
 _LEVEL = 1
 _FORBIDDEN = frozenset("\n\r\t")
 DIGEST_SHOWN = 12
-
-
-class CodecError(ValueError):
-    """A collection cannot be encoded (an id with a line break or tab) or a value cannot be decoded."""
 
 
 @dataclass(frozen=True)

@@ -18,27 +18,17 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from .errors import DesiredStateError
 from .family import Family, Reading, Section
 from .guards import Claim, overlaps
 from .idfile import ListFile, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
 
-MAX_SHOWN_ERRORS = 25
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
 # compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
 # 400 MB gRPC messages Pulumi allows.
 MAX_IDS_PER_RESOURCE = 5_000_000
 S = TypeVar("S", bound=Section)
-
-
-class DesiredStateError(Exception):
-    """The desired state is invalid; the message lists every problem as `file: path: problem`."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        shown = problems[:MAX_SHOWN_ERRORS]
-        more = f"\n  … and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
-        super().__init__("invalid desired state:\n  " + "\n  ".join(shown) + more)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from functools import partial
 from typing import TypeVar
 
 from ..client import BatchError, NetmeraClient, NetmeraError
+from .errors import NetmeraIacError
 from .plan import Plan
 
 T = TypeVar("T")
@@ -58,7 +59,7 @@ class Progress:
         return result
 
 
-class PartialApplyError(NetmeraError):
+class PartialApplyError(NetmeraIacError, NetmeraError):
     """A plan failed part-way; `progress` says what is known to have been applied."""
 
     def __init__(self, progress: Progress, cause: NetmeraError) -> None:

@@ -10,6 +10,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
+from .errors import GuardViolation
+
 
 @dataclass(frozen=True)
 class GuardSettings:
@@ -17,10 +19,6 @@ class GuardSettings:
     minimum: int = 10
     allow_mass_change: bool = False
     allow_empty: bool = False
-
-
-class GuardViolation(Exception):
-    """A guard fired. The message says what, why, and how to allow it on purpose."""
 
 
 def mass_change(

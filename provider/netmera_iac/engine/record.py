@@ -21,14 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from . import codec
+from .errors import CodecError, RecordError
 from .idfile import ListFile, resolve
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
-
-
-class RecordError(Exception):
-    """A recorded desired state cannot be read (missing, unknown format, or corrupted)."""
 
 
 def digest(files: Mapping[str, str], lists: Mapping[str, Any] | None = None) -> str:
@@ -109,7 +106,7 @@ def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] 
             ids = sorted(codec.ids_in(inputs, prop))
         else:
             ids = sorted(k for k, v in codec.str_map_in(inputs, prop).items() if v == value)
-    except codec.CodecError as exc:
+    except CodecError as exc:
         raise RecordError(f"{path}: {kind} {name!r} holds an unreadable {prop}: {exc}") from None
     count, ids_digest, _ = codec.digest_lines(ids)
     if (count, ids_digest) != (entry.get("count"), entry.get("digest")):

@@ -16,10 +16,11 @@ import pulumi
 
 from ..client import Connection, NetmeraClient, NetmeraError, resolve_connection
 from ..engine import DesiredStateError
+from ..engine.errors import NetmeraIacError
 from ..models import Device, DeviceTokenEntry, Segment, SegmentUser
 
 
-class ReadError(ValueError):
+class ReadError(NetmeraIacError, ValueError):
     """A read could not be answered as asked (e.g. no segment of that name)."""
 
 

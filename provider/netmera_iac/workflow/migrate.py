@@ -17,10 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..engine.errors import NetmeraIacError
+
 SHARDED = {"TagMembership": ("tag", "members"), "ProfileAttributes": (None, "profiles")}
 
 
-class MigrationError(Exception):
+class MigrationError(NetmeraIacError):
     """The state cannot be migrated as it is (e.g. an interrupted update left pending operations)."""
 
 

@@ -22,8 +22,10 @@ from urllib.parse import unquote, urlparse
 
 import yaml
 
+from ..engine.errors import NetmeraIacError
 
-class PulumiError(Exception):
+
+class PulumiError(NetmeraIacError):
     """The Pulumi CLI is missing, or failed in a way the command cannot report more precisely."""
 
 

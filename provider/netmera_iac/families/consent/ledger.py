@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from ...client import NetmeraClient, WriteResult
+from ...engine.errors import GuardViolation
 from ...engine.plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
 from ...models import MAX_IDS_PER_REQUEST
 
@@ -133,7 +134,7 @@ class Blocked:
         return f"{self.ext_id} (opted out {self.opted_out_at}, {where}; {why})"
 
 
-class ConsentBlocked(Exception):
+class ConsentBlocked(GuardViolation):
     """The consent guard fired: the message names every blocked id and how to unblock it."""
 
     def __init__(self, resource: str, blocked: list[Blocked], limit: int = 1000) -> None:

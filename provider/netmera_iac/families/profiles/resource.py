@@ -36,6 +36,7 @@ from ...engine import (
     codec,
     mass_change,
 )
+from ...engine.errors import VerificationError
 from ...resources._base import (
     INTERRUPTED,
     NetmeraProvider,
@@ -65,7 +66,7 @@ _app_check_lock = threading.Lock()
 _app_problems: dict[tuple[str | None, str, str], list[str]] = {}
 
 
-class ProfileVerificationError(NetmeraError):
+class ProfileVerificationError(VerificationError):
     """Values were sent and answered 200, but do not read back."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ...engine.desired import short_json
+from ...engine.errors import NetmeraIacError
 from ...models import AttributeDefinition
 
 Profiles = Mapping[str, Mapping[str, Any]]  # ext id -> attribute -> value (None: unset)
@@ -28,7 +29,7 @@ _DATA_TYPES = {"string": "STRING", "integer": "INTEGER", "number": "DOUBLE", "bo
 NETMERA_TYPE_KEY = "x-netmera-type"
 
 
-class ProfileSchemaError(Exception):
+class ProfileSchemaError(NetmeraIacError):
     """The managed-attribute schema itself is unusable."""
 
 
