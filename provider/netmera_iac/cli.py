@@ -169,13 +169,13 @@ def rollback(
     from .engine import DesiredStateError
     from .engine.errors import RecordError
     from .workflow.pulumi_cli import PulumiError
-    from .workflow.rollback import apply_rollback_files, plan_rollback
+    from .workflow.rollback import apply_rollback_files, prepare_rollback
 
     root = project.resolve()
     cli = _cli(stack, root)
     try:
         with err.status(f"reading version {to} of {stack}"):
-            restored = plan_rollback(cli, to, root / "schemas")
+            restored = prepare_rollback(cli, to, root / "schemas")
     except (RecordError, DesiredStateError, PulumiError) as exc:
         raise _fail(f"rollback to version {to}: {exc}") from None
     typer.echo(restored.describe())

@@ -19,9 +19,9 @@ from .engine import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError, Guard
 from .engine.family import in_order
 from .engine.record import record_desired_state
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
+from .reads import check_api_key
 from .resources._base import stack_journal
 from .resources.manifest import StackManifest
-from .resources.reads import check_api_key
 from .resources.registration import Recovery, Registration, interrupted_message
 
 PROJECT_CONFIG = "netmera-iac"

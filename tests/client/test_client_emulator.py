@@ -10,7 +10,7 @@ import stamina
 from netmera_iac.client import InvalidAddressError, NetmeraClient, NotFoundError
 from netmera_iac.emulator.server import DEMO_API_KEY
 from netmera_iac.models import (
-    OPERATIONS,
+    ENDPOINTS,
     CategoryPreferenceEntry,
     DeleteProfileAttributeValueEntry,
     ProfileEntry,
@@ -26,7 +26,7 @@ def netmera(emulator: Emulator) -> Iterator[NetmeraClient]:
 
 
 def test_there_is_one_client_method_per_operation() -> None:
-    missing = [op.name for op in OPERATIONS if not callable(getattr(NetmeraClient, op.python_name, None))]
+    missing = [op.name for op in ENDPOINTS if not callable(getattr(NetmeraClient, op.python_name, None))]
     assert missing == []
 
 

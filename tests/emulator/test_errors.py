@@ -5,14 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from netmera_iac.models import OPERATIONS, Operation
+from netmera_iac.models import ENDPOINTS, Endpoint
 from tests.conftest import Emulator
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
+@pytest.mark.parametrize("operation", ENDPOINTS, ids=lambda op: op.name)
 @pytest.mark.parametrize("api_key", [None, "wrong-key"], ids=["missing-key", "wrong-key"])
 def test_every_route_requires_a_valid_key(
-    emulator: Emulator, operation: Operation, api_key: str | None
+    emulator: Emulator, operation: Endpoint, api_key: str | None
 ) -> None:
     with emulator.api(api_key) as client:
         response = client.request(
@@ -22,8 +22,8 @@ def test_every_route_requires_a_valid_key(
     assert response.json() == {"code": 2010, "error": "API key is invalid"}
 
 
-@pytest.mark.parametrize("operation", [op for op in OPERATIONS if op.writes], ids=lambda op: op.name)
-def test_malformed_json_is_2009(api: httpx.Client, operation: Operation) -> None:
+@pytest.mark.parametrize("operation", [op for op in ENDPOINTS if op.writes], ids=lambda op: op.name)
+def test_malformed_json_is_2009(api: httpx.Client, operation: Endpoint) -> None:
     response = api.post(
         f"/{operation.path}", content=b'{"extIds": [', headers={"Content-Type": "application/json"}
     )
@@ -53,7 +53,7 @@ def test_unmatched_route_is_problem_json(api: httpx.Client) -> None:
 def test_openapi_document_lists_every_operation(emulator: Emulator) -> None:
     document = httpx.get(f"{emulator.root_url}/openapi.json").json()
     served = {path.removeprefix("/rest/3.0/") for path in document["paths"] if path.startswith("/rest/3.0/")}
-    assert served == {op.path for op in OPERATIONS}
+    assert served == {op.path for op in ENDPOINTS}
     tag_users = document["paths"]["/rest/3.0/tagUsers"]["post"]["requestBody"]["content"]["application/json"]
     assert set(tag_users["schema"]["properties"]) == {"tag", "extIds"}
     assert set(tag_users["schema"]["required"]) == {"tag", "extIds"}

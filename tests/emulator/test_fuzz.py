@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netmera_iac.models import OPERATIONS, Operation
+from netmera_iac.models import ENDPOINTS, Endpoint
 from tests.conftest import Emulator
 
 FIELDS = ["extId", "extIds", "tag", "category", "enable", "channel", "profile", "deviceToken", "emailList",
@@ -35,11 +35,11 @@ QUERY_KEYS = ["extId", "externalId", "pushPermitted", "max", "offset", "id", "de
 queries = st.dictionaries(st.sampled_from(QUERY_KEYS), st.text(max_size=10), max_size=4)
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
+@pytest.mark.parametrize("operation", ENDPOINTS, ids=lambda op: op.name)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies, raw=raw_bytes, query=queries, use_raw=st.booleans())
 def test_no_input_causes_a_server_error(
-    emulator: Emulator, operation: Operation, body: Any, raw: bytes, query: dict[str, str], use_raw: bool
+    emulator: Emulator, operation: Endpoint, body: Any, raw: bytes, query: dict[str, str], use_raw: bool
 ) -> None:
     with emulator.api() as api:
         if operation.writes:

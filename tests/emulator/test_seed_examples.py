@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from netmera_iac.models import OPERATIONS
+from netmera_iac.models import ENDPOINTS
 from tests.conftest import Emulator
 
 # A verbatim snapshot of the team's read-only shared/seed/netmera-user-device-api.md, kept beside the
@@ -105,7 +105,7 @@ EXAMPLES = seed_examples()
 
 def test_the_page_has_an_example_for_each_of_its_24_operations() -> None:
     assert len(EXAMPLES) >= 24
-    assert {e.operation.partition("?")[0] for e in EXAMPLES} == {op.path for op in OPERATIONS if op.in_seed}
+    assert {e.operation.partition("?")[0] for e in EXAMPLES} == {op.path for op in ENDPOINTS if op.in_seed}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda e: e.operation)

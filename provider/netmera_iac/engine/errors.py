@@ -16,7 +16,7 @@
     ├── ProfileSchemaError          the managed-attribute schema itself is unusable
     │                               (families/profiles/schema.py)
     ├── ReadError                   a read in the program cannot be answered as asked, e.g. no segment
-    │                               of that name (resources/reads.py; also a `ValueError`)
+    │                               of that name (reads.py; also a `ValueError`)
     ├── PulumiError                 the Pulumi CLI is missing or failed (workflow/pulumi_cli.py)
     └── MigrationError              a legacy state cannot be migrated (workflow/migrate.py)
 

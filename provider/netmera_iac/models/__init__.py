@@ -10,15 +10,15 @@ from .consent import (
     UpdateMsisdnRequest,
 )
 from .device import Device, DevicesResponse, DeviceTokenEntry, DeviceTokensResponse
-from .error import ErrorBody
-from .operations import (
+from .endpoints import (
     BASE_PATH,
     BY_NAME,
     DEFAULT_BASE_URL,
+    ENDPOINTS,
     MAX_IDS_PER_REQUEST,
-    OPERATIONS,
-    Operation,
+    Endpoint,
 )
+from .error import ErrorBody
 from .profile_attribute import (
     AppProfileAttributesResponse,
     AttributeDefinition,
@@ -38,8 +38,8 @@ __all__ = [
     "BY_NAME",
     "CHANNELS",
     "DEFAULT_BASE_URL",
+    "ENDPOINTS",
     "MAX_IDS_PER_REQUEST",
-    "OPERATIONS",
     "AppProfileAttributesResponse",
     "AttributeDefinition",
     "CategoryPreferenceEntry",
@@ -52,9 +52,9 @@ __all__ = [
     "DeviceTokenEntry",
     "DeviceTokensResponse",
     "DevicesResponse",
+    "Endpoint",
     "ErrorBody",
     "MailPermissionRequest",
-    "Operation",
     "ProfileAttributesResponse",
     "ProfileEntry",
     "PushApprovalEntry",

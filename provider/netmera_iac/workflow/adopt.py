@@ -20,7 +20,7 @@ from ..client import NetmeraClient
 from ..engine import OPTED_IN, OPTED_OUT
 from ..families.consent.ledger import push_state
 from ..families.profiles.schema import load_attribute_schema
-from ..resources.reads import segment_id_of
+from ..reads import segment_id_of
 
 Progress = Callable[[Iterable[str], str], Iterable[str]]
 

@@ -18,7 +18,7 @@ from .pulumi_cli import PulumiCli, resource_outputs, stack_outputs
 
 
 @dataclass
-class RollbackPlan:
+class Restoration:
     version: int
     files: dict[str, str]
     kept_opted_out: dict[str, list[str]] = field(default_factory=dict)  # consent list -> ids
@@ -31,7 +31,7 @@ class RollbackPlan:
         return "\n".join(lines)
 
 
-def plan_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> RollbackPlan:
+def prepare_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> Restoration:
     old = cli.export(version)
     files = restore_desired_state(
         stack_outputs(old).get("desiredState"), DESIRED_STATE_FILES, old.get("deployment")
@@ -41,7 +41,7 @@ def plan_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> RollbackPla
         folder = Path(tmp) / "stacks" / cli.stack
         write_desired_state(folder, files, DESIRED_STATE_FILES)
         desired = load_desired_state(folder, schema_dir, shown_root=Path(tmp))
-    plan = RollbackPlan(version, dict(files))
+    plan = Restoration(version, dict(files))
     for family in FAMILIES:
         section = desired.of(family)
         if family.rollback is None or section is None:
@@ -54,5 +54,5 @@ def plan_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> RollbackPla
     return plan
 
 
-def apply_rollback_files(plan: RollbackPlan, state_dir: Path) -> list[str]:
+def apply_rollback_files(plan: Restoration, state_dir: Path) -> list[str]:
     return write_desired_state(state_dir, plan.files, DESIRED_STATE_FILES)

@@ -1,8 +1,8 @@
-"""A program that uses every read of netmera_iac.resources.reads and exports what it got."""
+"""A program that uses every read of netmera_iac.reads and exports what it got."""
 
 import pulumi
 
-from netmera_iac.resources import reads
+from netmera_iac import reads
 
 segments = reads.get_segments()
 pulumi.export("segments", [s.name for s in segments])

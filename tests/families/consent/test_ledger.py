@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from netmera_iac.engine import OPTED_IN, OPTED_OUT
 from netmera_iac.families.consent.ledger import (
     Evidence,
-    Record,
+    LedgerLine,
     consent_guard,
     plan_consent,
     push_state,
@@ -20,7 +20,11 @@ OUT_AT = "2026-11-20T10:00:00.000Z"
 
 
 def test_plan_sends_only_changes_and_opt_outs_first() -> None:
-    ledger = {"a": Record(OPTED_IN, OUT_AT), "b": Record(OPTED_OUT, OUT_AT), "gone": Record(OPTED_IN, OUT_AT)}
+    ledger = {
+        "a": LedgerLine(OPTED_IN, OUT_AT),
+        "b": LedgerLine(OPTED_OUT, OUT_AT),
+        "gone": LedgerLine(OPTED_IN, OUT_AT),
+    }
     plan = plan_consent(
         "email", "extId", {"a": OPTED_IN, "b": OPTED_OUT, "c": OPTED_OUT, "d": OPTED_IN}, ledger
     )
@@ -42,9 +46,9 @@ def test_push_is_one_request_per_user_and_addresses_use_list_operations() -> Non
 
 def test_guard_blocks_a_re_opt_in_without_later_evidence() -> None:
     ledger = {
-        "u1": Record(OPTED_OUT, OUT_AT),
-        "u2": Record(OPTED_OUT, OUT_AT, "observed"),
-        "u3": Record(OPTED_IN, OUT_AT),
+        "u1": LedgerLine(OPTED_OUT, OUT_AT),
+        "u2": LedgerLine(OPTED_OUT, OUT_AT, "observed"),
+        "u3": LedgerLine(OPTED_IN, OUT_AT),
     }
     desired = {"u1": OPTED_IN, "u2": OPTED_IN, "u3": OPTED_IN, "new": OPTED_IN}
     evidence = {"u2": Evidence("form", "2026-11-19T10:00:00Z")}  # older than the opt-out
@@ -55,7 +59,7 @@ def test_guard_blocks_a_re_opt_in_without_later_evidence() -> None:
 
 
 def test_guard_allows_with_later_evidence_in_any_zone() -> None:
-    ledger = {"u1": Record(OPTED_OUT, OUT_AT)}
+    ledger = {"u1": LedgerLine(OPTED_OUT, OUT_AT)}
     later = Evidence("preference centre", "2026-11-20T13:00:01+03:00")  # 10:00:01Z
     same = Evidence("preference centre", "2026-11-20T13:00:00+03:00")  # equal is not later
     assert consent_guard({"u1": OPTED_IN}, ledger, {"u1": later}) == []
@@ -65,18 +69,18 @@ def test_guard_allows_with_later_evidence_in_any_zone() -> None:
 
 
 def test_guard_never_blocks_opt_outs() -> None:
-    assert consent_guard({"u1": OPTED_OUT}, {"u1": Record(OPTED_OUT, OUT_AT)}, {}) == []
+    assert consent_guard({"u1": OPTED_OUT}, {"u1": LedgerLine(OPTED_OUT, OUT_AT)}, {}) == []
 
 
 def test_ledger_keeps_lines_of_users_who_left_and_retimes_only_changes() -> None:
-    ledger = {"left": Record(OPTED_OUT, OUT_AT), "same": Record(OPTED_IN, OUT_AT)}
+    ledger = {"left": LedgerLine(OPTED_OUT, OUT_AT), "same": LedgerLine(OPTED_IN, OUT_AT)}
     plan = plan_consent("push", "extId", {"new": OPTED_OUT, "same": OPTED_IN}, ledger)
     applied = record_applied(ledger, plan, "2026-11-29T00:00:00Z")
-    assert applied["left"] == Record(OPTED_OUT, OUT_AT)
+    assert applied["left"] == LedgerLine(OPTED_OUT, OUT_AT)
     assert applied["same"].at == OUT_AT
-    assert applied["new"] == Record(OPTED_OUT, "2026-11-29T00:00:00Z", "applied")
+    assert applied["new"] == LedgerLine(OPTED_OUT, "2026-11-29T00:00:00Z", "applied")
     observed = record_observed(applied, {"same": OPTED_OUT, "new": OPTED_OUT}, "2026-11-29T01:00:00Z")
-    assert observed["same"] == Record(OPTED_OUT, "2026-11-29T01:00:00Z", "observed")
+    assert observed["same"] == LedgerLine(OPTED_OUT, "2026-11-29T01:00:00Z", "observed")
     assert observed["new"].how == "applied"  # unchanged state keeps its time
 
 
@@ -104,7 +108,7 @@ def test_push_state_needs_every_device() -> None:
 def test_applying_a_plan_reaches_desired_and_a_second_plan_is_empty(
     desired: dict[str, str], known: dict[str, str]
 ) -> None:
-    ledger = {k: Record(v, OUT_AT) for k, v in known.items()}  # type: ignore[arg-type]
+    ledger = {k: LedgerLine(v, OUT_AT) for k, v in known.items()}  # type: ignore[arg-type]
     plan = plan_consent("email", "emailList", desired, ledger)  # type: ignore[arg-type]
     after = record_applied(ledger, plan, "2026-11-29T00:00:00Z")
     assert {k: after[k].state for k in desired} == desired
@@ -115,24 +119,24 @@ def test_applying_a_plan_reaches_desired_and_a_second_plan_is_empty(
 def test_a_planned_opt_out_blocks_until_its_time_is_known() -> None:
     """`check` writes planned lines without a clock time; evidence cannot be compared until a refresh."""
     ledger = record_applied({}, plan_consent("push", "extId", {"u1": OPTED_OUT}, {}), None)
-    assert ledger["u1"] == Record(OPTED_OUT, "", "planned")
+    assert ledger["u1"] == LedgerLine(OPTED_OUT, "", "planned")
     blocked = consent_guard({"u1": OPTED_IN}, ledger, {"u1": Evidence("form", "2026-11-28T00:00:00Z")})
     assert [b.ext_id for b in blocked] == ["u1"] and "--refresh" in blocked[0].describe()
-    assert Record.from_wire(ledger["u1"].to_wire()) == ledger["u1"]
+    assert LedgerLine.from_wire(ledger["u1"].to_wire()) == ledger["u1"]
 
 
 def test_uncertain_lines_are_sent_again_and_keep_the_guard_on_opt_outs() -> None:
     from netmera_iac.families.consent.ledger import record_uncertain
 
     then = "2026-01-01T00:00:00Z"
-    ledger = {"a": Record("opted_out", then), "b": Record("opted_in", then)}
+    ledger = {"a": LedgerLine("opted_out", then), "b": LedgerLine("opted_in", then)}
     sent = plan_consent("email", "extId", {"a": "opted_in", "b": "opted_out", "c": "opted_in"}, ledger)
     at = "2026-02-01T00:00:00Z"
     after = record_uncertain(ledger, sent, ["a", "b", "c"], at)
-    assert after["a"] == Record("opted_out", then, "uncertain")  # an opt-in was sent
-    assert after["b"] == Record("opted_out", at, "uncertain")  # an opt-out was sent
-    assert after["c"] == Record("opted_in", at, "uncertain")
-    assert Record.from_wire(after["b"].to_wire()) == after["b"]
+    assert after["a"] == LedgerLine("opted_out", then, "uncertain")  # an opt-in was sent
+    assert after["b"] == LedgerLine("opted_out", at, "uncertain")  # an opt-out was sent
+    assert after["c"] == LedgerLine("opted_in", at, "uncertain")
+    assert LedgerLine.from_wire(after["b"].to_wire()) == after["b"]
     # Every listed uncertain id is sent again, whatever the desired state says now ...
     again = plan_consent("email", "extId", {"a": "opted_out", "b": "opted_out", "c": "opted_in"}, after)
     sent_again = {(op.name, op.ids) for op in again.operations}

@@ -68,7 +68,7 @@ HOWS: Final[tuple[How, ...]] = ("applied", "observed", "planned", "uncertain")
 
 
 @dataclass(frozen=True)
-class Record:
+class LedgerLine:
     """A ledger line: the state the stack last applied or observed for one id, and when.
 
     A `planned` line was written by a plan whose apply time is not known where the line is read (the
@@ -90,7 +90,7 @@ class Record:
         return f"{self.state} {self.how} {self.at}".rstrip()
 
     @classmethod
-    def from_wire(cls, raw: Any) -> Record | None:
+    def from_wire(cls, raw: Any) -> LedgerLine | None:
         parts = raw.split(" ") if isinstance(raw, str) else []
         if len(parts) not in (2, 3) or parts[0] not in (OPTED_IN, OPTED_OUT) or parts[1] not in HOWS:
             return None
@@ -102,14 +102,14 @@ class Record:
         )
 
 
-Ledger = Mapping[str, Record]
+Ledger = Mapping[str, LedgerLine]
 
 
-def ledger_from_wire(raw: Any) -> dict[str, Record]:
+def ledger_from_wire(raw: Any) -> dict[str, LedgerLine]:
     """A ledger as stored in a resource's inputs or outputs (unreadable lines are dropped)."""
     if not isinstance(raw, Mapping):
         return {}
-    records = {str(k): Record.from_wire(v) for k, v in raw.items()}
+    records = {str(k): LedgerLine.from_wire(v) for k, v in raw.items()}
     return {k: r for k, r in records.items() if r is not None}
 
 
@@ -221,39 +221,39 @@ def _state(ledger: Ledger, ext_id: str) -> Preference | None:
     return record.state if record and record.how != "uncertain" else None
 
 
-def record_uncertain(ledger: Ledger, plan: Plan, ids: Iterable[str], at: str) -> dict[str, Record]:
-    """The lines of `ids`, sent by `plan` with no known outcome, marked uncertain (see `Record`)."""
+def record_uncertain(ledger: Ledger, plan: Plan, ids: Iterable[str], at: str) -> dict[str, LedgerLine]:
+    """The lines of `ids`, sent by `plan` with no known outcome, marked uncertain (see `LedgerLine`)."""
     wanted = set(ids)
     updated = dict(ledger)
     for op in plan.operations:
         for ext_id in wanted.intersection(op.ids):
             old = ledger.get(ext_id)
             if not op.enable:
-                updated[ext_id] = Record(OPTED_OUT, at, "uncertain")
+                updated[ext_id] = LedgerLine(OPTED_OUT, at, "uncertain")
             elif old is not None:
-                updated[ext_id] = Record(old.state, old.at, "uncertain")
+                updated[ext_id] = LedgerLine(old.state, old.at, "uncertain")
             else:
-                updated[ext_id] = Record(OPTED_IN, at, "uncertain")
+                updated[ext_id] = LedgerLine(OPTED_IN, at, "uncertain")
     return updated
 
 
-def record_applied(ledger: Ledger, plan: Plan, at: str | None) -> dict[str, Record]:
+def record_applied(ledger: Ledger, plan: Plan, at: str | None) -> dict[str, LedgerLine]:
     """The ledger after `plan` was applied at `at` (None: planned, time not known yet); lines of ids
     that left the list are kept."""
     updated = dict(ledger)
     for op in plan.operations:
         for ext_id in op.ids:
             state: Preference = OPTED_IN if op.enable else OPTED_OUT
-            updated[ext_id] = Record(state, at, "applied") if at else Record(state, "", "planned")
+            updated[ext_id] = LedgerLine(state, at, "applied") if at else LedgerLine(state, "", "planned")
     return updated
 
 
-def record_observed(ledger: Ledger, observed: Mapping[str, Preference], at: str) -> dict[str, Record]:
+def record_observed(ledger: Ledger, observed: Mapping[str, Preference], at: str) -> dict[str, LedgerLine]:
     """The ledger after reading live state: a line changes (and is re-timed) only when the state did."""
     updated = dict(ledger)
     for ext_id, state in observed.items():
         if _state(ledger, ext_id) != state:
-            updated[ext_id] = Record(state, at, "observed")
+            updated[ext_id] = LedgerLine(state, at, "observed")
     return updated
 
 

@@ -61,7 +61,7 @@ from .ledger import (
     Channel,
     ConsentBlocked,
     Evidence,
-    Record,
+    LedgerLine,
     consent_guard,
     ledger_from_wire,
     now_iso,
@@ -95,11 +95,11 @@ def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
     }
 
 
-def ledger_of(props: dict[str, Any]) -> dict[str, Record]:
+def ledger_of(props: dict[str, Any]) -> dict[str, LedgerLine]:
     return ledger_from_wire(codec.str_map_in(props, LEDGER))
 
 
-def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Record]:
+def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, LedgerLine]:
     """The ledger as last recorded, with the lines of an interrupted change taken in."""
     ledger = ledger_of(olds)
     if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
@@ -107,7 +107,7 @@ def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Record
     return ledger
 
 
-def _ledger_output(ledger: dict[str, Record]) -> dict[str, str]:
+def _ledger_output(ledger: dict[str, LedgerLine]) -> dict[str, str]:
     encoded = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
     return codec.collection(LEDGER, encoded, "ids")
 
@@ -129,7 +129,7 @@ class ConsentProvider(NetmeraProvider):
     def _name(self, props: dict[str, Any]) -> str:
         return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
 
-    def _plan(self, props: dict[str, Any], ledger: dict[str, Record]) -> Plan:
+    def _plan(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> Plan:
         return plan_consent(self.channel, props["addressing"], _consents(props), ledger)
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
@@ -156,7 +156,7 @@ class ConsentProvider(NetmeraProvider):
             news = {**with_plan(news, plan), **expected, "optIns": opt_in_facts(plan, evidence)}
         return CheckResult(news, failures)
 
-    def _guard(self, props: dict[str, Any], ledger: dict[str, Record]) -> None:
+    def _guard(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> None:
         blocked = consent_guard(_consents(props), ledger, _evidence(props))
         if blocked:
             raise ConsentBlocked(self._name(props), blocked)
@@ -169,7 +169,7 @@ class ConsentProvider(NetmeraProvider):
         return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        ledger: dict[str, Record] = {}
+        ledger: dict[str, LedgerLine] = {}
         if props.get("adopt"):
             observed = self.observe(props.get("addressing"), sorted(_consents(props)))
             ledger = record_observed({}, observed, now_iso())
@@ -184,7 +184,7 @@ class ConsentProvider(NetmeraProvider):
         return None  # stopping management changes nobody's consent
 
     def _apply(
-        self, props: dict[str, Any], ledger: dict[str, Record], resource_id: str | None = None
+        self, props: dict[str, Any], ledger: dict[str, LedgerLine], resource_id: str | None = None
     ) -> dict[str, Any]:
         """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
         with the lines it may have changed marked uncertain. The lines it may change are journaled

@@ -9,7 +9,7 @@ import pulumi
 from ...client import NetmeraError
 from ...engine import DesiredStateError, GuardSettings
 from ...engine.journal import Entry
-from ...resources.reads import ReadError, get_segment_users
+from ...reads import ReadError, get_segment_users
 from ...resources.registration import Registration
 from .desired import TagMembershipSpec, TagsSpec
 from .resource import TagAssignment, TagExclusion, TagMembership

@@ -14,10 +14,10 @@ from typing import Any
 
 import pulumi
 
-from ..client import Connection, NetmeraClient, NetmeraError, resolve_connection
-from ..engine import DesiredStateError
-from ..engine.errors import NetmeraIacError
-from ..models import Device, DeviceTokenEntry, Segment, SegmentUser
+from .client import Connection, NetmeraClient, NetmeraError, resolve_connection
+from .engine import DesiredStateError
+from .engine.errors import NetmeraIacError
+from .models import Device, DeviceTokenEntry, Segment, SegmentUser
 
 
 class ReadError(NetmeraIacError, ValueError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netmera_iac.models import Segment
-from netmera_iac.resources.reads import ReadError, segment_id_of
+from netmera_iac.reads import ReadError, segment_id_of
 
 SEGMENTS = [
     Segment(id=1, name="VIP", type="STANDARD"),
