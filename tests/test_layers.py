@@ -1,0 +1,69 @@
+"""The README's dependency sentence, checked: program and workflow -> families -> resources -> engine ->
+client -> models; Pulumi only in a family's adapters and the shared adapter code; the emulator shares
+only the models."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "provider" / "netmera_iac"
+# Pure parts of a family: what the loader, the summary and rollback import without Pulumi.
+ADAPTERS = {"resource.py", "register.py", "arrays.py", "retirement.py"}
+
+
+def _imports(path: Path) -> set[str]:
+    """Absolute module names `path` imports (relative imports resolved)."""
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = parts[: len(parts) - node.level]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def _reaches(imports: set[str], *targets: str) -> list[str]:
+    return sorted(i for i in imports if any(i == t or i.startswith(f"{t}.") for t in targets))
+
+
+@pytest.mark.parametrize(
+    ("folder", "forbidden"),
+    [
+        ("models", ("netmera_iac.client", "netmera_iac.engine", "netmera_iac.families", "pulumi")),
+        ("client", ("netmera_iac.engine", "netmera_iac.families", "netmera_iac.resources", "pulumi")),
+        ("engine", ("netmera_iac.families", "netmera_iac.resources", "netmera_iac.workflow", "pulumi")),
+        ("resources", ("netmera_iac.families", "netmera_iac.workflow", "netmera_iac.program")),
+        ("emulator", ("netmera_iac.client", "netmera_iac.engine", "netmera_iac.families", "pulumi")),
+    ],
+)
+def test_no_layer_imports_one_above_it(folder: str, forbidden: tuple[str, ...]) -> None:
+    wrong = {
+        str(path.relative_to(PACKAGE)): reached
+        for path in _modules(folder)
+        if (reached := _reaches(_imports(path), *forbidden))
+    }
+    assert wrong == {}
+
+
+def test_only_a_family_s_adapters_import_pulumi() -> None:
+    wrong = {
+        str(path.relative_to(PACKAGE)): reached
+        for path in _modules("families")
+        if path.name not in ADAPTERS
+        and (reached := _reaches(_imports(path), "pulumi", "netmera_iac.resources", "netmera_iac.reads"))
+    }
+    assert wrong == {}
