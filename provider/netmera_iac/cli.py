@@ -277,16 +277,22 @@ def emulator_serve(
     fixture: Annotated[
         str, typer.Option(help="Fixture name (demo) or YAML path, loaded into an empty db")
     ] = "demo",
+    answers: Annotated[
+        str, typer.Option(help="Shape of read answers: documented, or alternative (emulator/shapes.py)")
+    ] = "documented",
 ) -> None:
     """Serve the emulator until interrupted; prints the base URL and the demo key."""
     from .emulator.server import DEMO_API_KEY, serve
+    from .emulator.shapes import SHAPES
     from .models import BASE_PATH
 
     typer.echo(f"Netmera emulator: base URL http://{host}:{port}{BASE_PATH}")
     if fixture == "demo":
         typer.echo(f"demo API key (public, emulator only): {DEMO_API_KEY}")
+    if answers not in SHAPES:
+        raise _fail(f"--answers: one of {', '.join(SHAPES)} (value: {answers!r})")
     typer.echo(f"state: {db}", err=True)
-    serve(host, port, db, fixture)
+    serve(host, port, db, fixture, answers)
 
 
 if __name__ == "__main__":

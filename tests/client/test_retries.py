@@ -87,7 +87,7 @@ def test_a_read_answered_with_something_else_is_a_response_format_error(
     client: NetmeraClient, script: Script
 ) -> None:
     script.replies = [httpx.Response(200, text="<html>maintenance</html>")]
-    with pytest.raises(ResponseFormatError, match="getSegments: unexpected answer"):
+    with pytest.raises(ResponseFormatError, match="getSegments: the answer is not JSON"):
         client.get_segments()
 
 

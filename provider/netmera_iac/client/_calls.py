@@ -98,11 +98,24 @@ class Calls:
 
     @staticmethod
     def _parse(operation: str, response: httpx.Response, model: type[R]) -> R:
+        """The answer as `model`. Fields the product does not use are ignored and optional ones may be
+        missing (models/ says, per read, which fields are needed); a needed field that is missing or
+        unusable is named, with a snippet of the answer."""
+        snippet = response.text[:160]
         try:
-            return model.model_validate(response.json(), strict=False)
-        except (ValueError, ValidationError) as exc:
-            snippet = response.text[:120]
-            raise ResponseFormatError(f"{operation}: unexpected answer {snippet!r}: {exc}") from None
+            data = response.json()
+        except ValueError:
+            raise ResponseFormatError(f"{operation}: the answer is not JSON: {snippet!r}") from None
+        try:
+            return model.model_validate(data, strict=False)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(the whole answer)"
+            what = "lacks" if first["type"] == "missing" else f"has an unusable ({first['msg'].lower()})"
+            raise ResponseFormatError(
+                f"{operation}: the answer {what} `{where}`, which netmera-iac needs "
+                f"({exc.error_count()} problem(s); answer: {snippet!r})"
+            ) from None
 
     def _read_many(self, ids: Sequence[str], read: Callable[[str], R]) -> dict[str, R]:
         """One read per unique id, on the client's bounded pool."""

@@ -14,6 +14,7 @@ from . import control, errors, http
 from .faults import FaultMiddleware, Faults
 from .fixtures import load_fixture, seed
 from .services import SERVICES, Backend
+from .shapes import Shape
 from .storage import Store
 
 
@@ -21,8 +22,9 @@ def _error_response(err: errors.EmulatorError) -> JSONResponse:
     return JSONResponse({"code": err.code, "error": err.text}, status_code=err.status)
 
 
-def create_app(store: Store | None = None, fixture: str = "demo") -> FastAPI:
-    """An emulator over `store` (default: in memory), seeded with `fixture` when the store is empty."""
+def create_app(store: Store | None = None, fixture: str = "demo", answers: Shape = "documented") -> FastAPI:
+    """An emulator over `store` (default: in memory), seeded with `fixture` when the store is empty;
+    reads answer in the `answers` shape (shapes.py)."""
     store = store or Store()
     if store.is_empty():
         seed(store, load_fixture(fixture))
@@ -34,6 +36,7 @@ def create_app(store: Store | None = None, fixture: str = "demo") -> FastAPI:
     app.state.backend = Backend(store)
     app.state.faults = Faults()
     app.state.fixture = fixture
+    app.state.answers = app.state.answers_at_start = answers
     for service in SERVICES:
         app.include_router(service.router)
     app.include_router(control.router)

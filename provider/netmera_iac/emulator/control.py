@@ -14,6 +14,7 @@ from . import errors
 from .faults import FaultRule, Faults
 from .fixtures import load_fixture, seed
 from .services import Backend
+from .shapes import Shape
 
 CONTROL_PREFIX = "/_emulator"
 router = APIRouter(prefix=CONTROL_PREFIX, tags=["test-only"])
@@ -31,7 +32,8 @@ def _faults(request: Request) -> Faults:
 
 @router.post("/reset")
 async def reset(request: Request, fixture: Annotated[str | None, Body(embed=True)] = None) -> dict[str, Any]:
-    """Wipe every app and load the fixture (default: the one the server started with)."""
+    """Wipe every app and load the fixture (default: the one the server started with); faults, the
+    request log and the answer shape are back to how the server started."""
     name = fixture or request.app.state.fixture
     backend = _backend(request)
 
@@ -42,6 +44,7 @@ async def reset(request: Request, fixture: Annotated[str | None, Body(embed=True
     await run_in_threadpool(work)
     _faults(request).clear()
     _faults(request).clear_log()
+    request.app.state.answers = request.app.state.answers_at_start
     return {"fixture": name, "apps": backend.app_ids()}
 
 
@@ -89,6 +92,13 @@ async def request_counts(request: Request) -> dict[str, int]:
 async def clear_request_log(request: Request) -> dict[str, bool]:
     _faults(request).clear_log()
     return {"cleared": True}
+
+
+@router.put("/answers")
+async def answer_shape(request: Request, shape: Annotated[Shape, Body(embed=True)]) -> dict[str, str]:
+    """Answer reads in another documented shape from now on (shapes.py); `documented` restores."""
+    request.app.state.answers = shape
+    return {"shape": shape}
 
 
 @router.post("/faults")

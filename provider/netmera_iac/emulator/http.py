@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from ..models import BASE_PATH, MAX_IDS_PER_REQUEST
-from . import errors
+from . import errors, shapes
 from .services.base import StateBase
 
 T = TypeVar("T")
@@ -139,8 +139,12 @@ async def call(fn: Callable[..., T], *args: Any) -> T:
     return await run_in_threadpool(fn, *args)
 
 
-def json_response(model: BaseModel, *, keep_nulls: bool = False) -> JSONResponse:
-    return JSONResponse(model.model_dump(by_alias=True, exclude_none=not keep_nulls, mode="json"))
+def json_response(
+    request: Request, operation: str, model: BaseModel, *, keep_nulls: bool = False
+) -> JSONResponse:
+    """A read's answer, in the shape the emulator is set to answer in (shapes.py)."""
+    payload = model.model_dump(by_alias=True, exclude_none=not keep_nulls, mode="json")
+    return JSONResponse(shapes.reshape(request.app.state.answers, operation, payload))
 
 
 def operation_url(request: Request, path: str) -> str:

@@ -13,15 +13,18 @@ import uvicorn
 from ..models import BASE_PATH
 from .app import create_app
 from .faults import DroppedConnection
+from .shapes import Shape
 from .storage import Store
 
 DEMO_API_KEY = "demo-netmera-api-key"
 DEFAULT_DB = Path(".netmera") / "emulator.db"
 
 
-def _config(store: Store, fixture: str, host: str, port: int) -> uvicorn.Config:
+def _config(
+    store: Store, fixture: str, host: str, port: int, answers: Shape = "documented"
+) -> uvicorn.Config:
     return uvicorn.Config(
-        create_app(store, fixture=fixture),
+        create_app(store, fixture=fixture, answers=answers),
         host=host,
         port=port,
         log_level="warning",
@@ -31,10 +34,10 @@ def _config(store: Store, fixture: str, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def serve(host: str, port: int, db: str | Path, fixture: str) -> None:
+def serve(host: str, port: int, db: str | Path, fixture: str, answers: Shape = "documented") -> None:
     """Run until interrupted. `db` is a file path or `:memory:`."""
     store = Store(db)
-    uvicorn.Server(_config(store, fixture, host, port)).run()
+    uvicorn.Server(_config(store, fixture, host, port, answers)).run()
 
 
 class ServedEmulator:

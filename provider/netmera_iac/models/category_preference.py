@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from ._base import WireModel
 
 # Channel names as Netmera's SDKs spell them (netmera-api.md §4, NetmeraCategoryChannel).
@@ -20,6 +18,7 @@ class CategoryPreferenceEntry(WireModel):
 
 
 class CategoryPreferencesResponse(WireModel):
-    """`getCategoryPreferences`: category name -> opted in (over the requested channels)."""
+    """`getCategoryPreferences`: category name -> opted in (over the requested channels). Needed:
+    `categoryPreferences` (an answer without it would read as "no categories", hence drift)."""
 
-    category_preferences: dict[str, bool] = Field(default_factory=dict)
+    category_preferences: dict[str, bool]

@@ -43,18 +43,21 @@ class DeleteProfileAttributeValueEntry(WireModel):
 
 
 class ProfileAttributesResponse(WireModel):
-    """`getProfileAttributes`: `extId` echoes the query (null when looked up by device token)."""
+    """`getProfileAttributes`: `extId` echoes the query (null when looked up by device token).
+    Needed: `profile` (without it every managed value would read as unset, hence drift)."""
 
     ext_id: str | None = None
-    profile: dict[str, Any] = Field(default_factory=dict)
+    profile: dict[str, Any]
 
 
 class AttributeDefinition(WireModel):
-    """One attribute of `app/profile-attributes`. Netmera omits null fields."""
+    """One attribute of `app/profile-attributes`. Netmera omits null fields. Needed: `code` and
+    `dataType`, any text (a type the product does not know is reported as a mismatch with the schema,
+    not as an unreadable answer); `isArray` absent means a single value."""
 
     code: str
     name: str | None = None
-    data_type: DataType
+    data_type: str
     is_array: bool = False
 
 

@@ -8,18 +8,24 @@ from ._base import WireModel
 
 
 class Segment(WireModel):
+    """Needed: `id` and `name` (a segment is named in tags.yaml by either). `userCount` is null for
+    connector segments and absent in older answers; `type` is informative."""
+
     id: int
     name: str
     user_count: int | None = None
-    type: str
+    type: str | None = None
 
 
 class SegmentsResponse(WireModel):
-    items: list[Segment] = Field(default_factory=list, alias="list")
+    """Needed: `list`."""
+
+    items: list[Segment] = Field(alias="list")
 
 
 class SegmentUser(WireModel):
-    """Note the field is `externalId` here, `extId` everywhere else."""
+    """Needed: `externalId` (entries without one, e.g. SMS-only users, are skipped). Note the field
+    is `externalId` here, `extId` everywhere else."""
 
     external_id: str | None = None
     msisdn: str | None = None
@@ -27,8 +33,8 @@ class SegmentUser(WireModel):
 
 
 class SegmentUsersResponse(WireModel):
-    """One page; `nextPage` carries an opaque offset token."""
+    """One page; `nextPage` carries an opaque offset token. Needed: `list`."""
 
-    name: str
-    items: list[SegmentUser] = Field(default_factory=list, alias="list")
+    name: str | None = None
+    items: list[SegmentUser] = Field(alias="list")
     next_page: str | None = None

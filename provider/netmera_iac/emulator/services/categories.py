@@ -68,7 +68,7 @@ class CategoriesState(StateBase):
         """Per category: opted in unless opted out on one of the selected channels (default: all)."""
         with self.store.transaction() as db:
             if not self._known_users(db, app, [external_id]):
-                return CategoryPreferencesResponse()
+                return CategoryPreferencesResponse(category_preferences={})
             stored: dict[tuple[str, str], bool] = {
                 (r["category"], r["channel"]): bool(r["enabled"])
                 for r in db.execute(
@@ -108,4 +108,4 @@ async def get_category_preferences(
     result: CategoryPreferencesResponse = await call(
         state_of(request, CategoriesState).get_category_preferences, app, external_id, selected
     )
-    return json_response(result)
+    return json_response(request, "getCategoryPreferences", result)

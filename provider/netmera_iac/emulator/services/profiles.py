@@ -272,7 +272,7 @@ async def get_profile_attributes(
     result: ProfileAttributesResponse = await call(
         state_of(request, ProfilesState).get_profile_attributes, app, ext_id, device_token
     )
-    return json_response(result, keep_nulls=True)
+    return json_response(request, "getProfileAttributes", result, keep_nulls=True)
 
 
 @router.post("/pushProfileAttributes", openapi_extra=body_of(list[dict[str, Any]]))
@@ -305,4 +305,4 @@ async def app_profile_attributes(request: Request, app: AppId) -> JSONResponse:
     result: AppProfileAttributesResponse = await call(
         state_of(request, ProfilesState).app_profile_attributes, app
     )
-    return json_response(result)
+    return json_response(request, "app/profile-attributes", result)

@@ -138,7 +138,7 @@ async def get_devices(
     result: DevicesResponse = await call(
         state_of(request, PushState).get_devices, app, ext_id, push_permitted
     )
-    return json_response(result, keep_nulls=True)
+    return json_response(request, "getDevices", result, keep_nulls=True)
 
 
 @router.get("/getDeviceTokens")
@@ -152,4 +152,4 @@ async def get_device_tokens(
     result: DeviceTokensResponse = await call(
         state_of(request, PushState).get_device_tokens, app, max_, offset, url
     )
-    return json_response(result)
+    return json_response(request, "getDeviceTokens", result)

@@ -109,7 +109,7 @@ router = api_router()
 @router.get("/getSegments")
 async def get_segments(request: Request, app: AppId) -> JSONResponse:
     result: SegmentsResponse = await call(state_of(request, SegmentsState).get_segments, app)
-    return json_response(result, keep_nulls=True)
+    return json_response(request, "getSegments", result, keep_nulls=True)
 
 
 @router.get("/getSegmentUsers")
@@ -124,4 +124,4 @@ async def get_segment_users(
     result: SegmentUsersResponse = await call(
         state_of(request, SegmentsState).get_segment_users, app, segment_id, max_, offset, url
     )
-    return json_response(result)
+    return json_response(request, "getSegmentUsers", result)

@@ -257,10 +257,14 @@ def record_observed(ledger: Ledger, observed: Mapping[str, Preference], at: str)
     return updated
 
 
-def push_state(permitted: Iterable[bool]) -> Preference | None:
+def push_state(permitted: Iterable[bool | None]) -> Preference | None:
     """A user's push state from their devices: opted in only if every device is. One opted-out device
-    counts as opted out, so enablePush (which reaches all devices) is never sent without evidence."""
+    counts as opted out, so enablePush (which reaches all devices) is never sent without evidence.
+    None (nothing observed): no device, or a device whose answer does not state its permission and
+    no device that is opted out."""
     flags = list(permitted)
-    if not flags:
-        return None  # no device: nothing to observe
-    return OPTED_IN if all(flags) else OPTED_OUT
+    if False in flags:
+        return OPTED_OUT
+    if not flags or None in flags:
+        return None
+    return OPTED_IN

@@ -37,6 +37,7 @@ from ...engine import (
     PartialApplyError,
     Plan,
     Preference,
+    abbreviate,
     codec,
     execute_tracked,
 )
@@ -73,6 +74,8 @@ from .ledger import (
 )
 
 CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+# What the last refresh could not observe, in words (a read that does not state a permission).
+OBSERVATION = "observation"
 
 SHOWN_IDS = 20
 
@@ -171,7 +174,7 @@ class ConsentProvider(NetmeraProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         ledger: dict[str, LedgerLine] = {}
         if props.get("adopt"):
-            observed = self.observe(props.get("addressing"), sorted(_consents(props)))
+            observed, _ = self.observe(props.get("addressing"), sorted(_consents(props)))
             ledger = record_observed({}, observed, now_iso())
         ledger.update(known_ledger({}, props))
         resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
@@ -219,34 +222,48 @@ class ConsentProvider(NetmeraProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ledger = ledger_of(props)
         ids = sorted(set(_consents(props)) | set(ledger))
-        observed = self.observe(props.get("addressing"), ids) if ids else {}
-        outs = {**props, **_ledger_output(record_observed(ledger, observed, now_iso()))}
+        observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
+        outs = {k: v for k, v in props.items() if k != OBSERVATION}
+        outs.update(_ledger_output(record_observed(ledger, observed, now_iso())))
+        if unstated:  # said in the refresh's output, and kept in the state until a read states it
+            outs[OBSERVATION] = (
+                f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
+                f"({abbreviate(unstated, 5)}); their ledger lines are kept as last applied"
+            )
         # Inputs = outputs: the next check sees the applied times and what was observed.
         return ReadResult(id_, outs, outs)
 
-    def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
-        """Live state of `ids` where Netmera can tell; ids it cannot tell about are left out."""
-        return {}
+    def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
+        """Live state of `ids` where Netmera can tell (ids it cannot tell about are left out), and the
+        ids whose answer does not state it (a shape without `pushPermitted`)."""
+        return {}, []
 
 
 class PushConsentProvider(ConsentProvider):
     channel = "push"
 
-    def observe(self, addressing: Any, ids: list[str]) -> dict[str, Preference]:
+    def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
         client = self.client()
         observed: dict[str, Preference] = {}
+        unstated: list[str] = []
         if addressing == "extId":
             for ext_id, answer in client.get_devices_many(ids).items():
                 state = push_state(d.push_permitted for d in answer.devices)
                 if state is not None:
                     observed[ext_id] = state
+                elif any(d.push_permitted is None for d in answer.devices):
+                    unstated.append(ext_id)
         else:
             # Netmera reads one device only through the list of every installation (all pages).
             wanted = set(ids)
             for entry in client.get_device_tokens(max_per_page=1000):
-                if entry.device_token in wanted and entry.push_permitted is not None:
+                if entry.device_token not in wanted:
+                    continue
+                if entry.push_permitted is None:  # the current shape of getDeviceTokens omits it
+                    unstated.append(entry.device_token)
+                else:
                     observed[entry.device_token] = OPTED_IN if entry.push_permitted else OPTED_OUT
-        return observed
+        return observed, sorted(set(unstated))
 
 
 class EmailConsentProvider(ConsentProvider):
