@@ -213,8 +213,11 @@ def adopt(
     def progress(items: Iterable[str], label: str) -> Iterable[str]:
         return track(list(items), description=f"reading {label}", console=err, transient=True)
 
-    connection = resolve_connection(config)
-    with NetmeraClient(connection.api_key, connection.base_url) as client:
+    try:
+        connection = resolve_connection(config)
+    except NetmeraError as exc:
+        raise _fail(f"adopt: {exc}") from None
+    with NetmeraClient(connection.api_key, connection.base_url, os=connection.os) as client:
         try:
             adoption = read_live(
                 client, user or [], segment or [], category or [], root / "schemas", progress

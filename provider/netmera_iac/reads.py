@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from .client import Connection, NetmeraClient, NetmeraError, resolve_connection
+from .client import ConfigurationError, Connection, NetmeraClient, NetmeraError, resolve_connection
 from .engine import DesiredStateError
 from .engine.errors import NetmeraIacError
 from .models import Device, DeviceTokenEntry, Segment, SegmentUser
@@ -32,14 +32,18 @@ def _connection() -> Connection:
 @cache
 def program_client() -> NetmeraClient:
     connection = _connection()
-    return NetmeraClient(connection.api_key, connection.base_url)
+    return NetmeraClient(connection.api_key, connection.base_url, os=connection.os)
 
 
 def check_api_key() -> None:
     """One cheap authenticated read (app/profile-attributes) at preview, so a wrong key or base URL
     fails the preview even when only tags change (their providers read nothing). Without a key the
     providers' own check says so; nothing is sent then."""
-    if not _connection().api_key:
+    try:
+        connection = _connection()  # also checks netmera:os
+    except ConfigurationError as exc:
+        raise DesiredStateError([str(exc)]) from None
+    if not connection.api_key:
         return
     try:
         program_client().app_profile_attributes()

@@ -100,6 +100,15 @@ def test_get_segment_users__opaque_next_page(client: NetmeraClient, script: Scri
     ]
     assert [u.external_id for u in client.get_segment_users(1)] == ["a", "b"]
     assert script.requests[1].url.params["offset"] == "opaque"
+    # Every page carries the platform header the segment reads need (the default, IOS).
+    assert [r.headers.get("X-netmera-os") for r in script.requests] == ["IOS", "IOS"]
+
+
+def test_segment_reads_name_the_configured_platform(script: Script) -> None:
+    script.replies = [httpx.Response(200, json={"list": []})]
+    with NetmeraClient(KEY, BASE, transport=httpx.MockTransport(script), os="ANDROID") as android:
+        android.get_segments()
+    assert script.requests[0].headers["X-netmera-os"] == "ANDROID"
 
 
 def test_concurrency_is_capped_across_batches() -> None:

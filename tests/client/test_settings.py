@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from netmera_iac.client import resolve_connection
+import pytest
+
+from netmera_iac.client import ConfigurationError, resolve_connection
 from netmera_iac.models import DEFAULT_BASE_URL
 
 
@@ -17,3 +19,12 @@ def test_the_environment_fills_in_and_the_url_defaults_to_netmera() -> None:
     connection = resolve_connection({}.get, {"NETMERA_API_KEY": "from-env"})
     assert (connection.api_key, connection.base_url) == ("from-env", DEFAULT_BASE_URL)
     assert resolve_connection({"netmera:apiKey": ""}.get, {}).api_key is None  # empty is no key
+
+
+def test_the_segment_platform_is_validated_and_defaults_to_ios() -> None:
+    assert resolve_connection({}.get, {}).os == "IOS"
+    assert resolve_connection({"netmera:os": "android"}.get, {"NETMERA_OS": "IOS"}).os == "ANDROID"
+    assert resolve_connection({}.get, {"NETMERA_OS": "ANDROID"}).os == "ANDROID"
+    with pytest.raises(ConfigurationError) as caught:
+        resolve_connection({"netmera:os": "WINDOWS"}.get, {})
+    assert "stack config netmera:os" in str(caught.value) and "'WINDOWS'" in str(caught.value)

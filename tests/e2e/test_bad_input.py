@@ -43,6 +43,23 @@ def test_config_values_outside_their_range_fail_the_preview(
     assert writes(emulator) == []
 
 
+def test_a_platform_the_segment_reads_cannot_name_fails_the_preview(
+    netmera_stack: NetmeraStack, emulator: Emulator
+) -> None:
+    netmera_stack.write({"memberships": {"vip": {"segment": "VIP customers"}}})
+    netmera_stack.stack.set_config("netmera:os", auto.ConfigValue("windows"))
+    message = preview_error(netmera_stack)
+    assert "stack config netmera:os (or NETMERA_OS): must be one of IOS, ANDROID" in message
+    assert "(value: 'windows')" in message
+    assert emulator.requests() == []  # not even a read
+
+    # The emulator refuses segment reads without a valid header: these succeeding show it was sent.
+    netmera_stack.stack.set_config("netmera:os", auto.ConfigValue("android"))
+    assert netmera_stack.cli("preview").returncode == 0
+    assert [r["status"] for r in emulator.requests("getSegmentUsers")] == [200]
+    assert writes(emulator) == []
+
+
 def test_a_plaintext_key_and_a_wrong_key_fail_the_preview(
     netmera_stack: NetmeraStack, emulator: Emulator
 ) -> None:

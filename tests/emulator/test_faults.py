@@ -9,6 +9,8 @@ from tests.conftest import Emulator
 
 TAG = {"tag": "Sport", "extIds": ["cust-ayse"]}
 
+IOS = {"X-netmera-os": "IOS"}  # getSegments and getSegmentUsers require it
+
 
 def test_exact_sequence_then_normal(api: httpx.Client, emulator: Emulator) -> None:
     emulator.add_fault(
@@ -65,12 +67,12 @@ def test_drop_after_apply_keeps_the_write(api: httpx.Client, emulator: Emulator)
 def test_hang_times_the_client_out(emulator: Emulator) -> None:
     emulator.add_fault(operation="getSegments", sequence=[{"kind": "hang", "hangSeconds": 2}])
     with emulator.api(timeout=0.3) as api, pytest.raises(httpx.ReadTimeout):
-        api.get("/getSegments")
+        api.get("/getSegments", headers=IOS)
 
 
 def test_latency_then_normal_answer(api: httpx.Client, emulator: Emulator) -> None:
     emulator.add_fault(operation="getSegments", sequence=[{"kind": "latency", "latencyMs": 150}])
-    assert api.get("/getSegments").status_code == 200
+    assert api.get("/getSegments", headers=IOS).status_code == 200
     (record,) = emulator.requests("getSegments")
     assert record["duration_ms"] >= 150
     assert record["fault"] == "latency"
@@ -78,7 +80,7 @@ def test_latency_then_normal_answer(api: httpx.Client, emulator: Emulator) -> No
 
 def test_request_log_counts_ids_per_request(api: httpx.Client, emulator: Emulator) -> None:
     api.post("/tagUsers", json={"tag": "a", "extIds": ["x", "y", "y", "z"]})
-    api.get("/getSegments")
+    api.get("/getSegments", headers=IOS)
     assert emulator.counts() == {"tagUsers": 1, "getSegments": 1}
     assert emulator.requests("tagUsers")[0]["ids"] == 3
 

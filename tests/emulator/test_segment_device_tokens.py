@@ -10,9 +10,11 @@ import yaml
 from netmera_iac.emulator.server import ServedEmulator
 from tests.conftest import Emulator
 
+IOS = {"X-netmera-os": "IOS"}  # getSegments and getSegmentUsers require it
+
 
 def test_get_segments__newest_first(api: httpx.Client) -> None:
-    body = api.get("/getSegments").json()
+    body = api.get("/getSegments", headers=IOS).json()
     assert body["list"] == [
         {"id": 5936, "name": "Mixpanel cohort", "userCount": None, "type": "CONNECTORS_SEGMENT"},
         {"id": 5886, "name": "Churn risk", "userCount": 21, "type": "STANDARD"},
@@ -21,7 +23,7 @@ def test_get_segments__newest_first(api: httpx.Client) -> None:
 
 
 def test_get_segment_users__max_below_100_still_returns_100(api: httpx.Client) -> None:
-    first = api.get("/getSegmentUsers", params={"id": 5883, "max": 5}).json()
+    first = api.get("/getSegmentUsers", params={"id": 5883, "max": 5}, headers=IOS).json()
     assert first["name"] == "VIP customers"
     assert len(first["list"]) == 13  # max below 100 still returns up to 100
     assert "nextPage" not in first
@@ -47,7 +49,8 @@ def test_get_segment_users__next_page_carries_an_opaque_token(tmp_path: Path) ->
     path = f"{tmp_path}/big.yaml"
     with open(path, "w") as fh:
         yaml.safe_dump(fixture, fh)
-    with ServedEmulator(fixture=path) as served, httpx.Client(headers={"X-netmera-api-key": "big-key"}) as c:
+    headers = {"X-netmera-api-key": "big-key", **IOS}
+    with ServedEmulator(fixture=path) as served, httpx.Client(headers=headers) as c:
         seen: list[str] = []
         url: str | None = f"{served.base_url}/getSegmentUsers?id=1"
         pages = 0
@@ -68,9 +71,9 @@ def test_get_segment_users__next_page_carries_an_opaque_token(tmp_path: Path) ->
 
 
 def test_get_segment_users__unknown_and_connector_segments(api: httpx.Client) -> None:
-    unknown = api.get("/getSegmentUsers", params={"id": 1})
+    unknown = api.get("/getSegmentUsers", params={"id": 1}, headers=IOS)
     assert (unknown.status_code, unknown.json()["code"]) == (400, 5042)
-    connector = api.get("/getSegmentUsers", params={"id": 5936})
+    connector = api.get("/getSegmentUsers", params={"id": 5936}, headers=IOS)
     assert (connector.status_code, connector.json()["code"]) == (400, 2001)
 
 
@@ -97,3 +100,17 @@ def test_send_push_approval(api: httpx.Client, emulator: Emulator) -> None:
     assert emulator.control.get("/apps/demo/messages/9002").json()["approved"] is False
     unknown = api.post("/sendPushApproval", json=[{"messageId": 1}])
     assert (unknown.status_code, unknown.json()["code"]) == (400, 5003)
+
+
+def test_segment_reads_need_the_platform_header(api: httpx.Client) -> None:
+    """The seed's example sends `X-netmera-os: IOS` and other descriptions mark it required: a client
+    that forgets it is caught here rather than by Netmera in production."""
+    for path, params in (("/getSegments", {}), ("/getSegmentUsers", {"id": 5883})):
+        missing = api.get(path, params=params)
+        assert (missing.status_code, missing.json()) == (
+            400,
+            {"code": 2020, "error": "Missing required parameter: X-netmera-os"},
+        )
+        wrong = api.get(path, params=params, headers={"X-netmera-os": "WINDOWS"})
+        assert (wrong.status_code, wrong.json()["code"]) == (400, 2004)
+        assert api.get(path, params=params, headers={"X-netmera-os": "ANDROID"}).status_code == 200

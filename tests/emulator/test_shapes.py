@@ -49,10 +49,11 @@ def test_every_read_answers_differently_on_the_wire(emulator: Emulator, operatio
         "getProfileAttributes": {"extId": "cust-ayse"},
         "getSegmentUsers": {"id": 5883},
     }.get(operation, {})
+    platform = {"X-netmera-os": "ANDROID"}  # the segment reads need it; the others ignore it
     with emulator.api() as api:
-        documented = api.get(f"/{operation}", params=params).json()
+        documented = api.get(f"/{operation}", params=params, headers=platform).json()
         emulator.control.put("/answers", json={"shape": "alternative"}).raise_for_status()
-        alternative = api.get(f"/{operation}", params=params).json()
+        alternative = api.get(f"/{operation}", params=params, headers=platform).json()
     assert alternative != documented
 
 

@@ -17,7 +17,7 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from ..models import PushTarget, WireModel
+from ..models import OS_HEADER, PushTarget, WireModel
 from ._http import HttpCore, RetryEvent
 from .batching import entry_batches, id_batches
 from .errors import (
@@ -93,8 +93,15 @@ class Calls:
         wire = body.to_wire() if isinstance(body, WireModel) else [entry.to_wire() for entry in body]
         return self._core.request(operation, "POST", operation, json=wire)
 
-    def _get(self, operation: str, model: type[R], params: dict[str, Any] | None = None) -> R:
-        return self._parse(operation, self._core.request(operation, "GET", operation, params=params), model)
+    def _get(
+        self,
+        operation: str,
+        model: type[R],
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> R:
+        response = self._core.request(operation, "GET", operation, params=params, headers=headers)
+        return self._parse(operation, response, model)
 
     @staticmethod
     def _parse(operation: str, response: httpx.Response, model: type[R]) -> R:
@@ -166,7 +173,13 @@ class Calls:
             operation, targets, lambda t: self._post(operation, PushTarget(**{t[0]: t[1]})), lambda _t: 1
         )
 
-    def _pages(self, operation: str, first: R, model: type[R]) -> Iterator[R]:
+    def _platform(self) -> dict[str, str]:
+        """The header getSegments and getSegmentUsers need (stack config netmera:os)."""
+        return {OS_HEADER: self.settings.os}
+
+    def _pages(
+        self, operation: str, first: R, model: type[R], headers: dict[str, str] | None = None
+    ) -> Iterator[R]:
         page: R | None = first
         while page is not None:
             yield page
@@ -178,4 +191,5 @@ class Calls:
                     f"{operation}: nextPage {self._core.redact(next_url)!r} leaves "
                     f"{self.settings.base_url!r}; not followed, so the API key is not sent elsewhere"
                 )
-            page = self._parse(operation, self._core.request(operation, "GET", next_url), model)
+            response = self._core.request(operation, "GET", next_url, headers=headers)
+            page = self._parse(operation, response, model)

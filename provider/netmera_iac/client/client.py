@@ -191,12 +191,14 @@ class NetmeraClient(Calls):
 
     # -- segments ---------------------------------------------------------------------------------------
     def get_segments(self) -> SegmentsResponse:
-        return self._get("getSegments", SegmentsResponse)
+        return self._get("getSegments", SegmentsResponse, headers=self._platform())
 
     def get_segment_users(self, segment_id: int, max_per_page: int = 1000) -> Iterator[SegmentUser]:
         """Every user of a segment, following the opaque `nextPage` links (same origin only)."""
-        first = self._get("getSegmentUsers", SegmentUsersResponse, {"id": segment_id, "max": max_per_page})
-        for page in self._pages("getSegmentUsers", first, SegmentUsersResponse):
+        platform = self._platform()
+        params = {"id": segment_id, "max": max_per_page}
+        first = self._get("getSegmentUsers", SegmentUsersResponse, params, headers=platform)
+        for page in self._pages("getSegmentUsers", first, SegmentUsersResponse, headers=platform):
             yield from page.items
 
     # -- push approval ----------------------------------------------------------------------------------

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ..models import DEFAULT_BASE_URL
+from ..models import DEFAULT_BASE_URL, PLATFORMS
+from .errors import ConfigurationError
 
 
 class ClientSettings(BaseSettings):
@@ -22,6 +24,7 @@ class ClientSettings(BaseSettings):
 
     api_key: SecretStr | None = None
     base_url: str = DEFAULT_BASE_URL
+    os: Literal["IOS", "ANDROID"] = Field(default="IOS", description="X-netmera-os of the segment reads")
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     max_attempts: int = Field(default=5, ge=1, description="attempts per request, the first included")
@@ -40,16 +43,25 @@ class Connection:
 
     api_key: str | None
     base_url: str
+    os: Literal["IOS", "ANDROID"] = "IOS"
 
 
 def resolve_connection(
     stack_config: Callable[[str], str | None], env: Mapping[str, str] | None = None
 ) -> Connection:
     """The one rule, for the providers, the program's reads and the command line: the stack config
-    (`netmera:apiKey`, a secret, and `netmera:baseUrl`), else NETMERA_API_KEY / NETMERA_BASE_URL,
-    else (for the URL) Netmera's own. `stack_config` answers full keys such as `netmera:apiKey`."""
+    (`netmera:apiKey`, a secret, `netmera:baseUrl` and `netmera:os`), else NETMERA_API_KEY /
+    NETMERA_BASE_URL / NETMERA_OS, else (for the URL) Netmera's own and (for the platform the segment
+    reads name) IOS. `stack_config` answers full keys such as `netmera:apiKey`."""
     env = os.environ if env is None else env
+    platform = stack_config("netmera:os") or env.get("NETMERA_OS") or "IOS"
+    if platform.upper() not in PLATFORMS:
+        raise ConfigurationError(
+            f"stack config netmera:os (or NETMERA_OS): must be one of {', '.join(PLATFORMS)}, the platform "
+            f"getSegments and getSegmentUsers are asked for (value: {platform!r})"
+        )
     return Connection(
         api_key=stack_config("netmera:apiKey") or env.get("NETMERA_API_KEY") or None,
         base_url=stack_config("netmera:baseUrl") or env.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL,
+        os="ANDROID" if platform.upper() == "ANDROID" else "IOS",
     )

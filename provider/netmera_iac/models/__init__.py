@@ -29,7 +29,7 @@ from .profile_attribute import (
     ProfileEntry,
     UnsetProfileEntry,
 )
-from .segment import Segment, SegmentsResponse, SegmentUser, SegmentUsersResponse
+from .segment import OS_HEADER, PLATFORMS, Segment, SegmentsResponse, SegmentUser, SegmentUsersResponse
 from .tag import TagUsersRequest, UntagUsersRequest, UntagUsersResponse
 from .user import DeleteUsersRequest, PushApprovalEntry
 
@@ -40,6 +40,8 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "ENDPOINTS",
     "MAX_IDS_PER_REQUEST",
+    "OS_HEADER",
+    "PLATFORMS",
     "AppProfileAttributesResponse",
     "AttributeDefinition",
     "CategoryPreferenceEntry",

@@ -6,6 +6,11 @@ from pydantic import Field
 
 from ._base import WireModel
 
+# getSegments and getSegmentUsers take the platform in a header (the seed's example sends IOS); other
+# descriptions mark it required, so the client always sends it and the emulator insists on it.
+OS_HEADER = "X-netmera-os"
+PLATFORMS: tuple[str, ...] = ("IOS", "ANDROID")
+
 
 class Segment(WireModel):
     """Needed: `id` and `name` (a segment is named in tags.yaml by either). `userCount` is null for

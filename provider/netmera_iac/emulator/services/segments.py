@@ -6,10 +6,12 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from ...models import (
+    OS_HEADER,
+    PLATFORMS,
     Segment,
     SegmentsResponse,
     SegmentUser,
@@ -103,11 +105,25 @@ class SegmentsState(StateBase):
         )
 
 
+def platform(
+    _app: AppId, os: Annotated[str | None, Header(alias=OS_HEADER, include_in_schema=True)] = None
+) -> str:
+    """The platform header both segment reads take; required, as some descriptions mark it (checked
+    after the key, as every parameter is)."""
+    if os is None:
+        raise errors.missing_parameter(OS_HEADER)
+    if os not in PLATFORMS:
+        raise errors.wrong_type(OS_HEADER, f"one of {', '.join(PLATFORMS)}")
+    return os
+
+
+Platform = Annotated[str, Depends(platform)]
+
 router = api_router()
 
 
 @router.get("/getSegments")
-async def get_segments(request: Request, app: AppId) -> JSONResponse:
+async def get_segments(request: Request, app: AppId, _os: Platform) -> JSONResponse:
     result: SegmentsResponse = await call(state_of(request, SegmentsState).get_segments, app)
     return json_response(request, "getSegments", result, keep_nulls=True)
 
@@ -116,6 +132,7 @@ async def get_segments(request: Request, app: AppId) -> JSONResponse:
 async def get_segment_users(
     request: Request,
     app: AppId,
+    _os: Platform,
     segment_id: Annotated[int, Query(alias="id")],
     max_: Annotated[int, Query(alias="max")] = 100,
     offset: str | None = None,
