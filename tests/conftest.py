@@ -48,6 +48,10 @@ class Emulator:
         response.raise_for_status()
         return dict(response.json())
 
+    def address_of(self, address: str, app: str = "demo") -> dict[str, Any] | None:
+        response = self.control.get(f"/apps/{app}/addresses/{address}")
+        return None if response.status_code == 404 else dict(response.raise_for_status().json())
+
     def counts(self) -> dict[str, int]:
         return dict(self.control.get("/requests/counts").json())
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 import stamina
 
-from netmera_iac.client import InvalidAddressError, NetmeraClient, NotFoundError
+from netmera_iac.client import BadRequestError, InvalidAddressError, NetmeraClient, NotFoundError
 from netmera_iac.emulator.server import DEMO_API_KEY
 from netmera_iac.models import (
     ENDPOINTS,
@@ -106,8 +106,10 @@ def test_email_and_sms(netmera: NetmeraClient, emulator: Emulator) -> None:
         "extId": "cust-no-device",
         "email": "fresh@example.com",
         "msisdn": "+905550000042",
+        "whatsapp": [],
         "emailPermitted": False,
         "smsPermitted": True,
+        "whatsappPermitted": False,
     }
     with pytest.raises(InvalidAddressError):
         netmera.enable_mail(email_list=["broken"])
@@ -160,6 +162,27 @@ def test_single_target_writes_for_many(netmera: NetmeraClient, emulator: Emulato
     assert emulator.contact_of("user-0002")["email"] == "two@shop.example.com"
     netmera.update_msisdn_many({"user-0003": "+905550000333"})
     assert emulator.contact_of("user-0003")["msisdn"] == "+905550000333"
+
+
+def test_remove_add_and_whats_app(netmera: NetmeraClient, emulator: Emulator) -> None:
+    netmera.update_whats_app_many({"cust-ayse": ["+905551110000"], "cust-mehmet": ["+905551110002"]})
+    assert netmera.enable_whats_app(wp_numbers=["+905551110000"]).requests == 1
+    netmera.disable_whats_app(ext_ids=["cust-mehmet"])
+    ayse, mehmet = emulator.contact_of("cust-ayse"), emulator.contact_of("cust-mehmet")
+    assert (ayse["whatsapp"], ayse["whatsappPermitted"]) == (["+905551110000"], True)
+    assert mehmet["whatsappPermitted"] is False
+    assert netmera.remove_many("removeWhatsApp", ["cust-ayse", "cust-mehmet"]).requests == 2
+    netmera.remove_email("cust-ayse")
+    netmera.remove_msisdn("cust-ayse")
+    ayse = emulator.contact_of("cust-ayse")
+    assert (ayse["whatsapp"], ayse["email"], ayse["msisdn"]) == ([], None, None)
+    added = netmera.add_email([f"new-{n}@example.com" for n in range(1200)])
+    assert (added.requests, added.ids) == (2, 1200)
+    netmera.add_msisdn(["+905559990000"])
+    assert emulator.address_of("new-7@example.com")["deviceLess"] is True
+    assert emulator.address_of("+905559990000")["deviceLess"] is True
+    with pytest.raises(BadRequestError, match="Please provide an external id"):
+        netmera.remove_email("")
 
 
 def test_untag_users_not_existing_asks_1000_ids_a_request(netmera: NetmeraClient, emulator: Emulator) -> None:

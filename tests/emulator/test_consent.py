@@ -94,3 +94,62 @@ def test_update_msisdn__moves_the_number(api: httpx.Client, emulator: Emulator) 
     assert emulator.contact_of("cust-mehmet")["msisdn"] == "+905551234567"
     assert emulator.contact_of("cust-ayse")["msisdn"] is None
     assert emulator.contact_of("cust-mehmet")["smsPermitted"] is True
+
+
+def test_remove_email_and_remove_msisdn__clear_the_address_and_keep_the_permission(
+    api: httpx.Client, emulator: Emulator
+) -> None:
+    api.post("/enableMail", json={"extIds": ["cust-ayse"]}).raise_for_status()
+    assert api.post("/removeEmail", json={"extId": "cust-ayse"}).status_code == 200
+    assert api.post("/removeMsisdn", json={"extId": "cust-ayse"}).status_code == 200
+    contact = emulator.contact_of("cust-ayse")
+    assert (contact["email"], contact["msisdn"], contact["emailPermitted"]) == (None, None, True)
+    assert api.post("/removeEmail", json={"extId": "nobody"}).status_code == 200  # unknown: ignored
+
+
+def test_remove_email__without_an_external_id_is_a_plain_text_400(api: httpx.Client) -> None:
+    for path in ("/removeEmail", "/removeMsisdn", "/removeWhatsApp"):
+        response = api.post(path, json={"email": "a@example.com"})
+        assert (response.status_code, response.text) == (400, "Please provide an external id.")
+        assert response.headers["content-type"].startswith("text/plain")
+
+
+def test_add_email_and_add_msisdn__new_contacts_become_device_less_users(
+    api: httpx.Client, emulator: Emulator
+) -> None:
+    ayse = emulator.contact_of("cust-ayse")["email"]
+    api.post("/addEmail", json={"emailList": ["new@example.com", ayse]}).raise_for_status()
+    api.post("/addMsisdn", json={"msisdnList": ["+905559999999"]}).raise_for_status()
+    assert emulator.address_of("new@example.com") == {
+        "address": "new@example.com", "holders": [], "deviceLess": True, "deviceLessPermitted": False,
+    }  # fmt: skip
+    assert emulator.address_of(ayse)["deviceLess"] is False  # a known address is left as it is
+    # A device-less contact can be opted in by address, as any other.
+    api.post("/enableMail", json={"emailList": ["new@example.com"]}).raise_for_status()
+    api.post("/enableSms", json={"msisdnList": ["+905559999999"]}).raise_for_status()
+    assert emulator.address_of("new@example.com")["deviceLessPermitted"] is True
+    assert emulator.address_of("+905559999999")["deviceLessPermitted"] is True
+    assert emulator.address_of("never@example.com") is None
+
+
+def test_enable_whats_app_by_id_and_by_number__update_and_remove_whats_app(
+    api: httpx.Client, emulator: Emulator
+) -> None:
+    body = {"extId": "cust-ayse", "wpNumbers": ["+905551110000", "+905551110001"]}
+    assert api.post("/updateWhatsApp", json=body).status_code == 200
+    assert emulator.contact_of("cust-ayse")["whatsapp"] == ["+905551110000", "+905551110001"]
+    api.post("/enableWhatsApp", json={"wpNumbers": ["+905551110001"]}).raise_for_status()
+    assert emulator.contact_of("cust-ayse")["whatsappPermitted"] is True
+    api.post("/disableWhatsApp", json={"extIds": ["cust-ayse"]}).raise_for_status()
+    assert emulator.contact_of("cust-ayse")["whatsappPermitted"] is False
+    # A number set for another user moves to that user.
+    api.post(
+        "/updateWhatsApp", json={"extId": "cust-mehmet", "wpNumbers": ["+905551110000"]}
+    ).raise_for_status()
+    assert emulator.contact_of("cust-ayse")["whatsapp"] == ["+905551110001"]
+    assert api.post("/removeWhatsApp", json={"extId": "cust-ayse"}).status_code == 200
+    assert emulator.contact_of("cust-ayse")["whatsapp"] == []
+    missing = api.post("/enableWhatsApp", json={})
+    assert (missing.status_code, missing.json()["code"]) == (400, 2020)
+    empty = api.post("/updateWhatsApp", json={"extId": "cust-ayse", "wpNumbers": []})
+    assert (empty.status_code, empty.json()["code"]) == (400, 2020)

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..models import (
+    AddEmailRequest,
+    AddMsisdnRequest,
     AppProfileAttributesResponse,
     CategoryPreferenceEntry,
     CategoryPreferencesResponse,
@@ -26,6 +28,7 @@ from ..models import (
     ProfileEntry,
     PushApprovalEntry,
     PushTarget,
+    RemoveContactRequest,
     SegmentsResponse,
     SegmentUser,
     SegmentUsersResponse,
@@ -36,6 +39,8 @@ from ..models import (
     UntagUsersResponse,
     UpdateEmailRequest,
     UpdateMsisdnRequest,
+    UpdateWhatsAppRequest,
+    WhatsAppPermissionRequest,
     WireModel,
 )
 from ._calls import Calls, WriteResult
@@ -231,6 +236,34 @@ class NetmeraClient(Calls):
         results = [r for r in (by_id, by_contact) if r is not None]
         return WriteResult(operation, sum(r.requests for r in results), sum(r.ids for r in results))
 
+    def remove_email(self, ext_id: str) -> None:
+        """Clear the user's address (its permission is kept)."""
+        self._post("removeEmail", RemoveContactRequest(ext_id=ext_id))
+
+    def remove_msisdn(self, ext_id: str) -> None:
+        self._post("removeMsisdn", RemoveContactRequest(ext_id=ext_id))
+
+    def add_email(self, email_list: Sequence[str]) -> WriteResult:
+        """Addresses new to the app become device-less users (known ones are left), 1000 per request."""
+        return self._id_list_write("addEmail", email_list, lambda b: AddEmailRequest(email_list=b))
+
+    def add_msisdn(self, msisdn_list: Sequence[str]) -> WriteResult:
+        return self._id_list_write("addMsisdn", msisdn_list, lambda b: AddMsisdnRequest(msisdn_list=b))
+
+    # -- WhatsApp ---------------------------------------------------------------------------------------
+    def enable_whats_app(self, ext_ids: Sequence[str] = (), wp_numbers: Sequence[str] = ()) -> WriteResult:
+        return self._permission_write("enableWhatsApp", ext_ids, wp_numbers, _whats_app)
+
+    def disable_whats_app(self, ext_ids: Sequence[str] = (), wp_numbers: Sequence[str] = ()) -> WriteResult:
+        return self._permission_write("disableWhatsApp", ext_ids, wp_numbers, _whats_app)
+
+    def update_whats_app(self, ext_id: str, wp_numbers: Sequence[str]) -> None:
+        """Replace the user's WhatsApp numbers."""
+        self._post("updateWhatsApp", UpdateWhatsAppRequest(ext_id=ext_id, wp_numbers=list(wp_numbers)))
+
+    def remove_whats_app(self, ext_id: str) -> None:
+        self._post("removeWhatsApp", RemoveContactRequest(ext_id=ext_id))
+
     def update_email(self, ext_id: str, email: str) -> None:
         self._post("updateEmail", UpdateEmailRequest(ext_id=ext_id, email=email))
 
@@ -248,6 +281,20 @@ class NetmeraClient(Calls):
             "updateMsisdn", sorted(msisdns.items()), lambda p: self.update_msisdn(*p), lambda _p: 1
         )
 
+    def update_whats_app_many(self, numbers: Mapping[str, Sequence[str]]) -> WriteResult:
+        return self._run_batches(
+            "updateWhatsApp", sorted(numbers.items()), lambda p: self.update_whats_app(*p), lambda _p: 1
+        )
+
+    def remove_many(self, operation: str, ext_ids: Sequence[str]) -> WriteResult:
+        """removeEmail, removeMsisdn or removeWhatsApp for many users (one per request)."""
+        remove = {
+            "removeEmail": self.remove_email,
+            "removeMsisdn": self.remove_msisdn,
+            "removeWhatsApp": self.remove_whats_app,
+        }[operation]
+        return self._run_batches(operation, sorted(set(ext_ids)), remove, lambda _u: 1)
+
 
 def _push_target(ext_id: str | None, device_token: str | None) -> PushTarget:
     if bool(ext_id) == bool(device_token):
@@ -261,6 +308,10 @@ def _mail(ext_ids: list[str] | None, emails: list[str] | None) -> MailPermission
 
 def _sms(ext_ids: list[str] | None, msisdns: list[str] | None) -> SmsPermissionRequest:
     return SmsPermissionRequest(ext_ids=ext_ids, msisdn_list=msisdns)
+
+
+def _whats_app(ext_ids: list[str] | None, numbers: list[str] | None) -> WhatsAppPermissionRequest:
+    return WhatsAppPermissionRequest(ext_ids=ext_ids, wp_numbers=numbers)
 
 
 __all__ = ["NetmeraClient", "WriteResult"]

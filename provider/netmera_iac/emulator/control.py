@@ -67,6 +67,15 @@ async def contact_of_user(request: Request, app: str, ext_id: str) -> JSONRespon
     return JSONResponse(contact)
 
 
+@router.get("/apps/{app}/addresses/{address}")
+async def contact_of_address(request: Request, app: str, address: str) -> JSONResponse:
+    """Who holds an email address or MSISDN, including device-less contacts made by addEmail/addMsisdn."""
+    found = await run_in_threadpool(_backend(request).contact_of_address, app, address)
+    if found is None:
+        return JSONResponse({"error": f"no contact {address} in app {app}"}, status_code=404)
+    return JSONResponse(found)
+
+
 @router.get("/apps/{app}/messages/{message_id}")
 async def message(request: Request, app: str, message_id: int) -> JSONResponse:
     approved = await run_in_threadpool(_backend(request).message_approved, app, message_id)

@@ -171,7 +171,11 @@ def seed(store: Store, fixture: Fixture) -> None:
                     devices.append(
                         (a, f"inst-{ext_id}", ext_id, "IOS" if n % 2 else "ANDROID", f"tok-{ext_id}", None, 1)
                     )
-            db.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)", users)
+            db.executemany(
+                "INSERT INTO users (app_id, ext_id, email, msisdn, email_permitted, sms_permitted, profile) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                users,
+            )
             db.executemany("INSERT OR IGNORE INTO user_tags VALUES (?, ?, ?)", tags)
             db.executemany("INSERT INTO devices VALUES (?, ?, ?, ?, ?, ?, ?)", devices)
             for order, s in enumerate(app.segments):

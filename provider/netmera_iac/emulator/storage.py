@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS attribute_defs (
 CREATE TABLE IF NOT EXISTS users (
     app_id TEXT NOT NULL, ext_id TEXT NOT NULL, email TEXT, msisdn TEXT,
     email_permitted INTEGER NOT NULL DEFAULT 0, sms_permitted INTEGER NOT NULL DEFAULT 0,
-    profile TEXT NOT NULL DEFAULT '{}',
+    profile TEXT NOT NULL DEFAULT '{}', whatsapp_permitted INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (app_id, ext_id));
 CREATE INDEX IF NOT EXISTS users_email ON users (app_id, email);
 CREATE INDEX IF NOT EXISTS users_msisdn ON users (app_id, msisdn);
@@ -51,6 +51,14 @@ CREATE TABLE IF NOT EXISTS segments (
 CREATE TABLE IF NOT EXISTS segment_members (
     app_id TEXT NOT NULL, segment_id INTEGER NOT NULL, ext_id TEXT NOT NULL,
     PRIMARY KEY (app_id, segment_id, ext_id));
+CREATE TABLE IF NOT EXISTS whatsapp_numbers (
+    app_id TEXT NOT NULL, ext_id TEXT NOT NULL, number TEXT NOT NULL,
+    PRIMARY KEY (app_id, ext_id, number));
+CREATE INDEX IF NOT EXISTS whatsapp_numbers_number ON whatsapp_numbers (app_id, number);
+CREATE TABLE IF NOT EXISTS anonymous_contacts (
+    app_id TEXT NOT NULL, channel TEXT NOT NULL, address TEXT NOT NULL,
+    permitted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (app_id, channel, address));
 CREATE TABLE IF NOT EXISTS messages (
     app_id TEXT NOT NULL, message_id INTEGER NOT NULL, approved INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (app_id, message_id));
@@ -67,8 +75,12 @@ TABLES = (
     "devices",
     "segments",
     "segment_members",
+    "whatsapp_numbers",
+    "anonymous_contacts",
     "messages",
 )
+# Columns added after a database could have been created: (table, column, definition).
+ADDED_COLUMNS = (("users", "whatsapp_permitted", "INTEGER NOT NULL DEFAULT 0"),)
 
 
 class Store:
@@ -85,6 +97,14 @@ class Store:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        """A database written by an earlier emulator gains the columns added since (kept data)."""
+        for table, column, definition in ADDED_COLUMNS:
+            have = {row["name"] for row in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -3,11 +3,16 @@
 from ._base import WireModel
 from .category_preference import CHANNELS, CategoryPreferenceEntry, CategoryPreferencesResponse
 from .consent import (
+    AddEmailRequest,
+    AddMsisdnRequest,
     MailPermissionRequest,
     PushTarget,
+    RemoveContactRequest,
     SmsPermissionRequest,
     UpdateEmailRequest,
     UpdateMsisdnRequest,
+    UpdateWhatsAppRequest,
+    WhatsAppPermissionRequest,
 )
 from .device import Device, DevicesResponse, DeviceTokenEntry, DeviceTokensResponse
 from .endpoints import (
@@ -42,6 +47,8 @@ __all__ = [
     "MAX_IDS_PER_REQUEST",
     "OS_HEADER",
     "PLATFORMS",
+    "AddEmailRequest",
+    "AddMsisdnRequest",
     "AppProfileAttributesResponse",
     "AttributeDefinition",
     "CategoryPreferenceEntry",
@@ -61,6 +68,7 @@ __all__ = [
     "ProfileEntry",
     "PushApprovalEntry",
     "PushTarget",
+    "RemoveContactRequest",
     "Segment",
     "SegmentUser",
     "SegmentUsersResponse",
@@ -72,5 +80,7 @@ __all__ = [
     "UntagUsersResponse",
     "UpdateEmailRequest",
     "UpdateMsisdnRequest",
+    "UpdateWhatsAppRequest",
+    "WhatsAppPermissionRequest",
     "WireModel",
 ]

@@ -1,4 +1,4 @@
-"""Push, email and SMS permission and the contact addresses they use."""
+"""Push, email, SMS and WhatsApp permission and the addresses and numbers they use."""
 
 from __future__ import annotations
 
@@ -38,3 +38,36 @@ class UpdateMsisdnRequest(WireModel):
 
     ext_id: str
     msisdn: str
+
+
+class RemoveContactRequest(WireModel):
+    """Body of `removeEmail`, `removeMsisdn` and `removeWhatsApp`: the user whose address or numbers
+    are cleared (permission state kept). Without it Netmera answers 400 text/plain."""
+
+    ext_id: str
+
+
+class AddEmailRequest(WireModel):
+    """Body of `addEmail`: addresses new to the app become device-less users."""
+
+    email_list: list[str]
+
+
+class AddMsisdnRequest(WireModel):
+    """Body of `addMsisdn`: numbers (with a country code) new to the app become device-less users."""
+
+    msisdn_list: list[str]
+
+
+class WhatsAppPermissionRequest(WireModel):
+    """Body of `enableWhatsApp` / `disableWhatsApp`: by external ids and/or by WhatsApp numbers."""
+
+    ext_ids: list[str] | None = None
+    wp_numbers: list[str] | None = None
+
+
+class UpdateWhatsAppRequest(WireModel):
+    """Body of `updateWhatsApp`: the user's WhatsApp numbers, replacing the ones it had."""
+
+    ext_id: str
+    wp_numbers: list[str]

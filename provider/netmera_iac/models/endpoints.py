@@ -1,10 +1,11 @@
 """The endpoints of Netmera's user & device REST API, as one table.
 
 The seed page (shared/seed/netmera-user-device-api.md) documents 24 endpoints; two more documented
-reads (`getCategoryPreferences`, `app/profile-attributes`) are needed for drift detection. The emulator
-serves exactly these routes, the client has one method per entry (`python_name`), and tests check both
-against this table, so an endpoint is findable by one name everywhere. (An `Operation` is something
-else: one write a plan sends through an endpoint, engine/plan.py.)
+reads (`getCategoryPreferences`, `app/profile-attributes`) are needed for drift detection, and eight
+documented writes of the same family complete contacts and WhatsApp (remove*, add*, *WhatsApp).
+The emulator serves exactly these routes, the client has one method per entry (`python_name`), and
+tests check both against this table, so an endpoint is findable by one name everywhere. (An
+`Operation` is something else: one write a plan sends through an endpoint, engine/plan.py.)
 """
 
 from __future__ import annotations
@@ -61,6 +62,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("enableSms", "POST", "enableSms", writes=True),
     Endpoint("disableSms", "POST", "disableSms", writes=True),
     Endpoint("updateMsisdn", "POST", "updateMsisdn", writes=True),
+    # Documented beside the seed's, in the same API family (netmera-api.md §3, §4).
+    Endpoint("removeEmail", "POST", "removeEmail", writes=True, in_seed=False),
+    Endpoint("removeMsisdn", "POST", "removeMsisdn", writes=True, in_seed=False),
+    Endpoint("addEmail", "POST", "addEmail", writes=True, in_seed=False),
+    Endpoint("addMsisdn", "POST", "addMsisdn", writes=True, in_seed=False),
+    Endpoint("enableWhatsApp", "POST", "enableWhatsApp", writes=True, in_seed=False),
+    Endpoint("disableWhatsApp", "POST", "disableWhatsApp", writes=True, in_seed=False),
+    Endpoint("updateWhatsApp", "POST", "updateWhatsApp", writes=True, in_seed=False),
+    Endpoint("removeWhatsApp", "POST", "removeWhatsApp", writes=True, in_seed=False),
     Endpoint("getCategoryPreferences", "GET", "getCategoryPreferences", writes=False, in_seed=False),
     Endpoint("app/profile-attributes", "GET", "app/profile-attributes", writes=False, in_seed=False),
 )

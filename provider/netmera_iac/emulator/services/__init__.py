@@ -4,9 +4,9 @@ shared. `Backend` is every service's state over one store."""
 
 from __future__ import annotations
 
-from . import approvals, categories, contacts, profiles, push, segments, tags, users
+from . import approvals, categories, contacts, profiles, push, segments, tags, users, whatsapp
 
-SERVICES = (users, push, tags, categories, profiles, segments, approvals, contacts)
+SERVICES = (users, push, tags, categories, profiles, segments, approvals, contacts, whatsapp)
 
 
 class Backend(
@@ -18,5 +18,6 @@ class Backend(
     segments.SegmentsState,
     approvals.ApprovalsState,
     contacts.ContactsState,
+    whatsapp.WhatsAppState,
 ):
     """State of every app in the store, every operation of every service."""

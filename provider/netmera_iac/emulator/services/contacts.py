@@ -1,5 +1,6 @@
-"""Email and SMS: permission by id or address (`enableMail`, `disableSms`, …), and
-`updateEmail` / `updateMsisdn`; the test-only read of a user's addresses.
+"""Email and SMS: permission by id or address (`enableMail`, `disableSms`, …), the addresses
+(`updateEmail` / `updateMsisdn`, `removeEmail` / `removeMsisdn`), addresses new to the app
+(`addEmail` / `addMsisdn`: device-less users without an external id), and the test-only reads.
 """
 
 from __future__ import annotations
@@ -8,9 +9,13 @@ import re
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.responses import PlainTextResponse
 
 from ...models import (
+    AddEmailRequest,
+    AddMsisdnRequest,
     MailPermissionRequest,
+    RemoveContactRequest,
     SmsPermissionRequest,
     UpdateEmailRequest,
     UpdateMsisdnRequest,
@@ -24,12 +29,16 @@ from ..http import (
     call,
     limit_ids,
     parse,
+    raw_json,
     state_of,
 )
 from .base import StateBase, chunks, placeholders
 
 # Loose on purpose: Netmera rejects what is clearly not an address, not every RFC corner case.
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CHANNEL_OF = {"email_permitted": "email", "sms_permitted": "sms"}
+# remove* without an external id: Netmera answers in plain text, not its JSON error (netmera-api.md §2).
+NO_EXTERNAL_ID = "Please provide an external id."
 
 
 class ContactsState(StateBase):
@@ -46,6 +55,7 @@ class ContactsState(StateBase):
     ) -> None:
         if ext_ids is None and contacts is None:
             raise errors.missing_parameter("extIds")
+        channel = CHANNEL_OF[column]
         with self.store.transaction() as db:
             for chunk in chunks(list(dict.fromkeys(ext_ids or []))):
                 db.execute(
@@ -59,6 +69,11 @@ class ContactsState(StateBase):
                     f"UPDATE users SET {column} = ? WHERE app_id = ? "
                     f"AND {contact_column} IN ({placeholders(len(chunk))})",
                     (int(permitted), app, *chunk),
+                )
+                db.execute(
+                    "UPDATE anonymous_contacts SET permitted = ? WHERE app_id = ? AND channel = ? "
+                    f"AND address IN ({placeholders(len(chunk))})",
+                    (int(permitted), app, channel, *chunk),
                 )
 
     @staticmethod
@@ -110,21 +125,86 @@ class ContactsState(StateBase):
             )
             db.execute("UPDATE users SET msisdn = ? WHERE app_id = ? AND ext_id = ?", (msisdn, app, ext_id))
 
+    def _remove(self, app: str, ext_id: str, column: str) -> None:
+        """Clear one address of a user; its permission state is kept (netmera-api.md §4)."""
+        with self.store.transaction() as db:
+            db.execute(f"UPDATE users SET {column} = NULL WHERE app_id = ? AND ext_id = ?", (app, ext_id))
+
+    def remove_email(self, app: str, ext_id: str) -> None:
+        self._remove(app, ext_id, "email")
+
+    def remove_msisdn(self, app: str, ext_id: str) -> None:
+        self._remove(app, ext_id, "msisdn")
+
+    def _add(self, app: str, channel: str, column: str, addresses: list[str]) -> None:
+        """Addresses no user holds become device-less contacts (no external id); known ones are left."""
+        if not addresses:
+            raise errors.missing_parameter("emailList" if channel == "email" else "msisdnList")
+        with self.store.transaction() as db:
+            for address in dict.fromkeys(addresses):
+                held = db.execute(
+                    f"SELECT 1 FROM users WHERE app_id = ? AND {column} = ?", (app, address)
+                ).fetchone()
+                if held is None:
+                    db.execute(
+                        "INSERT OR IGNORE INTO anonymous_contacts (app_id, channel, address) "
+                        "VALUES (?, ?, ?)",
+                        (app, channel, address),
+                    )
+
+    def add_email(self, app: str, email_list: list[str]) -> None:
+        self._add(app, "email", "email", email_list)
+
+    def add_msisdn(self, app: str, msisdn_list: list[str]) -> None:
+        self._add(app, "sms", "msisdn", msisdn_list)
+
+    def contact_of_address(self, app: str, address: str) -> dict[str, Any] | None:
+        """Who holds an email address or MSISDN, and whether a device-less contact does (test-only)."""
+        with self.store.transaction() as db:
+            holders = [
+                r["ext_id"]
+                for r in db.execute(
+                    "SELECT ext_id FROM users WHERE app_id = ? AND (email = ? OR msisdn = ?) ORDER BY ext_id",
+                    (app, address, address),
+                )
+            ]
+            anonymous = db.execute(
+                "SELECT channel, permitted FROM anonymous_contacts WHERE app_id = ? AND address = ?",
+                (app, address),
+            ).fetchone()
+        if not holders and anonymous is None:
+            return None
+        return {
+            "address": address,
+            "holders": holders,
+            "deviceLess": anonymous is not None,
+            "deviceLessPermitted": bool(anonymous["permitted"]) if anonymous else None,
+        }
+
     def contact_of_user(self, app: str, ext_id: str) -> dict[str, Any] | None:
         with self.store.transaction() as db:
             row = db.execute(
-                "SELECT email, msisdn, email_permitted, sms_permitted FROM users "
+                "SELECT email, msisdn, email_permitted, sms_permitted, whatsapp_permitted FROM users "
                 "WHERE app_id = ? AND ext_id = ?",
                 (app, ext_id),
             ).fetchone()
+            numbers = [
+                r["number"]
+                for r in db.execute(
+                    "SELECT number FROM whatsapp_numbers WHERE app_id = ? AND ext_id = ? ORDER BY number",
+                    (app, ext_id),
+                )
+            ]
         if row is None:
             return None
         return {
             "extId": ext_id,
             "email": row["email"],
             "msisdn": row["msisdn"],
+            "whatsapp": numbers,
             "emailPermitted": bool(row["email_permitted"]),
             "smsPermitted": bool(row["sms_permitted"]),
+            "whatsappPermitted": bool(row["whatsapp_permitted"]),
         }
 
 
@@ -176,4 +256,46 @@ async def update_msisdn(request: Request, app: AppId) -> Response:
     body = await parse(request, UpdateMsisdnRequest)
     limit_ids(request, [body.ext_id])
     await call(state_of(request, ContactsState).update_msisdn, app, body.ext_id, body.msisdn)
+    return EMPTY
+
+
+async def removal_target(request: Request) -> str | Response:
+    """The external id of a remove* request, or Netmera's plain-text 400 without one."""
+    body = await raw_json(request)
+    ext_id = body.get("extId") if isinstance(body, dict) else None
+    if not isinstance(ext_id, str) or not ext_id:
+        return PlainTextResponse(NO_EXTERNAL_ID, status_code=400)
+    limit_ids(request, [ext_id])
+    return ext_id
+
+
+@router.post("/removeEmail", openapi_extra=body_of(RemoveContactRequest))
+async def remove_email(request: Request, app: AppId) -> Response:
+    target = await removal_target(request)
+    if isinstance(target, Response):
+        return target
+    await call(state_of(request, ContactsState).remove_email, app, target)
+    return EMPTY
+
+
+@router.post("/removeMsisdn", openapi_extra=body_of(RemoveContactRequest))
+async def remove_msisdn(request: Request, app: AppId) -> Response:
+    target = await removal_target(request)
+    if isinstance(target, Response):
+        return target
+    await call(state_of(request, ContactsState).remove_msisdn, app, target)
+    return EMPTY
+
+
+@router.post("/addEmail", openapi_extra=body_of(AddEmailRequest))
+async def add_email(request: Request, app: AppId) -> Response:
+    body = await parse(request, AddEmailRequest)
+    await call(state_of(request, ContactsState).add_email, app, body.email_list)
+    return EMPTY
+
+
+@router.post("/addMsisdn", openapi_extra=body_of(AddMsisdnRequest))
+async def add_msisdn(request: Request, app: AppId) -> Response:
+    body = await parse(request, AddMsisdnRequest)
+    await call(state_of(request, ContactsState).add_msisdn, app, body.msisdn_list)
     return EMPTY

@@ -20,6 +20,9 @@ from ..http import (
 )
 from .base import StateBase, chunks, placeholders
 
+# Every table that refers to a user by external id: erasure removes the user from each.
+USER_TABLES = ("users", "user_tags", "category_prefs", "devices", "segment_members", "whatsapp_numbers")
+
 
 class UsersState(StateBase):
     """Erasure fails the whole request for one unknown user: nothing is deleted then."""
@@ -33,7 +36,7 @@ class UsersState(StateBase):
                     raise errors.user_not_found(ext_id)
             for chunk in chunks(sorted(known)):
                 marks = placeholders(len(chunk))
-                for table in ("users", "user_tags", "category_prefs", "devices", "segment_members"):
+                for table in USER_TABLES:
                     db.execute(f"DELETE FROM {table} WHERE app_id = ? AND ext_id IN ({marks})", (app, *chunk))
 
 
