@@ -135,8 +135,10 @@ def test_contacts_and_consent_by_address(netmera_stack: NetmeraStack, emulator: 
         "extId": "user-0005",
         "email": "five@shop.example.com",
         "msisdn": "+905550005555",
+        "whatsapp": [],
         "emailPermitted": False,
         "smsPermitted": False,
+        "whatsappPermitted": False,
     }
     order = [r["operation"] for r in writes(emulator)]
     assert order.index("updateEmail") < order.index("disableMail")  # contacts first

@@ -32,8 +32,10 @@ def test_contact_info_lifecycle(emulator: Emulator) -> None:
         "extId": "user-0001",
         "email": None,
         "msisdn": "",
+        "whatsapp": [],
         "emailPermitted": True,
         "smsPermitted": False,
+        "whatsappPermitted": False,
     }
     assert codec.json_map_in(updated.outs, "contacts")["cust-ayse"] == {"email": "ayse@shop.example.com"}
     provider.delete(created.id, updated.outs)
