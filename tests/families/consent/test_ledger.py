@@ -40,8 +40,21 @@ def test_push_is_one_request_per_user_and_addresses_use_list_operations() -> Non
     push = plan_consent("push", "deviceToken", {f"t{i}": OPTED_OUT for i in range(3)}, {})
     assert [op.name for op in push.operations] == ["disablePush"] and push.calls == 3
     sms = plan_consent("sms", "msisdnList", {f"+9055500{i:05d}": OPTED_IN for i in range(2500)}, {})
-    assert [op.name for op in sms.operations] == ["enableSms"] and sms.calls == 3
+    # An opt-in by number adds the numbers first (new ones become users the opt-in reaches).
+    assert [op.name for op in sms.operations] == ["addMsisdn", "enableSms"] and sms.calls == 6
+    assert "add 2500 [addMsisdn, new to the app only]" in sms.summary()
     assert "opt in 2500 [enableSms by msisdnList]" in sms.summary()
+    # The ledger records the permission writes only.
+    assert set(record_applied({}, sms, "2026-11-29T10:00:00Z")) == set(sms.ids("enableSms"))
+
+
+def test_whats_app_by_number_is_a_list_operation_without_an_add() -> None:
+    plan = plan_consent("whatsapp", "wpNumbers", {"+905551110000": OPTED_IN, "+905551110001": OPTED_OUT}, {})
+    assert [(op.name, op.ids) for op in plan.operations] == [
+        ("disableWhatsApp", ("+905551110001",)),
+        ("enableWhatsApp", ("+905551110000",)),
+    ]
+    assert plan.calls == 2
 
 
 def test_guard_blocks_a_re_opt_in_without_later_evidence() -> None:

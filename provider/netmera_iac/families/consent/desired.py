@@ -1,4 +1,5 @@
-"""`consent.yaml`: push, email and SMS permission per user, device, address or number, with evidence."""
+"""`consent.yaml`: push, email, SMS and WhatsApp permission per user, device, address or number,
+with evidence."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from .ledger import Addressing, Channel, Evidence, parse_time
 NAME = "consent"
 FILE = "consent.yaml"
 # The Pulumi resource type of each channel's lists.
-TYPES: dict[Channel, str] = {"push": "PushConsent", "email": "EmailConsent", "sms": "SmsConsent"}
+TYPES: dict[Channel, str] = {
+    "push": "PushConsent",
+    "email": "EmailConsent",
+    "sms": "SmsConsent",
+    "whatsapp": "WhatsAppConsent",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ LIST_NAMES: dict[tuple[Channel, Addressing], str] = {
     ("email", "emailList"): "addresses",
     ("sms", "extId"): "users",
     ("sms", "msisdnList"): "numbers",
+    ("whatsapp", "extId"): "users",
+    ("whatsapp", "wpNumbers"): "numbers",
 }
 
 
@@ -77,7 +85,11 @@ def parse(reading: Reading) -> ConsentSpec:
         where = f"{channel}.{key}"
         resource = (TYPES[channel], consent_list_name(channel, addressing), "consents")
         consents, found, ins, outs = opted_in_out(entry, name, where, lists, resource)
-        handle_problem = {"emailList": email_problem, "msisdnList": msisdn_problem}.get(addressing)
+        handle_problem = {
+            "emailList": email_problem,
+            "msisdnList": msisdn_problem,
+            "wpNumbers": msisdn_problem,
+        }.get(addressing)
         if handle_problem is not None:  # an address or number Netmera would refuse, with the whole request
             for field_name, ids in (("opted_in", ins), ("opted_out", outs)):
                 field_name += "_file" if f"{field_name}_file" in entry else ""

@@ -21,15 +21,23 @@ from ...engine.errors import GuardViolation
 from ...engine.plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
 from ...models import MAX_IDS_PER_REQUEST
 
-Channel = Literal["push", "email", "sms"]
+Channel = Literal["push", "email", "sms", "whatsapp"]
 # How a consent list addresses people: external ids, or the channel's own handle.
-Addressing = Literal["extId", "deviceToken", "emailList", "msisdnList"]
+Addressing = Literal["extId", "deviceToken", "emailList", "msisdnList", "wpNumbers"]
 
 # The Netmera endpoints that set each channel's permission, (enable, disable).
 PERMISSION_ENDPOINTS: Final[dict[Channel, tuple[str, str]]] = {
     "push": ("enablePush", "disablePush"),
     "email": ("enableMail", "disableMail"),
     "sms": ("enableSms", "disableSms"),
+    "whatsapp": ("enableWhatsApp", "disableWhatsApp"),
+}
+# Opting an address or number in first adds it, so one new to the app becomes a (device-less) user
+# that the opt-in reaches: otherwise Netmera answers 200, changes nobody, and the ledger would claim
+# an opt-in Netmera does not have. Known addresses are left as they are (netmera-api.md §4).
+ADD_FIRST: Final[dict[tuple[Channel, Addressing], str]] = {
+    ("email", "emailList"): "addEmail",
+    ("sms", "msisdnList"): "addMsisdn",
 }
 # Push permission is set one user or device per request; email and SMS take lists of up to 1000.
 ONE_PER_REQUEST: Final = frozenset({"enablePush", "disablePush"})
@@ -40,6 +48,8 @@ _WRITES: Final[dict[str, Callable[..., WriteResult]]] = {
     "disableMail": NetmeraClient.disable_mail,
     "enableSms": NetmeraClient.enable_sms,
     "disableSms": NetmeraClient.disable_sms,
+    "enableWhatsApp": NetmeraClient.enable_whats_app,
+    "disableWhatsApp": NetmeraClient.disable_whats_app,
 }
 
 
@@ -200,6 +210,19 @@ class ConsentOperation(Operation):
         return f"{verb} {len(self.ids)} [{self.name} by {self.target}]: {shown}"
 
 
+@dataclass(frozen=True)
+class AddContactsOperation(Operation):
+    """addEmail / addMsisdn before an opt-in by address or number; not a permission (`enable` None):
+    the ledger records only what the permission writes did."""
+
+    def describe(self, limit: int = 10) -> str:
+        return f"add {len(self.ids)} [{self.name}, new to the app only]: {abbreviate(self.ids, limit)}"
+
+    def send(self, client: NetmeraClient) -> int:
+        add = client.add_email if self.name == "addEmail" else client.add_msisdn
+        return add(self.ids).requests
+
+
 def plan_consent(
     channel: Channel, addressing: Addressing, desired: Mapping[str, Preference], ledger: Ledger
 ) -> Plan:
@@ -210,6 +233,8 @@ def plan_consent(
     ops: list[Operation] = []
     if outs:  # opt-outs first: if the run stops half-way, nobody was opted in before others left
         ops.append(ConsentOperation(disable_op, addressing, tuple(outs), enable=False))
+    if ins and (channel, addressing) in ADD_FIRST:
+        ops.append(AddContactsOperation(ADD_FIRST[channel, addressing], addressing, tuple(ins)))
     if ins:
         ops.append(ConsentOperation(enable_op, addressing, tuple(ins), enable=True))
     return Plan(tuple(ops))
@@ -221,11 +246,15 @@ def _state(ledger: Ledger, ext_id: str) -> Preference | None:
     return record.state if record and record.how != "uncertain" else None
 
 
+def _permission_writes(plan: Plan) -> list[Operation]:
+    return [op for op in plan.operations if op.enable is not None]
+
+
 def record_uncertain(ledger: Ledger, plan: Plan, ids: Iterable[str], at: str) -> dict[str, LedgerLine]:
     """The lines of `ids`, sent by `plan` with no known outcome, marked uncertain (see `LedgerLine`)."""
     wanted = set(ids)
     updated = dict(ledger)
-    for op in plan.operations:
+    for op in _permission_writes(plan):
         for ext_id in wanted.intersection(op.ids):
             old = ledger.get(ext_id)
             if not op.enable:
@@ -241,7 +270,7 @@ def record_applied(ledger: Ledger, plan: Plan, at: str | None) -> dict[str, Ledg
     """The ledger after `plan` was applied at `at` (None: planned, time not known yet); lines of ids
     that left the list are kept."""
     updated = dict(ledger)
-    for op in plan.operations:
+    for op in _permission_writes(plan):
         for ext_id in op.ids:
             state: Preference = OPTED_IN if op.enable else OPTED_OUT
             updated[ext_id] = LedgerLine(state, at, "applied") if at else LedgerLine(state, "", "planned")

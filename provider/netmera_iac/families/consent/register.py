@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ...resources.registration import Registration
 from .desired import ConsentSpec
-from .resource import EmailConsent, PushConsent, SmsConsent
+from .resource import EmailConsent, PushConsent, SmsConsent, WhatsAppConsent
 
-RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent}
+RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent, "whatsapp": WhatsAppConsent}
 
 
 def register(spec: ConsentSpec, reg: Registration) -> None:

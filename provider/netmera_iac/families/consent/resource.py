@@ -1,4 +1,4 @@
-"""Consent resources: `PushConsent`, `EmailConsent`, `SmsConsent`.
+"""Consent resources: `PushConsent`, `EmailConsent`, `SmsConsent`, `WhatsAppConsent`.
 
 Each manages one list of `consent.yaml` (users by external id, or devices, addresses, numbers) and keeps
 a ledger: per id the last state applied or read back, and when. The consent guard needs the ledger at
@@ -11,7 +11,9 @@ before any request is sent. Users leaving a list keep their permission; deleting
 nobody.
 
 Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
-no read for email or SMS permission, so for those the ledger is the reference and refresh keeps it.
+no read for email, SMS or WhatsApp permission, so for those the ledger is the reference and refresh
+keeps it. Opting an address or number in adds it first (addEmail / addMsisdn), so the opt-in reaches
+an address new to the app (ledger.py `ADD_FIRST`).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ ADDRESSINGS: dict[str, tuple[str, ...]] = {
     "push": ("extId", "deviceToken"),
     "email": ("extId", "emailList"),
     "sms": ("extId", "msisdnList"),
+    "whatsapp": ("extId", "wpNumbers"),
 }
 
 
@@ -274,6 +277,10 @@ class SmsConsentProvider(ConsentProvider):
     channel = "sms"
 
 
+class WhatsAppConsentProvider(ConsentProvider):
+    channel = "whatsapp"
+
+
 def _props(
     name: str,
     addressing: Addressing,
@@ -330,3 +337,9 @@ class SmsConsent(_Consent, module="netmera", name="SmsConsent"):
     """SMS permission by external id or by MSISDN (enableSms/disableSms)."""
 
     provider_class = SmsConsentProvider
+
+
+class WhatsAppConsent(_Consent, module="netmera", name="WhatsAppConsent"):
+    """WhatsApp permission by external id or by WhatsApp number (enableWhatsApp/disableWhatsApp)."""
+
+    provider_class = WhatsAppConsentProvider
