@@ -1,17 +1,18 @@
-"""`contacts.yaml`: each user's email address and MSISDN, as Netmera should hold them."""
+"""`contacts.yaml`: each user's email address, MSISDN and WhatsApp numbers, as Netmera should hold
+them; `null` removes one."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
-from ...engine.addresses import email_problem
-from ...engine.desired import DesiredState
+from ...engine.addresses import email_problem, msisdn_problem
+from ...engine.desired import DesiredState, duplicates
 from ...engine.family import Reading, Section
 from ...engine.plan import OPTED_IN
 from ..consent.desired import NAME as CONSENT
 from ..consent.desired import ConsentSpec
-from .planner import Contact
+from .planner import FIELDS, Contact
 
 NAME = "contacts"
 FILE = "contacts.yaml"
@@ -38,11 +39,28 @@ def parse(reading: Reading) -> ContactsSpec | None:
         if msisdn == "" and not entry.get("reset_sms_permission"):
             found.append(
                 f"{where}.msisdn: an empty MSISDN clears the number and resets the user's SMS permission "
-                "in Netmera; set `reset_sms_permission: true` beside it if that is intended (value: '')"
+                "in Netmera; set `reset_sms_permission: true` beside it if that is intended, or "
+                "`msisdn: null` to remove the number and keep the permission (value: '')"
             )
-        contacts[ext_id] = Contact(email=email, msisdn=msisdn)
+        numbers, problems = _whatsapp(entry.get("whatsapp"), f"{where}.whatsapp")
+        found += problems
+        removes = frozenset(f for f in FIELDS if f in entry and entry[f] is None)
+        contacts[ext_id] = Contact(email=email, msisdn=msisdn, whatsapp=numbers, removes=removes)
     reading.problems.extend(found)
     return None if found else ContactsSpec(contacts, name)
+
+
+def _whatsapp(value: object, where: str) -> tuple[tuple[str, ...] | None, list[str]]:
+    """A user's WhatsApp numbers: one number or a list of them; each with a country code."""
+    if value is None:
+        return None, []
+    numbers = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    if not numbers:
+        message = "an empty list sets no number; `whatsapp: null` removes the user's numbers (value: [])"
+        return None, [f"{where}: {message}"]
+    problems = [f"{where}[{i}]: {p}" for i, n in enumerate(numbers) if (p := msisdn_problem(str(n)))]
+    problems += duplicates([str(n) for n in numbers], where.split(": ", 1)[0], where.split(": ", 1)[1])
+    return tuple(str(n) for n in numbers), problems
 
 
 def cleared_numbers_opted_in(state: DesiredState) -> list[str]:

@@ -1,75 +1,154 @@
-"""Contact addresses: updateEmail / updateMsisdn for each listed user whose address changed."""
+"""Contact addresses: per user and field (email, MSISDN, WhatsApp numbers), an update when the value
+changed, a removal when the desired state says `null`; nothing for fields a user does not list.
+
+updateEmail / updateMsisdn / updateWhatsApp set a value; removeEmail / removeMsisdn / removeWhatsApp
+clear it (the permission state is kept). Every one of them is one request per user.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any, Final
 
-from ...client import NetmeraClient
+from ...client import NetmeraClient, WriteResult
 from ...engine.execute import Progress
 from ...engine.plan import abbreviate
+
+FIELDS: Final = ("email", "msisdn", "whatsapp")
+UPDATE: Final = {"email": "updateEmail", "msisdn": "updateMsisdn", "whatsapp": "updateWhatsApp"}
+REMOVE: Final = {"email": "removeEmail", "msisdn": "removeMsisdn", "whatsapp": "removeWhatsApp"}
+Value = str | tuple[str, ...]  # an address or number; WhatsApp: the user's numbers
 
 
 @dataclass(frozen=True)
 class Contact:
+    """What the desired state says of one user: a value per field it manages (None: not managed),
+    and the fields it clears (`removes`)."""
+
     email: str | None = None
     msisdn: str | None = None
+    whatsapp: tuple[str, ...] | None = None
+    removes: frozenset[str] = frozenset()
+
+    def value(self, name: str) -> Value | None:
+        found: Value | None = getattr(self, name)
+        return found
+
+    def to_wire(self) -> dict[str, Any]:
+        """JSON: a value per managed field, null for a removed one (engine/codec.py json maps)."""
+        wire: dict[str, Any] = {name: None for name in FIELDS if name in self.removes}
+        for name in FIELDS:
+            value = self.value(name)
+            if value is not None:
+                wire[name] = list(value) if isinstance(value, tuple) else value
+        return wire
+
+    @classmethod
+    def from_wire(cls, wire: Mapping[str, Any]) -> Contact:
+        numbers = wire.get("whatsapp")
+        return cls(
+            email=wire.get("email"),
+            msisdn=wire.get("msisdn"),
+            whatsapp=tuple(numbers) if isinstance(numbers, list) else None,
+            removes=frozenset(name for name in FIELDS if name in wire and wire[name] is None),
+        )
 
 
 @dataclass(frozen=True)
 class ContactPlan:
-    emails: Mapping[str, str] = field(default_factory=dict)  # ext id -> new address
-    msisdns: Mapping[str, str] = field(default_factory=dict)  # ext id -> new number ("" clears it)
+    updates: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)  # endpoint -> ext id -> value
+    removals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # endpoint -> ext ids
+
+    @property
+    def emails(self) -> Mapping[str, Value]:
+        return self.updates.get("updateEmail", {})
+
+    @property
+    def msisdns(self) -> Mapping[str, Value]:
+        return self.updates.get("updateMsisdn", {})
+
+    @property
+    def users(self) -> set[str]:
+        return {u for values in self.updates.values() for u in values} | {
+            u for ids in self.removals.values() for u in ids
+        }
 
     @property
     def empty(self) -> bool:
-        return not self.emails and not self.msisdns
+        return not any(self.updates.values()) and not any(self.removals.values())
 
     @property
     def calls(self) -> int:
-        return len(self.emails) + len(self.msisdns)
+        return sum(map(len, self.updates.values())) + sum(map(len, self.removals.values()))
 
     @property
     def users_changed(self) -> int:
-        return len(set(self.emails) | set(self.msisdns))
+        return len(self.users)
 
     def summary(self, limit: int = 10) -> str:
         if self.empty:
             return "no changes"
         parts = []
-        for name, values in (("updateEmail", self.emails), ("updateMsisdn", self.msisdns)):
-            if values:
-                items = sorted(values.items())
-                shown = abbreviate(
-                    items, limit, show=lambda i: f"{i[0]}={i[1] or '(empty: resets SMS permission)'}"
-                )
-                parts.append(f"{name} {len(items)} user(s): {shown}")
+        for name, values in self.updates.items():
+            items = sorted(values.items())
+            shown = abbreviate(items, limit, show=lambda i: f"{i[0]}={_shown(i[1])}")
+            parts.append(f"{name} {len(items)} user(s): {shown}")
+        parts += [
+            f"{name} {len(ids)} user(s): {abbreviate(ids, limit)}" for name, ids in self.removals.items()
+        ]
         return "; ".join(parts) + f" ({self.calls} call(s))"
 
 
+def _shown(value: Value) -> str:
+    if isinstance(value, tuple):
+        return "+".join(value)
+    return value or "(empty: resets SMS permission)"
+
+
 def plan_contacts(desired: Mapping[str, Contact], applied: Mapping[str, Contact]) -> ContactPlan:
-    """updateEmail / updateMsisdn for each listed user whose address differs from the last applied one."""
-    emails: dict[str, str] = {}
-    msisdns: dict[str, str] = {}
-    for ext_id, want in desired.items():
+    """For each listed user and field: update a value that differs from the last applied one (or was
+    removed), remove a value the desired state clears unless it was removed already."""
+    updates: dict[str, dict[str, Value]] = {}
+    removals: dict[str, list[str]] = {}
+    for ext_id, want in sorted(desired.items()):
         have = applied.get(ext_id, Contact())
-        if want.email is not None and want.email != have.email:
-            emails[ext_id] = want.email
-        if want.msisdn is not None and want.msisdn != have.msisdn:
-            msisdns[ext_id] = want.msisdn
-    return ContactPlan(emails, msisdns)
+        for name in FIELDS:
+            if name in want.removes:
+                if name not in have.removes:
+                    removals.setdefault(REMOVE[name], []).append(ext_id)
+                continue
+            value = want.value(name)
+            if value is not None and (value != have.value(name) or name in have.removes):
+                updates.setdefault(UPDATE[name], {})[ext_id] = value
+    return ContactPlan(updates, {name: tuple(ids) for name, ids in removals.items()})
+
+
+def _update(client: NetmeraClient, operation: str, values: Mapping[str, Value]) -> WriteResult:
+    if operation == "updateWhatsApp":
+        return client.update_whats_app_many({u: list(v) for u, v in values.items()})
+    singles = {u: str(v) for u, v in values.items()}
+    return (
+        client.update_email_many(singles)
+        if operation == "updateEmail"
+        else client.update_msisdn_many(singles)
+    )
 
 
 def execute_contacts(client: NetmeraClient, plan: ContactPlan) -> int:
-    """updateEmail then updateMsisdn, one request per user; returns the number of requests made. On
-    failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown ones)."""
+    """The updates, then the removals, one request per user each; returns the number of requests
+    made. On failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown)."""
     requests = 0
     progress = Progress()
-    for name, values, send in (
-        ("updateEmail", plan.emails, client.update_email_many),
-        ("updateMsisdn", plan.msisdns, client.update_msisdn_many),
-    ):
+    for operation in UPDATE.values():
+        values = plan.updates.get(operation)
         if values:  # one request per user, in sorted order
-            requests += progress.track(name, [[u] for u in sorted(values)], partial(send, values)).requests
+            send = partial(_update, client, operation, values)
+            requests += progress.track(operation, [[u] for u in sorted(values)], send).requests
+    for operation in REMOVE.values():
+        ids = plan.removals.get(operation)
+        if ids:
+            send_removals = partial(client.remove_many, operation, ids)
+            requests += progress.track(operation, [[u] for u in sorted(set(ids))], send_removals).requests
     return requests

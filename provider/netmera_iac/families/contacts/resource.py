@@ -1,9 +1,10 @@
-"""`ContactInfo`: users' email addresses and MSISDNs (updateEmail, updateMsisdn).
+"""`ContactInfo`: users' email addresses, MSISDNs and WhatsApp numbers (update*, remove*).
 
-Netmera has no reliable read of either (netmera-api.md §5), so the last applied value is the reference
-and refresh keeps it. Users leaving the desired state keep their addresses; deleting the resource
-changes nobody. Clearing an MSISDN resets SMS permission, which the desired-state loader only accepts
-with `reset_sms_permission: true` beside it.
+Netmera has no reliable read of any of them (netmera-api.md §5), so the last applied value is the
+reference and refresh keeps it. Users leaving the desired state keep their addresses; deleting the
+resource changes nobody. `null` in the desired state removes a value (removeEmail, removeMsisdn,
+removeWhatsApp, which keep the permission); an empty MSISDN instead resets SMS permission, which the
+loader only accepts with `reset_sms_permission: true` beside it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ...resources._base import (
     send_journaled,
     with_plan,
 )
-from .planner import Contact, ContactPlan, execute_contacts, plan_contacts
+from .planner import FIELDS, REMOVE, UPDATE, Contact, ContactPlan, execute_contacts, plan_contacts
 
 CONTACTS = "contacts"
 
@@ -34,11 +35,7 @@ def _wire(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _contacts(wire: dict[str, Any]) -> dict[str, Contact]:
-    return {
-        ext_id: Contact(email=value.get("email"), msisdn=value.get("msisdn"))
-        for ext_id, value in wire.items()
-        if isinstance(value, dict)
-    }
+    return {ext_id: Contact.from_wire(value) for ext_id, value in wire.items() if isinstance(value, dict)}
 
 
 def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -89,17 +86,18 @@ class ContactInfoProvider(NetmeraProvider):
         plan = plan_contacts(_contacts(new), _contacts(old))
         if plan.empty:
             return {**news, **contacts_input({**old, **new})}
-        sent = set(plan.emails) | set(plan.msisdns)
+        sent = plan.users
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             known = {u: dict(v) for u, v in {**old, **new}.items() if u not in sent}
             for user in sent:
                 values = dict(old.get(user, {}))
-                for field, operation in (("email", "updateEmail"), ("msisdn", "updateMsisdn")):
-                    if user in exc.progress.of(operation):
-                        values[field] = new[user][field]
-                    elif user in exc.progress.unknown.get(operation, ()):
-                        values.pop(field, None)
+                for field in FIELDS:
+                    for operation in (UPDATE[field], REMOVE[field]):
+                        if user in exc.progress.of(operation):
+                            values[field] = new[user][field]  # the value set, or None: removed
+                        elif user in exc.progress.unknown.get(operation, ()):
+                            values.pop(field, None)
                 known[user] = values
             reason = (
                 f"ContactInfo: {exc.cause} — {exc.progress.counts()}; those are sent again by the next "
@@ -112,7 +110,7 @@ class ContactInfoProvider(NetmeraProvider):
 
 
 class ContactInfo(Resource, module="netmera", name="ContactInfo"):
-    """Email addresses and MSISDNs of the listed users."""
+    """Email addresses, MSISDNs and WhatsApp numbers of the listed users."""
 
     def __init__(
         self,
@@ -121,9 +119,6 @@ class ContactInfo(Resource, module="netmera", name="ContactInfo"):
         opts: pulumi.ResourceOptions | None = None,
         interrupted: str | None = None,
     ) -> None:
-        wire = {
-            ext_id: {k: v for k, v in (("email", c.email), ("msisdn", c.msisdn)) if v is not None}
-            for ext_id, c in sorted(contacts.items())
-        }
+        wire = {ext_id: c.to_wire() for ext_id, c in sorted(contacts.items())}
         props = {**contacts_input(wire), **interrupted_input(interrupted)}
         super().__init__(ContactInfoProvider(), name, props, opts)
