@@ -1,7 +1,7 @@
 """Every family's refresh against the other shapes Netmera is documented to answer reads in.
 
-The demo stack (tags from a segment, categories, profiles, push/email/SMS consent, contacts) is applied
-with the emulator's documented answers, then refreshed and previewed with its alternative ones
+The demo stack (tags from a segment, categories, profiles, push/email/SMS/WhatsApp consent, contacts)
+is applied with the emulator's documented answers, then refreshed and previewed with its alternative ones
 (emulator/shapes.py: device items with `deviceToken` and `installationId`, getDeviceTokens without
 `pushPermitted`, extra fields everywhere, null fields omitted). Nothing fails, no drift is reported,
 and where an answer does not say a permission the ledger keeps its line and the state says why.
@@ -54,6 +54,7 @@ def test_a_refresh_of_every_family_passes_in_the_alternative_shapes(
     assert after["ledger"] == before["ledger"]  # count and digest: the same lines
     assert "did not state the permission of 1 listed id(s) (tok-ayse-ipad)" in after["observation"]
     assert "observation" not in _outputs(netmera_stack, "PushConsent", "push-users")
+    assert _outputs(netmera_stack, "WhatsAppConsent", "whatsapp-users")["consents"].startswith("1 ")
 
     # Answers that state it again clear the note.
     emulator.control.put("/answers", json={"shape": "documented"}).raise_for_status()

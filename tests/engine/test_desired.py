@@ -67,6 +67,8 @@ def test_the_demo_stack_is_valid() -> None:
         "email-addresses",
         "sms-users",
         "sms-numbers",
+        "whatsapp-users",
+        "whatsapp-numbers",
     ]
     assert section(state, CONTACTS).contacts["cust-no-device"].msisdn == "+905550000001"
     assert state.of(PROFILES) is not None
