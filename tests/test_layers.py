@@ -11,7 +11,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "provider" / "netmera_iac"
 # Pure parts of a family: what the loader, the summary and rollback import without Pulumi.
-ADAPTERS = {"resource.py", "register.py", "arrays.py", "retirement.py"}
+ADAPTERS = {"resource.py", "provider.py", "register.py", "arrays.py", "retirement.py"}
 
 
 def _imports(path: Path) -> set[str]:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request, Response
@@ -259,32 +260,25 @@ async def update_msisdn(request: Request, app: AppId) -> Response:
     return EMPTY
 
 
-async def removal_target(request: Request) -> str | Response:
-    """The external id of a remove* request, or Netmera's plain-text 400 without one."""
+async def removing(request: Request, app: str, remove: Callable[[str, str], None]) -> Response:
+    """A remove* request: the user's external id, or Netmera's plain-text 400 without one."""
     body = await raw_json(request)
     ext_id = body.get("extId") if isinstance(body, dict) else None
     if not isinstance(ext_id, str) or not ext_id:
         return PlainTextResponse(NO_EXTERNAL_ID, status_code=400)
     limit_ids(request, [ext_id])
-    return ext_id
+    await call(remove, app, ext_id)
+    return EMPTY
 
 
 @router.post("/removeEmail", openapi_extra=body_of(RemoveContactRequest))
 async def remove_email(request: Request, app: AppId) -> Response:
-    target = await removal_target(request)
-    if isinstance(target, Response):
-        return target
-    await call(state_of(request, ContactsState).remove_email, app, target)
-    return EMPTY
+    return await removing(request, app, state_of(request, ContactsState).remove_email)
 
 
 @router.post("/removeMsisdn", openapi_extra=body_of(RemoveContactRequest))
 async def remove_msisdn(request: Request, app: AppId) -> Response:
-    target = await removal_target(request)
-    if isinstance(target, Response):
-        return target
-    await call(state_of(request, ContactsState).remove_msisdn, app, target)
-    return EMPTY
+    return await removing(request, app, state_of(request, ContactsState).remove_msisdn)
 
 
 @router.post("/addEmail", openapi_extra=body_of(AddEmailRequest))

@@ -9,7 +9,7 @@ from ...models import RemoveContactRequest, UpdateWhatsAppRequest, WhatsAppPermi
 from .. import errors
 from ..http import EMPTY, AppId, api_router, body_of, call, limit_ids, parse, state_of
 from .base import StateBase, chunks, placeholders
-from .contacts import removal_target
+from .contacts import removing
 
 
 class WhatsAppState(StateBase):
@@ -92,8 +92,4 @@ async def update_whats_app(request: Request, app: AppId) -> Response:
 
 @router.post("/removeWhatsApp", openapi_extra=body_of(RemoveContactRequest))
 async def remove_whats_app(request: Request, app: AppId) -> Response:
-    target = await removal_target(request)
-    if isinstance(target, Response):
-        return target
-    await call(state_of(request, WhatsAppState).remove_whats_app, app, target)
-    return EMPTY
+    return await removing(request, app, state_of(request, WhatsAppState).remove_whats_app)

@@ -14,208 +14,52 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
     Resource,
-    UpdateResult,
 )
 
 from ...engine import (
     GuardSettings,
     GuardViolation,
-    PartialApplyError,
     Plan,
-    Progress,
-    codec,
-    execute_tracked,
     mass_change,
 )
 from ...resources._base import (
-    NetmeraProvider,
-    encoded_failure,
     guard_input,
     guard_settings,
-    interrupted_ids,
     interrupted_input,
-    interrupted_is_new,
     legacy_shard_failures,
-    send_journaled,
     served,
     with_plan,
 )
-from .planner import plan_tag_changes, plan_tag_membership
-
-MEMBERS = "members"
-# Ids a failed apply sent without learning the outcome (the request failed, possibly after Netmera
-# applied it). Kept in the outputs only; the next apply sends them again as the desired state says.
-UNCERTAIN = "uncertain"
-
-
-def _members(props: dict[str, Any]) -> frozenset[str]:
-    return codec.ids_in(props, MEMBERS)
-
-
-def members_input(members: Iterable[str] | str) -> dict[str, str]:
-    """The visible summary and the hidden encoded set (engine/codec.py); `members` may already be
-    encoded (the program encodes each list once and records its digest)."""
-    encoded = members if isinstance(members, str) else codec.encode_ids(members)
-    return codec.collection(MEMBERS, encoded, "ids")
+from .planner import plan_tag_membership
+from .provider import (
+    TagProvider,
+    member_count,
+    members_input,
+    members_of,
+    retiring,
+    settled,
+    tag_failures,
+    uncertain_of,
+)
 
 
-def _uncertain(props: dict[str, Any]) -> frozenset[str]:
-    return codec.ids_in(props, UNCERTAIN)
-
-
-def _unsure(olds: dict[str, Any], news: dict[str, Any]) -> frozenset[str]:
-    """Ids whose state in Netmera is unknown: recorded by a failed apply, or found in the journal."""
-    return _uncertain(olds) | interrupted_ids(olds, news)
-
-
-def _any_uncertain(props: dict[str, Any]) -> bool:
-    """From the header alone: a recorded uncertainty always means an update."""
-    head = codec.props_header(props, UNCERTAIN)
-    return head is not None and head.count > 0
-
-
-def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
-    """Nothing to send, judged by digests and counts only (nothing decoded)."""
-    return (
-        codec.same_collection(olds, news, MEMBERS)
-        and not _any_uncertain(olds)
-        and not interrupted_is_new(olds, news)
-    )
-
-
-def _count(props: dict[str, Any]) -> int:
-    head = codec.props_header(props, MEMBERS)
-    return head.count if head is not None else len(_members(props))
-
-
-def retiring(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
-    """A resource no longer in the desired state whose change was interrupted is registered once more,
-    `retiring`, by the program (which does not have the state): it keeps the members and guard it
-    had, so only the interrupted ids are sent, as it recorded them. The next run removes it."""
-    if not news.get("retiring"):
-        return news
-    kept = {k: olds[k] for k in (MEMBERS, codec.hidden(MEMBERS), "guard", "shared") if k in olds}
-    return {**news, **kept}
-
-
-def _tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
-    if not isinstance(news.get("tag"), str) or not news["tag"]:
-        return [CheckFailure("tag", "a non-empty tag name is required")]
-    return encoded_failure(MEMBERS, news)
-
-
-def _diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-    replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-    changes = bool(replaces) or not _settled(olds, news)
-    return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
-
-
-class _TagProvider(NetmeraProvider):
-    """Shared by the three forms: plan, send, and record what a failed apply did apply.
-
-    `adds`/`removes`: whether the form tags newly listed users and untags users that left (the
-    authoritative form does both; assignments only tag, exclusions only untag listed users)."""
-
-    adds = True
-    removes = True
-
-    def plan(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
-        return self.changes(tag, olds, news)[0]
-
-    def changes(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[Plan, int]:
-        """The plan, and how many users it removes that the stack managed (what the mass-change guard
-        counts: ids sent again only because their outcome is unknown were never recorded as members)."""
-        added, left = codec.ids_diff_in(olds, news, MEMBERS)
-        unsure = _unsure(olds, news)
-        wanted = codec.members_among(news, MEMBERS, unsure) if unsure else set()
-        if self.adds and self.removes:  # authoritative: uncertain ids go where the desired state says
-            return plan_tag_changes(tag, {*added, *wanted}, {*left, *(unsure - wanted)}), len(left)
-        listed = {*added, *wanted}  # additive and negative: only users listed now are sent again
-        if self.adds:
-            return plan_tag_changes(tag, listed, ()), 0
-        return plan_tag_changes(tag, (), listed), 0
-
-    def apply(
-        self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
-    ) -> dict[str, Any]:
-        """Send the plan; the outputs are the new inputs, or, if it failed part-way, what Netmera has.
-        The ids it may touch are written to the stack's journal first (engine/journal.py): if the CLI
-        dies mid-way, the next run sends them again."""
-        plan = self.plan(news["tag"], olds, news)
-        if plan.empty:
-            return {**news, **_uncertain_input(())}
-        touched = {i for op in plan.operations for i in op.ids}
-
-        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
-            # The journal keeps every id sent: Pulumi keeps the old inputs (see Journal.failed).
-            reason = _partial_reason(news["tag"], exc)
-            return self._applied(olds, news, exc.progress), reason, {"tag": news["tag"]}
-
-        send_journaled(
-            lambda: execute_tracked(self.client(), plan), touched, {"tag": news["tag"]}, partial, resource_id
-        )
-        return {**news, **_uncertain_input(())}
-
-    def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: Progress) -> dict[str, Any]:
-        """The outputs after a partial apply (a failure path: whole sets are fine here)."""
-        unsure = (set(_unsure(olds, news)) - done.of("tagUsers") - done.of("untagUsers")) | done.uncertain
-        if self.adds and self.removes:
-            members = (set(_members(olds)) | done.of("tagUsers")) - done.of("untagUsers") - done.uncertain
-        else:  # the listed ids, less those not known to be applied
-            listed = set(_members(news))
-            members = listed - done.uncertain
-            unsure &= listed
-        return {**news, **members_input(members), **_uncertain_input(unsure)}
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.apply(olds, news))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _diff(olds, news)
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        # Tags cannot be read back from Netmera. The outputs are also returned as inputs, so after a
-        # partial apply a refresh lets the next preview plan from what was applied.
-        return ReadResult(id_, props, props)
-
-
-def _uncertain_input(ids: Iterable[str]) -> dict[str, str]:
-    return codec.collection(UNCERTAIN, codec.encode_ids(ids), "ids")
-
-
-def _partial_reason(tag: str, exc: PartialApplyError) -> str:
-    done = exc.progress
-    tagged, untagged = len(done.of("tagUsers")), len(done.of("untagUsers"))
-    return (
-        f"tag {tag!r}: {exc.cause} — applied: tagged {tagged}, untagged {untagged}; "
-        f"{len(done.uncertain)} id(s) with an unknown outcome are recorded and sent again by the next "
-        "`pulumi up` (also after a revert or rollback)"
-    )
-
-
-class TagMembershipProvider(_TagProvider):
+class TagMembershipProvider(TagProvider):
     """Owns the memberships it lists for one tag, whatever their number."""
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         news = retiring(olds, news)
-        failures = self.config_failures() + _tag_failures(news)
+        failures = self.config_failures() + tag_failures(news)
         if not failures:
             failures = legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
         if failures:
             return CheckResult(news, failures)
-        if _settled(olds, news):
+        if settled(olds, news):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
         # The difference is streamed from the two encoded sets: memory follows the change, not the tag.
         plan, removed = self.changes(news["tag"], olds, news)
         if olds:
-            managed = _count(olds)
+            managed = member_count(olds)
             try:
                 mass_change(f"TagMembership {news['tag']!r}", managed, removed, guard_settings(news))
             except GuardViolation as exc:
@@ -225,7 +69,7 @@ class TagMembershipProvider(_TagProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         # Removing the resource untags exactly the users it manages (the manifest guards it at preview),
         # and those whose outcome a failed apply left unknown. Journaled like an update.
-        ids = _members(props) | _uncertain(props)
+        ids = members_of(props) | uncertain_of(props)
         if not ids:
             return
         here = served()
@@ -236,15 +80,15 @@ class TagMembershipProvider(_TagProvider):
             here.journal.end(here.kind, here.name)
 
 
-class TagAssignmentProvider(_TagProvider):
+class TagAssignmentProvider(TagProvider):
     """Ensures listed users carry a tag; never untags anyone."""
 
     removes = False
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         news = retiring(olds, news)
-        failures = self.config_failures() + _tag_failures(news)
-        if not failures and _settled(olds, news):
+        failures = self.config_failures() + tag_failures(news)
+        if not failures and settled(olds, news):
             news = with_plan(news, Plan())
         elif not failures:
             news = with_plan(news, self.plan(news["tag"], olds, news))

@@ -1,0 +1,219 @@
+"""What every consent list's provider does: check (the consent guard, the mass-change guard, the
+planned ledger), diff, create/update (journaled, partial failures recorded as uncertain lines) and
+read (the ledger updated with what Netmera states). The channels and their resources: resource.py."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from ...engine import (
+    PartialApplyError,
+    Plan,
+    Preference,
+    abbreviate,
+    codec,
+    execute_tracked,
+)
+from ...resources._base import (
+    INTERRUPTED,
+    NetmeraProvider,
+    adopting,
+    encoded_failure,
+    guard_settings,
+    interrupted_is_new,
+    opt_out_failures,
+    preference_check,
+    preference_map,
+    send_journaled,
+    with_adopt_plan,
+    with_plan,
+)
+from .ledger import (
+    Channel,
+    ConsentBlocked,
+    Evidence,
+    LedgerLine,
+    consent_guard,
+    ledger_from_wire,
+    now_iso,
+    plan_consent,
+    record_applied,
+    record_observed,
+    record_uncertain,
+)
+
+CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+# What the last refresh could not observe, in words (a read that does not state a permission).
+OBSERVATION = "observation"
+
+SHOWN_IDS = 20
+
+ADDRESSINGS: dict[str, tuple[str, ...]] = {
+    "push": ("extId", "deviceToken"),
+    "email": ("extId", "emailList"),
+    "sms": ("extId", "msisdnList"),
+    "whatsapp": ("extId", "wpNumbers"),
+}
+
+
+def _consents(props: dict[str, Any]) -> dict[str, Preference]:
+    return preference_map(props, CONSENTS)
+
+
+def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
+    return {
+        k: Evidence(str(v.get("source", "")), str(v.get("at", "")))
+        for k, v in codec.json_map_in(props, EVIDENCE).items()
+        if isinstance(v, dict)
+    }
+
+
+def ledger_of(props: dict[str, Any]) -> dict[str, LedgerLine]:
+    return ledger_from_wire(codec.str_map_in(props, LEDGER))
+
+
+def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, LedgerLine]:
+    """The ledger as last recorded, with the lines of an interrupted change taken in."""
+    ledger = ledger_of(olds)
+    if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
+        ledger.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
+    return ledger
+
+
+def _ledger_output(ledger: dict[str, LedgerLine]) -> dict[str, str]:
+    encoded = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
+    return codec.collection(LEDGER, encoded, "ids")
+
+
+def opt_in_facts(plan: Plan, evidence: dict[str, Evidence]) -> dict[str, Any]:
+    """What the policy pack judges new opt-ins by. It cannot see `__` properties (Pulumi hides them
+    from analyzers), so the provider states the facts: how many opt-ins this update sends, and which
+    carry no evidence source (the first ones, and how many)."""
+    ins = sorted({i for op in plan.operations if op.name.startswith("enable") for i in op.ids})
+    unsourced = [i for i in ins if not (i in evidence and evidence[i].source.strip())]
+    return {"planned": len(ins), "withoutSource": len(unsourced), "withoutSourceIds": unsourced[:SHOWN_IDS]}
+
+
+class ConsentProvider(NetmeraProvider):
+    """One consent list of one channel; subclasses name the channel and read back what can be read."""
+
+    channel: ClassVar[Channel]
+
+    def _name(self, props: dict[str, Any]) -> str:
+        return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
+
+    def _plan(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> Plan:
+        return plan_consent(self.channel, props["addressing"], _consents(props), ledger)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if news.get("addressing") not in ADDRESSINGS[self.channel]:
+            failures.append(
+                CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")
+            )
+        failures += encoded_failure(CONSENTS, news)
+        if failures:
+            return CheckResult(news, failures)
+        consents, failures = preference_check(news, CONSENTS)
+        ledger, evidence = known_ledger(olds, news), _evidence(news)
+        blocked = consent_guard(consents, ledger, evidence)
+        if blocked:
+            failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
+        if olds:
+            failures += opt_out_failures(self._name(news), _consents(olds), consents, guard_settings(news))
+        if not failures and adopting(olds, news):
+            news = {**with_adopt_plan(news, len(consents)), **_ledger_output({})}
+        elif not failures:
+            plan = plan_consent(self.channel, news["addressing"], consents, ledger)
+            expected = _ledger_output(record_applied(ledger, plan, None))
+            news = {**with_plan(news, plan), **expected, "optIns": opt_in_facts(plan, evidence)}
+        return CheckResult(news, failures)
+
+    def _guard(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> None:
+        blocked = consent_guard(_consents(props), ledger, _evidence(props))
+        if blocked:
+            raise ConsentBlocked(self._name(props), blocked)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
+        # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
+        legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
+        changes = bool(replaces) or legacy or not self._plan(news, known_ledger(olds, news)).empty
+        return DiffResult(changes=changes, replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        ledger: dict[str, LedgerLine] = {}
+        if props.get("adopt"):
+            observed, _ = self.observe(props.get("addressing"), sorted(_consents(props)))
+            ledger = record_observed({}, observed, now_iso())
+        ledger.update(known_ledger({}, props))
+        resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
+        return CreateResult(resource_id, self._apply(props, ledger, resource_id))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, known_ledger(olds, news)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # stopping management changes nobody's consent
+
+    def _apply(
+        self, props: dict[str, Any], ledger: dict[str, LedgerLine], resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
+        with the lines it may have changed marked uncertain. The lines it may change are journaled
+        first (engine/journal.py), so a killed apply is finished by the next run."""
+        self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
+        plan = self._plan(props, ledger)
+        if plan.empty:
+            return {**props, **_ledger_output(ledger)}
+        ids = {i for op in plan.operations for i in op.ids}
+        at_risk = record_uncertain(ledger, plan, ids, now_iso())
+        entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            now = now_iso()
+            applied = Plan(
+                tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
+            )
+            after = record_uncertain(record_applied(ledger, applied, now), plan, exc.progress.uncertain, now)
+            reason = (
+                f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
+                "and sent again by the next `pulumi up` while listed"
+            )
+            # Pulumi keeps the old inputs, which the next check sees: the journal keeps the lines as
+            # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
+            unknown = record_uncertain({}, plan, ids, now)
+            kept = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
+            return {**props, **_ledger_output(after)}, reason, {"ledger": codec.encode_str_map(kept)}
+
+        send_journaled(lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id)
+        return {**props, **_ledger_output(record_applied(ledger, plan, now_iso()))}
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ledger = ledger_of(props)
+        ids = sorted(set(_consents(props)) | set(ledger))
+        observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
+        outs = {k: v for k, v in props.items() if k != OBSERVATION}
+        outs.update(_ledger_output(record_observed(ledger, observed, now_iso())))
+        if unstated:  # said in the refresh's output, and kept in the state until a read states it
+            outs[OBSERVATION] = (
+                f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
+                f"({abbreviate(unstated, 5)}); their ledger lines are kept as last applied"
+            )
+        # Inputs = outputs: the next check sees the applied times and what was observed.
+        return ReadResult(id_, outs, outs)
+
+    def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
+        """Live state of `ids` where Netmera can tell (ids it cannot tell about are left out), and the
+        ids whose answer does not state it (a shape without `pushPermitted`)."""
+        return {}, []
