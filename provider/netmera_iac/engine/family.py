@@ -57,8 +57,11 @@ class Family(Generic[S]):
     """One resource family. `files`: its desired-state files, each validated against
     `schemas/<stem>.schema.json`; `parse` is called when any of them exists. `types`: the Pulumi
     resource types it registers; `summarise` turns a preview's steps of those types into reviewer
-    lines. `register`: the module (Pulumi) whose `register(section, registration)` creates them.
-    `after`: families whose resources must exist first. `check`: problems across families.
+    lines. `register`: the module (Pulumi) whose `register(section, registration)` creates them, and
+    may offer `resolve(section)` (parts read from Netmera before anything registers, e.g. segment
+    members) and `retire(entry, registration)` (register once more a resource the desired state
+    dropped while its change was interrupted). `after`: families whose resources must exist first.
+    `check`: problems across families.
     `rollback(section, outputs, files, version)`: adjusts the files `netmera-iac rollback` restores
     against the stack's current outputs (by resource type); returns the ids it kept as they are now
     and the files it changed."""
