@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from netmera_iac.families import BY_TYPE, FAMILIES
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
 from tests.e2e.harness import REPO_ROOT, NetmeraStack, netmera_iac
@@ -32,7 +33,15 @@ def test_a_refresh_of_every_family_passes_in_the_alternative_shapes(
 ) -> None:
     for path in (REPO_ROOT / "stacks" / "demo").glob("*.yaml"):
         shutil.copy(path, netmera_stack.state_dir / path.name)
+    # The two families the demo stack leaves out, so that every family is refreshed.
+    (netmera_stack.state_dir / "erasure.yaml").write_text(
+        "confirm: erase these users permanently\nusers: [user-0049]\n"
+    )
+    (netmera_stack.state_dir / "push-approvals.yaml").write_text("approve: [9001]\n")
     netmera_stack.stack.up()
+    deployment = netmera_stack.stack.export_stack().deployment
+    kinds = {r["type"].rsplit(":", 1)[-1] for r in deployment["resources"]}
+    assert {BY_TYPE[k].name for k in kinds if k in BY_TYPE} == {f.name for f in FAMILIES}
     before = _outputs(netmera_stack, "PushConsent", "push-devices")
 
     emulator.control.put("/answers", json={"shape": "alternative"}).raise_for_status()
@@ -48,6 +57,7 @@ def test_a_refresh_of_every_family_passes_in_the_alternative_shapes(
     assert writes(emulator) == []
     drift = netmera_iac(netmera_stack, "drift")
     assert drift.returncode == 0 and "no drift" in drift.stdout
+    assert emulator.control.get("/apps/demo/users/user-0049/contact").status_code == 404  # erased
 
     # getDeviceTokens no longer states pushPermitted: the device's line is kept, and the state says why.
     after = _outputs(netmera_stack, "PushConsent", "push-devices")
