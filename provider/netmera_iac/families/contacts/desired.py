@@ -42,7 +42,7 @@ def parse(reading: Reading) -> ContactsSpec | None:
                 "in Netmera; set `reset_sms_permission: true` beside it if that is intended, or "
                 "`msisdn: null` to remove the number and keep the permission (value: '')"
             )
-        numbers, problems = _whatsapp(entry.get("whatsapp"), f"{where}.whatsapp")
+        numbers, problems = _whatsapp(entry.get("whatsapp"), name, f"users.{ext_id}.whatsapp")
         found += problems
         removes = frozenset(f for f in FIELDS if f in entry and entry[f] is None)
         contacts[ext_id] = Contact(email=email, msisdn=msisdn, whatsapp=numbers, removes=removes)
@@ -50,17 +50,20 @@ def parse(reading: Reading) -> ContactsSpec | None:
     return None if found else ContactsSpec(contacts, name)
 
 
-def _whatsapp(value: object, where: str) -> tuple[tuple[str, ...] | None, list[str]]:
-    """A user's WhatsApp numbers: one number or a list of them; each with a country code."""
+def _whatsapp(value: object, name: str, path: str) -> tuple[tuple[str, ...] | None, list[str]]:
+    """A user's WhatsApp numbers (`path` in file `name`): one number or a list of them, each with a
+    country code."""
     if value is None:
         return None, []
-    numbers = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+    numbers = (
+        [str(value)] if isinstance(value, str) else [str(n) for n in value] if isinstance(value, list) else []
+    )
     if not numbers:
         message = "an empty list sets no number; `whatsapp: null` removes the user's numbers (value: [])"
-        return None, [f"{where}: {message}"]
-    problems = [f"{where}[{i}]: {p}" for i, n in enumerate(numbers) if (p := msisdn_problem(str(n)))]
-    problems += duplicates([str(n) for n in numbers], where.split(": ", 1)[0], where.split(": ", 1)[1])
-    return tuple(str(n) for n in numbers), problems
+        return None, [f"{name}: {path}: {message}"]
+    problems = [f"{name}: {path}[{i}]: {p}" for i, n in enumerate(numbers) if (p := msisdn_problem(n))]
+    problems += duplicates(numbers, name, path)
+    return tuple(numbers), problems
 
 
 def cleared_numbers_opted_in(state: DesiredState) -> list[str]:
