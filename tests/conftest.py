@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
+from tests.servers import PostgresServer, S3Server, postgres_server, s3_server
 
 
 class Emulator:
@@ -81,3 +82,17 @@ def emulator(served_emulator: ServedEmulator) -> Iterator[Emulator]:
 def api(emulator: Emulator) -> Iterator[httpx.Client]:
     with emulator.api() as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """One S3-compatible server per test process (moto's standalone server on loopback)."""
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL cluster per test process, on loopback."""
+    with postgres_server() as server:
+        yield server

@@ -7,6 +7,7 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,7 +17,9 @@ import pulumi
 from pulumi.runtime.config import is_config_secret
 
 from .engine import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError, GuardSettings, overlaps
+from .engine.errors import BackendError
 from .engine.family import in_order
+from .engine.journal import Journal
 from .engine.record import record_desired_state
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .reads import check_api_key
@@ -145,6 +148,17 @@ def register(desired: DesiredState, reg: Registration) -> None:
         raise DesiredStateError(reg.problems)
 
 
+def open_journal(setting: str | None) -> Journal:
+    """The stack's journal, checked: at a preview it must be readable (its entries are read next),
+    and at an update also writable, before any resource sends its first request."""
+    opened = stack_journal(pulumi.get_project(), pulumi.get_stack(), setting)
+    if opened.warning:
+        pulumi.log.warn(opened.warning)
+    if not pulumi.runtime.is_dry_run():
+        opened.journal.probe(uuid.uuid4().hex)
+    return opened.journal
+
+
 def main() -> None:
     root = Path.cwd()
     config = pulumi.Config(PROJECT_CONFIG)
@@ -160,11 +174,10 @@ def main() -> None:
         desired = resolve(desired)
         for warning in desired.warnings:
             pulumi.log.warn(warning)
-        journal = stack_journal(pulumi.get_project(), pulumi.get_stack())
-        recovery = Recovery({(e.kind, e.name): e for e in journal.entries()})
+        recovery = Recovery({(e.kind, e.name): e for e in open_journal(config.get("journal")).entries()})
         reg = Registration(settings.guard, settings.max_ids, recovery)
         register(desired, reg)
-    except DesiredStateError as exc:
+    except (DesiredStateError, BackendError) as exc:
         raise pulumi.RunError(str(exc)) from None
     manifest = reg.manifest
     StackManifest("manifest", manifest, settings.guard, settings.allow_forget_consent)

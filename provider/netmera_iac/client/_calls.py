@@ -55,6 +55,7 @@ class Calls:
         settings: ClientSettings | None = None,
         transport: httpx.BaseTransport | None = None,
         on_retry: Callable[[RetryEvent], None] | None = None,
+        before_send: Callable[[], None] | None = None,
         **overrides: Any,
     ) -> None:
         """Explicit arguments win over `settings`, which default to `NETMERA_*` environment variables."""
@@ -68,7 +69,7 @@ class Calls:
             self.settings = ClientSettings.model_validate({**base.model_dump(), **values})
         except ValueError as exc:
             raise ConfigurationError(f"invalid Netmera client settings: {exc}") from None
-        self._core = HttpCore(self.settings, transport=transport, on_retry=on_retry)
+        self._core = HttpCore(self.settings, transport=transport, on_retry=on_retry, before_send=before_send)
         self._pool = ThreadPoolExecutor(
             max_workers=self.settings.max_concurrency, thread_name_prefix="netmera"
         )

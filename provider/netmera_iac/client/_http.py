@@ -95,7 +95,10 @@ class HttpCore:
         settings: ClientSettings,
         transport: httpx.BaseTransport | None = None,
         on_retry: Callable[[RetryEvent], None] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> None:
+        """`before_send` runs right before every attempt leaves (retries too): the provider host's
+        check that the engine is still there to record what is sent."""
         if settings.api_key is None or not settings.api_key.get_secret_value():
             raise ConfigurationError(
                 "no Netmera API key: set the secret stack config `netmera:apiKey` or NETMERA_API_KEY"
@@ -109,6 +112,7 @@ class HttpCore:
         self.base_url = base
         self._secret = settings.api_key.get_secret_value()
         self._on_retry = on_retry
+        self._before_send = before_send
         self._throttle = Throttle(settings.max_requests_per_second)
         self._in_flight = threading.BoundedSemaphore(settings.max_concurrency)
         self._http = httpx.Client(
@@ -138,6 +142,8 @@ class HttpCore:
     def _send_once(self, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         self._throttle.acquire()
         with self._in_flight:
+            if self._before_send is not None:
+                self._before_send()
             started = time.perf_counter()
             try:
                 response = self._http.request(method, url, **kwargs)

@@ -18,6 +18,9 @@
     ├── ReadError                   a read in the program cannot be answered as asked, e.g. no segment
     │                               of that name (reads.py; also a `ValueError`)
     ├── PulumiError                 the Pulumi CLI is missing or failed (workflow/pulumi_cli.py)
+    ├── BackendError                the stack's backend (a folder, bucket or database) cannot be read
+    │   │                           or written: the journal, old checkpoints (backends/)
+    │   └── JournalSettingError     no place for the journal, or `netmera-iac:journal` is unusable
     └── MigrationError              a legacy state cannot be migrated (workflow/migrate.py)
 
 Each message names what to change (the file and value, the flag that allows a change on purpose),
@@ -53,6 +56,20 @@ class VerificationError(NetmeraIacError):
 
 class RecordError(NetmeraIacError):
     """A recorded desired state cannot be read (missing, unknown format, or corrupted)."""
+
+
+class BackendError(NetmeraIacError):
+    """The stack's backend cannot be read or written. `where` names it without a password."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"the stack's backend {where}: {reason}")
+
+
+class JournalSettingError(BackendError):
+    """Where the journal goes cannot be decided: a service backend without `netmera-iac:journal`,
+    or a `netmera-iac:journal` that is no backend URL netmera-iac can write to."""
 
 
 class CodecError(NetmeraIacError, ValueError):

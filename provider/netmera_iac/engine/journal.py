@@ -8,31 +8,48 @@ own trace of the update (a pending operation in the checkpoint) is dropped by th
 
 So before the first request of a change a provider writes one entry here: which resource, and every
 id the change may touch. When the update succeeds the entry is removed; when it fails part-way, it
-stays, marked failed (see `Journal.failed`). An entry found by the next run is
-an interrupted or failed change: the program hands its ids to the resource, which sends each of them
-again as the desired state now says.
+stays, marked failed (see `Journal.failed`). An entry found by the next run is an interrupted or
+failed change: the program hands its ids to the resource, which sends each of them again as the
+desired state now says.
 
-One file per resource, written to a temporary name, flushed to disk and renamed, so a kill leaves
-either the old entry or the new one. A new entry for a resource keeps the ids of an entry still
-there (a recovery interrupted in its turn loses nothing).
+The journal protects a stack, so it is kept with the stack: in the stack's own backend (a folder, a
+bucket, a database; `netmera_iac.backends`), reached by whichever machine runs next. It needs only a
+`Store` of whole values by key; each entry is one value, written whole or not at all and durable
+before `begin` returns. A store that cannot be read or written raises `BackendError`: "could not
+read" is never taken for "no entries", since that would silently drop a recovery.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import unquote, urlparse
+from typing import Any, Protocol
 
 from . import codec
+from .errors import BackendError
 
 SUFFIX = ".inflight.json"
+PREFIX = ".netmera-iac/inflight"  # inside a backend, beside Pulumi's own `.pulumi/`
+
+
+class Store(Protocol):
+    """Whole values by key ('/'-separated, relative), as a backend offers them. Every method raises
+    `BackendError` (naming `where`) when the backend cannot answer; a missing key is not an error."""
+
+    @property
+    def where(self) -> str: ...  # the backend, shown in messages (no password)
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...  # whole or nothing, durable when it returns
+
+    def delete(self, key: str) -> None: ...  # a missing key is fine
+
+    def keys(self, prefix: str) -> list[str]: ...  # every key under `prefix`, sorted
 
 
 @dataclass(frozen=True)
@@ -57,16 +74,30 @@ class Entry:
 
 @dataclass(frozen=True)
 class Journal:
-    folder: Path
+    """One stack's journal: the entries under `prefix` in `store`. `earlier` are places an earlier
+    version kept this stack's journal (a runner's home folder): their entries are read and finished
+    too, and new ones are written to `store` alone."""
 
-    def _path(self, kind: str, name: str) -> Path:
+    store: Store
+    prefix: str
+    earlier: Sequence[Journal] = field(default=())
+
+    @property
+    def where(self) -> str:
+        return f"{self.store.where} ({self.prefix.rstrip('/')}/)"
+
+    def _key(self, kind: str, name: str) -> str:
         digest = hashlib.sha256(f"{kind}\0{name}".encode()).hexdigest()[:24]
-        return self.folder / f"{digest}{SUFFIX}"
+        return f"{self.prefix.rstrip('/')}/{digest}{SUFFIX}"
 
     def begin(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str]) -> None:
-        """Record, durably, that `ids` of resource `kind`/`name` are about to be sent."""
-        previous = self._read(self._path(kind, name))
-        kept = set(codec.decode_ids(previous.ids)) if previous else set()
+        """Record, durably, that `ids` of resource `kind`/`name` are about to be sent. An entry still
+        there (a recovery interrupted in its turn) keeps its ids."""
+        kept: set[str] = set()
+        for journal in (self, *self.earlier):
+            previous = journal._read(journal._key(kind, name))
+            if previous:
+                kept |= codec.decode_ids(previous.ids)
         self._write(kind, name, props, set(ids) | kept)
 
     def failed(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str], reason: str) -> None:
@@ -77,7 +108,6 @@ class Journal:
         self._write(kind, name, {**props, "failed": reason}, set(ids))
 
     def _write(self, kind: str, name: str, props: Mapping[str, Any], ids: set[str]) -> None:
-        path = self._path(kind, name)
         entry = {
             "kind": kind,
             "name": name,
@@ -85,69 +115,58 @@ class Journal:
             "ids": codec.encode_ids(ids),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        self.folder.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        with temporary.open("w", encoding="utf-8") as out:
-            json.dump(entry, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-        _sync_folder(self.folder)
+        self.store.put(self._key(kind, name), json.dumps(entry).encode())
 
     def end(self, kind: str, name: str) -> None:
         """The change returned and the state says what it applied: the entry is no longer needed."""
-        with contextlib.suppress(FileNotFoundError):
-            self._path(kind, name).unlink()
-            _sync_folder(self.folder)
+        for journal in (self, *self.earlier):
+            journal.store.delete(journal._key(kind, name))
 
     def entries(self) -> list[Entry]:
-        """Changes that started and never reported back (unreadable files are skipped, not fatal:
-        an entry is written whole or not at all)."""
-        if not self.folder.is_dir():
-            return []
-        found = [e for p in sorted(self.folder.glob(f"*{SUFFIX}")) if (e := self._read(p))]
-        return sorted(found, key=lambda e: (e.kind, e.name))
+        """Changes that started and never reported back, here and in the earlier places."""
+        found: dict[tuple[str, str], Entry] = {}
+        for journal in (*reversed(self.earlier), self):
+            for key in journal.store.keys(journal.prefix.rstrip("/") + "/"):
+                if key.endswith(SUFFIX):
+                    entry = journal._read(key)
+                    if entry is not None:
+                        found[(entry.kind, entry.name)] = entry
+        return sorted(found.values(), key=lambda e: (e.kind, e.name))
 
-    @staticmethod
-    def _read(path: Path) -> Entry | None:
+    def probe(self, token: str) -> None:
+        """Write and remove one value, so a journal that cannot be written fails an update before
+        its first request rather than at some resource's first change."""
+        key = f"{self.prefix.rstrip('/')}/probe-{token}.tmp"
+        self.store.put(key, b"{}")
+        self.store.delete(key)
+
+    def _read(self, key: str) -> Entry | None:
+        raw_bytes = self.store.get(key)
+        if raw_bytes is None:
+            return None
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(raw_bytes)
             return Entry(
                 str(raw["kind"]), str(raw["name"]), dict(raw["props"]), str(raw["ids"]), str(raw["started"])
             )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-
-def _sync_folder(folder: Path) -> None:
-    """A rename or unlink is durable once the folder itself is flushed (POSIX)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def journal_folder(backend_url: str, project: str, stack: str, home: Path) -> Path:
-    """Where a stack's journal lives. With a file backend, inside the backend folder, beside the
-    stack's checkpoints: kept with the stack, wherever the backend folder goes. Otherwise in the
-    user's netmera-iac folder, one per backend, project and stack."""
-    parsed = urlparse(backend_url)
-    if parsed.scheme == "file":
-        root = Path(unquote(parsed.netloc + parsed.path)).expanduser()
-        return root / ".netmera-iac" / "inflight" / project / stack
-    backend = hashlib.sha256(backend_url.encode()).hexdigest()[:16]
-    return home / "inflight" / backend / project / stack
+        except (ValueError, KeyError, TypeError) as exc:
+            # Entries are written whole, so this is damage from outside; skipping it would drop a
+            # recovery without a word.
+            raise BackendError(
+                self.store.where,
+                f"the journal entry {key} is unreadable ({type(exc).__name__}); "
+                "look at it, and remove it once its change is known to be finished",
+            ) from None
 
 
 def current_backend(env: Mapping[str, str], pulumi_home: Path) -> str:
     """The backend the Pulumi CLI uses: PULUMI_BACKEND_URL, else the one `pulumi login` stored."""
     if env.get("PULUMI_BACKEND_URL"):
         return env["PULUMI_BACKEND_URL"]
-    with contextlib.suppress(OSError, ValueError):
+    try:
         return str(json.loads((pulumi_home / "credentials.json").read_text()).get("current") or "")
-    return ""
+    except (OSError, ValueError):
+        return ""
 
 
 def ids_of(entries: Iterable[Entry]) -> Iterator[str]:

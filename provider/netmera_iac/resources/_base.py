@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
+from ..backends import JOURNAL_SETTING, StackJournal
+from ..backends import stack_journal as journal_of
 from ..client import NetmeraClient, resolve_connection
 from ..engine import (
     OPTED_IN,
@@ -28,9 +30,16 @@ from ..engine import (
     execute,
     mass_change,
 )
-from ..engine.journal import Journal, current_backend, journal_folder
+from ..engine.journal import Journal, current_backend
 from ..models import DEFAULT_BASE_URL
-from ._host import PartialApply, current_urn, shared_client, watch_engine
+from ._host import (
+    PartialApply,
+    current_urn,
+    journal_setting,
+    set_journal_setting,
+    shared_client,
+    watch_engine,
+)
 
 # The ids (or, for consent, ledger lines) of an interrupted or failed change, found in the stack's
 # journal by the program and passed to the resource; taken in once (engine/journal.py).
@@ -88,10 +97,11 @@ def netmera_home() -> Path:
     return Path(os.environ.get("NETMERA_IAC_HOME") or Path.home() / ".netmera-iac")
 
 
-def stack_journal(project: str, stack: str) -> Journal:
-    """The write-ahead journal of a stack (engine/journal.py); the program reads the same one."""
+def stack_journal(project: str, stack: str, setting: str | None) -> StackJournal:
+    """The write-ahead journal of a stack (engine/journal.py), in the backend the CLI uses for it
+    (backends/); the program and every provider open the same one. `setting`: `netmera-iac:journal`."""
     backend = current_backend(os.environ, pulumi_home())
-    return Journal(journal_folder(backend, project, stack, netmera_home()))
+    return journal_of(backend, setting, netmera_home(), project, stack)
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ def served() -> Served | None:
     if len(parts) < 4:
         return None
     stack, project, kind, name = parts[0], parts[1], parts[2], "::".join(parts[3:])
-    return Served(stack_journal(project, stack), kind.rsplit(":", 1)[-1], name)
+    return Served(stack_journal(project, stack, journal_setting()).journal, kind.rsplit(":", 1)[-1], name)
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:
@@ -217,6 +227,7 @@ class NetmeraProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         connection = resolve_connection(req.config.get)
         self.api_key, self.base_url = connection.api_key, connection.base_url
+        set_journal_setting(req.config.get(JOURNAL_SETTING))
         watch_engine()
 
     def send_plan(self, plan: Plan) -> None:

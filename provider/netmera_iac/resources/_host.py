@@ -7,8 +7,13 @@
    running (it is the child of a shell the CLI started, not of the CLI), and it would go on sending
    the rest of an update that nothing will ever record. The engine passes its own address as the
    provider's first argument; a watchdog connects to it twice a second and ends the process at once
-   (`os._exit`, no cleanup that could send) after two failed attempts.
-3. What our provider host (resources/host.py) knows about the request a thread serves: its URN (the
+   (`os._exit`, no cleanup that could send) after two failed attempts. The watchdog alone would
+   leave up to a second in which requests still leave; so every request, each retry too, is preceded
+   by one connection attempt to the engine (`engine_alive`, a loopback connect: well under a
+   millisecond), and none is sent once the engine's death can be seen.
+3. The stack config `netmera-iac:journal`, read in `configure()`: where the stack's journal lives
+   when its backend cannot hold it (backends/).
+4. What our provider host (resources/host.py) knows about the request a thread serves: its URN (the
    journal is kept per resource) and a `PartialApply` raised while serving it. They live here, not in
    host.py, so that no module of the package imports the host, which runs as `python -m`.
 """
@@ -32,6 +37,8 @@ log = logging.getLogger("netmera_iac.resources")
 EXIT_ENGINE_GONE = 75
 _ADDRESS = re.compile(r"(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})")
 _watching = False
+_engine: tuple[str, int] | None = None
+_journal_setting: str | None = None
 
 _lock = threading.Lock()
 # Set by our provider host (resources/host.py) for each request it serves.
@@ -63,13 +70,35 @@ def shared_client(api_key: str | None, base_url: str) -> NetmeraClient:
     with _lock:
         key = (api_key, base_url)
         if key not in _clients:
-            _clients[key] = NetmeraClient(api_key, base_url)
+            _clients[key] = NetmeraClient(api_key, base_url, before_send=engine_alive)
         return _clients[key]
+
+
+def set_journal_setting(value: str | None) -> None:
+    global _journal_setting
+    _journal_setting = value
+
+
+def journal_setting() -> str | None:
+    return _journal_setting
+
+
+def engine_alive() -> None:
+    """Called before every request: ends the process at once if the engine that started it is gone
+    (nothing would record what we send). Without a known engine (a test calling a provider) it
+    does nothing."""
+    if _engine is None:
+        return
+    try:
+        with socket.create_connection(_engine, timeout=0.5):
+            return
+    except OSError:
+        _stop()
 
 
 def watch_engine(argv: Sequence[str] | None = None, interval: float = 0.5) -> bool:
     """Start the watchdog once per process, when running as Pulumi's dynamic-provider host."""
-    global _watching
+    global _watching, _engine
     argv = sys.argv if argv is None else argv
     with _lock:
         if _watching:
@@ -82,6 +111,7 @@ def watch_engine(argv: Sequence[str] | None = None, interval: float = 0.5) -> bo
             log.warning("no engine address among the provider's arguments; cannot watch the engine")
             return False
         host, port = found["host"].strip("[]"), int(found["port"])
+        _engine = (host, port)
         threading.Thread(target=_watch, args=(host, port, interval), daemon=True, name="engine-watch").start()
         _watching = True
         return True
@@ -97,11 +127,15 @@ def _watch(host: str, port: int, interval: float) -> None:
         except OSError:
             misses += 1
             if misses >= 2:
-                try:  # the engine read our stderr: with it gone, writing may fail (a broken pipe)
-                    sys.stderr.write("netmera-iac: the Pulumi engine is gone; stopping before sending more\n")
-                    sys.stderr.flush()
-                finally:
-                    os._exit(EXIT_ENGINE_GONE)
+                _stop()
+
+
+def _stop() -> None:
+    try:  # the engine read our stderr: with it gone, writing may fail (a broken pipe)
+        sys.stderr.write("netmera-iac: the Pulumi engine is gone; stopping before sending more\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_ENGINE_GONE)
 
 
 @atexit.register

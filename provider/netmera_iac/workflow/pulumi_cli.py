@@ -2,13 +2,14 @@
 
 We drive the real `pulumi` on PATH (tools/setup.sh provides it) rather than re-implementing any of
 it. Two gaps are bridged here: `pulumi preview --json` leaves out policy violations, so previews are
-read as streamed JSON events; and a self-managed (file) backend numbers every update 0 and cannot
-`stack export --version`, so history versions are numbered oldest-first and old states are read from
-the backend's own history checkpoints.
+read as streamed JSON events; and a self-managed backend (a folder, bucket or database) numbers every
+update 0 and cannot `stack export --version`, so history versions are numbered oldest-first and old
+states are read from the backend's own history checkpoints (backends/).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -18,11 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import yaml
 
+from ..backends import Backend, open_backend
+from ..backends.url import BackendUrl
 from ..engine.errors import NetmeraIacError
+from ..engine.journal import Store, current_backend
 
 
 class PulumiError(NetmeraIacError):
@@ -65,8 +68,9 @@ class PulumiCli:
 
     def history(self) -> list[Update]:
         """Updates of the stack, oldest first, numbered from 1."""
-        if self._file_backend():
-            return [update for update, _ in self._file_history()]
+        backend = self._self_managed()
+        if backend is not None:
+            return [update for update, _ in self._blob_history(backend)]
         result = self.run("stack", "history", "--json", "--show-secrets=false")
         if result.returncode != 0:
             raise PulumiError(f"pulumi stack history failed: {result.stderr.strip()}")
@@ -75,13 +79,14 @@ class PulumiCli:
 
     def export(self, version: int | None = None) -> dict[str, Any]:
         """The deployment after update `version` (None: the latest)."""
-        if version is not None and self._file_backend():
-            checkpoints = dict((u.version, path) for u, path in self._file_history())
+        backend = self._self_managed() if version is not None else None
+        if backend is not None:
+            checkpoints = {update.version: key for update, key in self._blob_history(backend)}
             if version not in checkpoints:
                 raise PulumiError(
                     f"stack {self.stack!r} has no version {version} (see `netmera-iac history`)"
                 )
-            checkpoint = json.loads(checkpoints[version].read_text())
+            checkpoint = _blob_json(backend.pulumi, checkpoints[version])
             return {"version": 3, "deployment": (checkpoint.get("checkpoint") or {}).get("latest") or {}}
         args = ["stack", "export"] + (["--version", str(version)] if version is not None else [])
         result = self.run(*args)
@@ -89,22 +94,37 @@ class PulumiCli:
             raise PulumiError(f"pulumi stack export failed: {result.stderr.strip()}")
         return dict(json.loads(result.stdout))
 
-    def _file_backend(self) -> bool:
-        return self.env.get("PULUMI_BACKEND_URL", "").startswith("file://")
+    def _self_managed(self) -> Backend | None:
+        """The stack's backend when it is a self-managed one (a folder, bucket or database), whose
+        history the CLI numbers 0 throughout; None for a Pulumi service, whose CLI numbers it."""
+        home = Path(self.env.get("PULUMI_HOME") or Path.home() / ".pulumi")
+        url = current_backend(self.env, home)
+        return open_backend(url, self.env) if BackendUrl.parse(url).self_managed else None
 
-    def _file_history(self) -> list[tuple[Update, Path]]:
-        """A file backend keeps `<stack>-<stamp>.history.json` and `.checkpoint.json` per update."""
+    def _blob_history(self, backend: Backend) -> list[tuple[Update, str]]:
+        """Every backend keeps `<stack>-<stamp>.history.json` and `.checkpoint.json` per update
+        (gzipped, `.json.gz`, with PULUMI_DIY_BACKEND_GZIP), under `.pulumi/history/<project>/<stack>/`."""
         project = str(yaml.safe_load((self.cwd / "Pulumi.yaml").read_text())["name"])
-        root = Path(unquote(urlparse(self.env["PULUMI_BACKEND_URL"]).path))
-        folder = root / ".pulumi" / "history" / project / self.stack
-        files = sorted(folder.glob(f"{self.stack}-*.history.json"), key=lambda p: _stamp(p.name))
-        return [
-            (
-                _update(index, json.loads(path.read_text())),
-                path.with_name(path.name.replace(".history.", ".checkpoint.")),
-            )
-            for index, path in enumerate(files, start=1)
-        ]
+        folder = f"{backend.pulumi_prefix}.pulumi/history/{project}/{self.stack}/"
+        keys = set(backend.pulumi.keys(folder))
+        histories = sorted(
+            (k for k in keys if ".history.json" in k.removeprefix(folder)),
+            key=lambda k: _stamp(k.rsplit("/", 1)[-1]),
+        )
+        found = []
+        for index, key in enumerate(histories, start=1):
+            checkpoint = key.replace(".history.json", ".checkpoint.json")
+            found.append((_update(index, _blob_json(backend.pulumi, key)), checkpoint))
+        return found
+
+
+def _blob_json(store: Store, key: str) -> dict[str, Any]:
+    data = store.get(key)
+    if data is None:
+        raise PulumiError(f"the stack's backend {store.where} has no {key}")
+    if key.endswith(".gz"):
+        data = gzip.decompress(data)
+    return dict(json.loads(data))
 
 
 def _update(version: int, entry: Mapping[str, Any]) -> Update:

@@ -1,0 +1,63 @@
+"""Backend URLs as Pulumi reads them, and how they are shown: never with a password.
+
+A PostgreSQL backend URL may carry a password (`postgres://user:secret@host/db`), and any URL may
+carry a token in its query; messages, logs and state name a backend only through `shown`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+
+# Pulumi's self-managed ("DIY") backends, all of which keep blobs netmera-iac can reach too.
+DIY_SCHEMES = ("file", "s3", "gs", "azblob", "postgres", "postgresql")
+_SECRET_PARAMS = ("password", "secret", "token", "key", "sig", "credential")
+
+
+@dataclass(frozen=True)
+class BackendUrl:
+    raw: str
+    scheme: str
+    host: str  # the bucket, container or database host
+    path: str  # without leading or trailing '/': a key prefix (object stores) or the database
+    params: dict[str, str]
+
+    @classmethod
+    def parse(cls, raw: str) -> BackendUrl:
+        parts = urlsplit(raw.strip())
+        params = dict(parse_qsl(parts.query, keep_blank_values=True))
+        return cls(
+            raw.strip(), parts.scheme.lower(), parts.hostname or "", unquote(parts.path).strip("/"), params
+        )
+
+    @property
+    def shown(self) -> str:
+        return shown(self.raw)
+
+    @property
+    def self_managed(self) -> bool:
+        return self.scheme in DIY_SCHEMES
+
+
+def shown(raw: str) -> str:
+    """`raw` with any password in its user part and any secret-looking query value replaced by ****."""
+    try:
+        parts = urlsplit(raw.strip())
+    except ValueError:
+        return "<an unreadable URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name = user.split(":", 1)[0]
+        netloc = f"{name}:****@{host}" if ":" in user else f"{name}@{host}"
+    query = "&".join(
+        f"{k}={'****' if any(s in k.lower() for s in _SECRET_PARAMS) else v}"
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def first_line(text: str, limit: int = 240) -> str:
+    """Storage libraries answer with multi-line chains; a message needs their first line."""
+    line = next((part.strip() for part in str(text).splitlines() if part.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
