@@ -92,14 +92,20 @@ def s3_server() -> Iterator[S3Server]:
     )
     server = S3Server(f"http://127.0.0.1:{port}", process)
     try:
-        _wait(lambda: httpx.get(f"{server.endpoint}/moto-api/", timeout=1).status_code < 500, "moto_server", process)
+        _wait(
+            lambda: httpx.get(f"{server.endpoint}/moto-api/", timeout=1).status_code < 500,
+            "moto_server",
+            process,
+        )
         yield server
     finally:
         server.stop()
 
 
 def _pg_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or ([p] if (p := shutil.which(name)) else [])
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or (
+        [p] if (p := shutil.which(name)) else []
+    )
     if not found:
         raise RuntimeError(
             f"no PostgreSQL `{name}`: install Debian's postgresql package (tools/test.sh does: "

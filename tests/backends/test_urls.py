@@ -72,7 +72,9 @@ def test_an_unknown_s3_parameter_is_refused_like_pulumi_does() -> None:
         open_backend("s3://bucket?endpiont=x")
 
 
-def test_s3_without_any_credentials_says_where_they_come_from(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_s3_without_any_credentials_says_where_they_come_from(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))

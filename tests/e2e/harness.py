@@ -26,12 +26,14 @@ VENV = REPO_ROOT / ".venv"
 TEST_PASSPHRASE = "netmera-iac-test-only"
 
 
-def engine_env(backend: Path, home: Path) -> dict[str, str]:
-    """The offline-safe settings of tools/env.sh, with a fresh backend and PULUMI_HOME."""
-    backend.mkdir()
+def engine_env(backend: Path | str, home: Path) -> dict[str, str]:
+    """The offline-safe settings of tools/env.sh, with a fresh PULUMI_HOME and a fresh file backend
+    (a folder), or the backend URL given (a bucket or database shared by several runners)."""
+    if isinstance(backend, Path):
+        backend.mkdir()
     home.mkdir()
     return {
-        "PULUMI_BACKEND_URL": backend.as_uri(),
+        "PULUMI_BACKEND_URL": backend.as_uri() if isinstance(backend, Path) else backend,
         "PULUMI_HOME": str(home),
         "PULUMI_CONFIG_PASSPHRASE": TEST_PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -99,7 +101,16 @@ class NetmeraStack:
     state_dir: Path
 
     @classmethod
-    def create(cls, tmp_path: Path, base_url: str, api_key: str, stack_name: str = "e2e") -> NetmeraStack:
+    def create(
+        cls,
+        tmp_path: Path,
+        base_url: str,
+        api_key: str,
+        stack_name: str = "e2e",
+        backend: str | None = None,
+        backend_env: Mapping[str, str] | None = None,
+    ) -> NetmeraStack:
+        """`backend`: a shared backend's URL (with `backend_env`, its credentials); else a folder."""
         work_dir = tmp_path / "project"
         work_dir.mkdir()
         for name in PROJECT_FILES:
@@ -110,11 +121,35 @@ class NetmeraStack:
         (work_dir / "Pulumi.yaml").write_text(yaml.safe_dump(settings))
         state_dir = work_dir / "stacks" / stack_name
         state_dir.mkdir(parents=True)
-        project = Project(work_dir=work_dir, env=engine_env(tmp_path / "state", tmp_path / "home"))
+        env = engine_env(backend or tmp_path / "state", tmp_path / "home")
+        env.update(
+            {
+                **(backend_env or {}),
+                "HOME": str(tmp_path / "home"),
+                "NETMERA_IAC_HOME": str(tmp_path / "home"),
+            }
+        )
+        project = Project(work_dir=work_dir, env=env)
         stack = project.stack(stack_name)
         stack.set_config("netmera:apiKey", auto.ConfigValue(api_key, secret=True))
         stack.set_config("netmera:baseUrl", auto.ConfigValue(base_url))
         return cls(project, stack, state_dir)
+
+    def on_new_runner(self, folder: Path) -> NetmeraStack:
+        """The same stack from another machine: a fresh clone of the project (the desired state as
+        it is now), a fresh HOME, PULUMI_HOME and NETMERA_IAC_HOME; only the backend is shared."""
+        folder.mkdir()
+        work_dir = folder / "project"
+        shutil.copytree(self.project.work_dir, work_dir, ignore=shutil.ignore_patterns("__pycache__"))
+        home = folder / "home"
+        env = {**self.project.env, "PULUMI_HOME": str(home), "HOME": str(home), "NETMERA_IAC_HOME": str(home)}
+        home.mkdir()
+        project = Project(work_dir=work_dir, env=env)
+        return NetmeraStack(
+            project,
+            project.stack(self.stack.name),
+            work_dir / self.state_dir.relative_to(self.project.work_dir),
+        )
 
     def write(self, tags: object | None = None, categories: object | None = None) -> None:
         for name, document in (("tags.yaml", tags), ("categories.yaml", categories)):

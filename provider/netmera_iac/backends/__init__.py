@@ -51,7 +51,7 @@ def open_backend(raw: str, env: Mapping[str, str] | None = None) -> Backend:
     if url.scheme == "file":
         parts = urlsplit(url.raw)
         root = Path(unquote(parts.netloc + parts.path)).expanduser()
-        store = FolderStore(root, url.shown)
+        store = FolderStore(root, url.named)
         return Backend(url, store, store, PREFIX)
     if url.scheme in ("s3", "gs", "azblob"):
         from .objects import open_bucket  # obstore and boto3 load only for these backends
@@ -63,14 +63,11 @@ def open_backend(raw: str, env: Mapping[str, str] | None = None) -> Backend:
 
         conninfo, table = postgres.connection_of(url.raw)
         prefix = PREFIX if table == postgres.PULUMI_TABLE else f"{table}/{PREFIX}"
-        return Backend(
-            url,
-            postgres.PulumiTable(conninfo, url.shown, table),
-            postgres.RowStore(conninfo, url.shown),
-            prefix,
-        )
+        # Pulumi's keys in its table start with the database's name (`crm/.pulumi/stacks/…`).
+        pulumi_table = postgres.PulumiTable(conninfo, url.named, table)
+        return Backend(url, pulumi_table, postgres.RowStore(conninfo, url.named), prefix, f"{url.path}/")
     raise BackendError(
-        url.shown, f"netmera-iac cannot keep records in a {url.scheme or 'Pulumi Cloud'} backend"
+        url.named, f"netmera-iac cannot keep records in a {url.scheme or 'Pulumi Cloud'} backend"
     )
 
 
@@ -95,7 +92,7 @@ def stack_journal(
         return StackJournal(per_machine, LOCAL_WARNING.format(where=per_machine.where))
     if setting is None and not backend.self_managed:
         raise JournalSettingError(
-            backend.shown or "Pulumi Cloud (no backend URL)",
+            backend.named,
             "a Pulumi service keeps no files netmera-iac can reach, so this stack has no place for "
             "its recovery journal. Name one of yours: `pulumi config set netmera-iac:journal "
             "s3://<bucket>?region=<region>` (or gs://, azblob://, postgres://), or `local` to keep "

@@ -15,6 +15,7 @@ An object put is whole-or-nothing and durable when it returns, which is what the
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -55,7 +56,7 @@ def _unknown(url: BackendUrl, known: set[str]) -> None:
     extra = sorted(set(url.params) - known)
     if extra:
         raise BackendError(
-            url.shown, f"unknown URL parameter {extra[0]!r} (known: {', '.join(sorted(known))})"
+            url.named, f"unknown URL parameter {extra[0]!r} (known: {', '.join(sorted(known))})"
         )
 
 
@@ -90,7 +91,7 @@ def s3_store(url: BackendUrl) -> S3Store:
                            client_options=client, retry_config=RETRY)  # fmt: skip
         if session.get_credentials() is None:
             raise BackendError(
-                url.shown,
+                url.named,
                 "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile "
                 "(AWS_PROFILE or ?profile=), or run where a role is available",
             )
@@ -100,7 +101,7 @@ def s3_store(url: BackendUrl) -> S3Store:
     except BackendError:
         raise
     except Exception as exc:  # boto3's profile errors, obstore's configuration errors
-        raise BackendError(url.shown, f"cannot open the bucket: {first_line(str(exc))}") from None
+        raise BackendError(url.named, f"cannot open the bucket: {first_line(str(exc))}") from None
 
 
 def gcs_store(url: BackendUrl, env: Mapping[str, str]) -> GCSStore:
@@ -121,7 +122,7 @@ def gcs_store(url: BackendUrl, env: Mapping[str, str]) -> GCSStore:
         return GCSStore(url.host, prefix=url.path or None, config=cast("GCSConfig", config),
                         client_options=client, retry_config=RETRY)  # fmt: skip
     except Exception as exc:
-        raise BackendError(url.shown, f"cannot open the bucket: {first_line(str(exc))}") from None
+        raise BackendError(url.named, f"cannot open the bucket: {first_line(str(exc))}") from None
 
 
 def azure_store(url: BackendUrl, env: Mapping[str, str]) -> AzureStore:
@@ -148,7 +149,7 @@ def azure_store(url: BackendUrl, env: Mapping[str, str]) -> AzureStore:
         return AzureStore(url.host, prefix=url.path or None, config=cast("AzureConfig", config),
                           client_options=client, retry_config=RETRY)  # fmt: skip
     except Exception as exc:
-        raise BackendError(url.shown, f"cannot open the container: {first_line(str(exc))}") from None
+        raise BackendError(url.named, f"cannot open the container: {first_line(str(exc))}") from None
 
 
 class ObjectStore:
@@ -163,7 +164,7 @@ class ObjectStore:
         return self._where
 
     def _failed(self, doing: str, exc: BaseException) -> BackendError:
-        return BackendError(self.where, f"cannot {doing}: {type(exc).__name__}: {first_line(str(exc))}")
+        return BackendError(self.where, f"cannot {doing}: {_reason(exc)}")
 
     def get(self, key: str) -> bytes | None:
         try:
@@ -197,9 +198,20 @@ class ObjectStore:
         return sorted(k for k in found if k.startswith(prefix))
 
 
+def _reason(exc: BaseException) -> str:
+    """obstore's errors chain the request, the URL and the answer's body on one line; the reason is
+    the status and the store's error code (`404 Not Found (NoSuchBucket)`), or the first line."""
+    text = str(exc)
+    status = re.search(r"status code: (\d{3}[^:<]*)", text)
+    code = re.search(r"<Code>([^<]+)</Code>", text)
+    if status:
+        return status.group(1).strip() + (f" ({code.group(1)})" if code else "")
+    return f"{type(exc).__name__}: {first_line(text, 160)}"
+
+
 def open_bucket(url: BackendUrl, env: Mapping[str, str]) -> ObjectStore:
     if not url.host:
-        raise BackendError(url.shown, "the URL names no bucket or container")
+        raise BackendError(url.named, "the URL names no bucket or container")
     store: S3Store | GCSStore | AzureStore
     if url.scheme == "s3":
         store = s3_store(url)
@@ -207,4 +219,4 @@ def open_bucket(url: BackendUrl, env: Mapping[str, str]) -> ObjectStore:
         store = gcs_store(url, env)
     else:
         store = azure_store(url, env)
-    return ObjectStore(store, url.shown)
+    return ObjectStore(store, url.named)

@@ -35,6 +35,13 @@ class BackendUrl:
         return shown(self.raw)
 
     @property
+    def named(self) -> str:
+        """The backend in a message: scheme, host and path (no user, no parameters)."""
+        parts = urlsplit(self.raw)
+        host = parts.netloc.rpartition("@")[2]
+        return urlunsplit((parts.scheme, host, parts.path, "", "")) or "Pulumi Cloud (no backend URL)"
+
+    @property
     def self_managed(self) -> bool:
         return self.scheme in DIY_SCHEMES
 
