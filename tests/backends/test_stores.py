@@ -114,7 +114,7 @@ def test_an_s3_bucket_that_does_not_exist_fails_writes(
     for key, value in s3.env().items():
         monkeypatch.setenv(key, value)
     journal = Journal(open_backend(s3.url("no-such-bucket")).journal, "x")
-    with pytest.raises(BackendError, match="no-such-bucket.*cannot write"):
+    with pytest.raises(BackendError, match=r"no-such-bucket.*cannot write"):
         journal.probe("x")
     with pytest.raises(BackendError, match="cannot list"):
         journal.entries()

@@ -86,7 +86,7 @@ def test_s3_without_any_credentials_says_where_they_come_from(
 
 def test_an_unknown_aws_profile_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    with pytest.raises(BackendError, match="cannot open the bucket: .*nobody"):
+    with pytest.raises(BackendError, match=r"cannot open the bucket: .*nobody"):
         open_backend("s3://bucket?profile=nobody")
 
 
