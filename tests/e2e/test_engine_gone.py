@@ -15,7 +15,11 @@ pytestmark = pytest.mark.e2e
 
 LATENCY_MS = 2000
 CALLS = 20
-MARGIN_S = 1.5  # the watchdog looks twice a second and stops after two failed attempts
+# Every request is preceded by a check that the engine is alive (issue 20, item 5): a request may
+# only arrive after the kill if its check passed just before it, i.e. within a few milliseconds.
+# Measured without that check: 4 requests arrived 0.01-0.15 s after the kill in each of four runs
+# (the watchdog alone needs up to a second); with it, at most one, 0.00-0.01 s after.
+MARGIN_S = 0.05
 
 
 @pytest.mark.parametrize("target", ["cli", "process group"])
@@ -53,6 +57,7 @@ def test_nothing_is_sent_after_the_cli_is_killed(
     late = [r for r in sent if r["received_at"] > killed_at + MARGIN_S]
     deltas = [round(r["received_at"] - killed_at, 2) for r in sent]
     assert late == [], f"{len(late)} tagUsers arrived after the CLI was killed: {deltas}"
+    print("arrivals relative to the kill (s):", deltas)
     assert len(sent) <= 8, deltas  # at most the calls in flight when it died: two rounds of four
 
 
