@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Offline-safe Pulumi settings shared by every script and test. Source it: `. tools/env.sh`.
 #
 # - state goes to a local file backend inside the project (.pulumi/state, ignored), never to a cloud;

@@ -6,6 +6,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 start=$(date +%s)
 eval "$(tools/setup.sh)"
+lint_bin=$(tools/test-servers.sh)
 echo "test.sh: set-up took $(( $(date +%s) - start ))s" >&2
 . tools/env.sh
 
@@ -13,6 +14,9 @@ ruff check .
 ruff format --check .
 mypy
 mypy policy/__main__.py  # the policy pack is a program of its own, outside the package
+# The CI templates: workflow syntax, expressions, script injection, and every `run:` through shellcheck.
+"$lint_bin/actionlint" -shellcheck="$(command -v shellcheck)" -pyflakes= .github/workflows/*.yml
+shellcheck tools/*.sh tools/pulumi/build.sh .ci/run
 # -n 2: the machines have two cores; end-to-end tests spend most of their time waiting on the engine.
 status=0
 pytest -n 2 "$@" || status=$?

@@ -81,3 +81,27 @@ def test_the_pull_request_plan_runs_no_pull_request_code_with_secrets() -> None:
     assert "netmera-iac plan --stack production" in with_secrets[0]["run"]
     order = [s.get("name") for s in steps]
     assert order.index("Set up (venv, Pulumi CLI)") < order.index("Plan")
+
+
+def _workflow_steps() -> dict[str, list[dict[str, object]]]:
+    docs = {
+        p.name: yaml.safe_load(p.read_text()) for p in (REPO_ROOT / ".github" / "workflows").glob("*.yml")
+    }
+    return {name: [s for job in doc["jobs"].values() for s in job["steps"]] for name, doc in docs.items()}
+
+
+def test_no_workflow_puts_an_expression_into_a_script_or_a_secret_into_set_up() -> None:
+    """Values from the event (a branch name, a title) reach scripts only as environment variables,
+    never as script text; secrets reach only the steps that run netmera-iac, never set-up."""
+    for name, steps in _workflow_steps().items():
+        for step in steps:
+            assert "${{" not in str(step.get("run", "")), (name, step.get("name"))
+            if "secrets." in str(step.get("env", "")):
+                assert "netmera-iac " in str(step.get("run", "")), (name, step.get("name"))
+        doc = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / name).read_text())
+        assert "secrets." not in str(doc.get("env", "")), name  # no workflow-wide secrets
+
+
+def test_the_apply_message_is_not_cut_by_a_yaml_comment() -> None:
+    (apply,) = [s for s in _workflow_steps()["netmera-apply.yml"] if "netmera-iac apply" in str(s.get("run"))]
+    assert '-m "PR #$PR_NUMBER"' in str(apply["run"])
