@@ -1,5 +1,5 @@
-"""The README's dependency sentence, checked: program and workflow -> families -> resources -> engine ->
-client -> models; Pulumi only in a family's adapters and the shared adapter code; the emulator shares
+"""The README's dependency sentence, checked: program and workflow -> families -> resources -> backends
+-> engine -> client -> models; Pulumi only in a family's adapters and the shared adapter code; the emulator shares
 only the models."""
 
 from __future__ import annotations
@@ -44,9 +44,28 @@ def _reaches(imports: set[str], *targets: str) -> list[str]:
     ("folder", "forbidden"),
     [
         ("models", ("netmera_iac.client", "netmera_iac.engine", "netmera_iac.families", "pulumi")),
-        ("client", ("netmera_iac.engine", "netmera_iac.families", "netmera_iac.resources", "pulumi")),
-        ("engine", ("netmera_iac.families", "netmera_iac.resources", "netmera_iac.workflow", "pulumi")),
+        (
+            "client",
+            (
+                "netmera_iac.backends",
+                "netmera_iac.engine",
+                "netmera_iac.families",
+                "netmera_iac.resources",
+                "pulumi",
+            ),
+        ),
+        (
+            "engine",
+            (
+                "netmera_iac.backends",
+                "netmera_iac.families",
+                "netmera_iac.resources",
+                "netmera_iac.workflow",
+                "pulumi",
+            ),
+        ),
         ("resources", ("netmera_iac.families", "netmera_iac.workflow", "netmera_iac.program")),
+        ("backends", ("netmera_iac.families", "netmera_iac.resources", "netmera_iac.workflow", "pulumi")),
         ("emulator", ("netmera_iac.client", "netmera_iac.engine", "netmera_iac.families", "pulumi")),
     ],
 )

@@ -104,10 +104,28 @@ def test_the_demo_stack_applies_then_previews_no_change(
     up = stack.cli("up", "--yes", "--refresh")
     assert up.returncode == 0, _said(up)
     assert emulator.users_of("vip") and emulator.counts()
-    preview = stack.on_new_runner(tmp_path / "runner-2").cli("preview", "--refresh", "--expect-no-changes")
+    runner = stack.on_new_runner(tmp_path / "runner-2")
+    preview = runner.cli("preview", "--refresh", "--expect-no-changes")
     assert preview.returncode == 0, _said(preview)
     assert shared.journal_entries() == []
-    _no_secret(_said(up), _said(preview), stack.cli("stack", "export").stdout)
+
+    # The review workflow from a third runner: plan on the pull request, apply that plan on merge,
+    # then the nightly drift check; every command reaches the stack through the shared backend.
+    reviewer = stack.on_new_runner(tmp_path / "runner-3")
+    tags = yaml.safe_load((reviewer.state_dir / "tags.yaml").read_text())
+    tags.setdefault("assignments", {})["shared-backend"] = ["user-0007"]
+    (reviewer.state_dir / "tags.yaml").write_text(yaml.safe_dump(tags))
+    saved = tmp_path / "plan.json"
+    plan = netmera_iac(reviewer, "plan", "--save-plan", str(saved))
+    assert plan.returncode == 0 and "tag `shared-backend`" in plan.stdout, _said(plan)
+    applied = netmera_iac(reviewer, "apply", "--plan", str(saved), "-m", "reviewed")
+    assert applied.returncode == 0, _said(applied)
+    assert "shared-backend" in emulator.tags_of("user-0007")
+    drift = netmera_iac(reviewer, "drift")
+    assert drift.returncode == 0 and "no drift" in drift.stdout, _said(drift)
+    history = netmera_iac(reviewer, "history")
+    assert history.returncode == 0 and "reviewed" in history.stdout, _said(history)
+    _no_secret(*(_said(r) for r in (up, preview, plan, applied, drift, history)), stack.cli("stack", "export").stdout)
 
 
 def test_a_killed_update_reverted_on_a_new_runner_leaves_exactly_the_owned_users(
