@@ -1,6 +1,6 @@
 """The README's dependency sentence, checked: program and workflow -> families -> resources -> backends
--> engine -> client -> models; Pulumi only in a family's adapters and the shared adapter code; the emulator shares
-only the models."""
+-> engine -> client -> models; Pulumi only in a family's adapters and the shared adapter code; the
+emulator shares only the models."""
 
 from __future__ import annotations
 

@@ -125,7 +125,8 @@ def test_the_demo_stack_applies_then_previews_no_change(
     assert drift.returncode == 0 and "no drift" in drift.stdout, _said(drift)
     history = netmera_iac(reviewer, "history")
     assert history.returncode == 0 and "reviewed" in history.stdout, _said(history)
-    _no_secret(*(_said(r) for r in (up, preview, plan, applied, drift, history)), stack.cli("stack", "export").stdout)
+    exported = stack.cli("stack", "export").stdout
+    _no_secret(*(_said(r) for r in (up, preview, plan, applied, drift, history)), exported)
 
 
 def test_a_killed_update_reverted_on_a_new_runner_leaves_exactly_the_owned_users(
