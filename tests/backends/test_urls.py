@@ -70,6 +70,8 @@ def test_a_journal_setting_that_is_no_backend_is_refused(tmp_path: Path, setting
 def test_an_unknown_s3_parameter_is_refused_like_pulumi_does() -> None:
     with pytest.raises(BackendError, match="unknown URL parameter 'endpiont'"):
         open_backend("s3://bucket?endpiont=x")
+    with pytest.raises(BackendError, match="assume the role before running"):
+        open_backend("s3://bucket?role=arn:aws:iam::1:role/x")
 
 
 def test_s3_without_any_credentials_says_where_they_come_from(

@@ -64,8 +64,14 @@ def s3_store(url: BackendUrl) -> S3Store:
     import boto3  # type: ignore[import-untyped]  # the AWS credential chain, for s3:// URLs alone
     from obstore.auth.boto3 import Boto3CredentialProvider
 
-    _unknown(url, S3_PARAMS)
+    _unknown(url, S3_PARAMS | {"role"})
     p = url.params
+    if p.get("role"):
+        raise BackendError(
+            url.named,
+            "`role=` in the backend URL is not supported for netmera-iac's journal: assume the role "
+            "before running (a profile with role_arn in AWS_PROFILE or ?profile=, or the CI's OIDC step)",
+        )
     plain_http = _flag(p.get("disable_https")) or _flag(p.get("disableSSL"))
     endpoint = (
         p.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
