@@ -128,7 +128,8 @@ class AzureServer:
         from azure.storage.blob import BlobServiceClient
 
         endpoint = f"http://127.0.0.1:{self.port}/{AZ_ACCOUNT}"
-        conn = f"DefaultEndpointsProtocol=http;AccountName={AZ_ACCOUNT};AccountKey={AZ_KEY};BlobEndpoint={endpoint};"
+        conn = f"DefaultEndpointsProtocol=http;AccountName={AZ_ACCOUNT};AccountKey={AZ_KEY};"
+        conn += f"BlobEndpoint={endpoint};"
         return BlobServiceClient.from_connection_string(conn)
 
     def container(self, name: str) -> str:
