@@ -107,8 +107,9 @@ class PulumiCli:
         project = str(yaml.safe_load((self.cwd / "Pulumi.yaml").read_text())["name"])
         folder = f"{backend.pulumi_prefix}.pulumi/history/{project}/{self.stack}/"
         keys = set(backend.pulumi.keys(folder))
+        # Only the blobs themselves: a folder backend keeps gocloud's `.attrs` beside each.
         histories = sorted(
-            (k for k in keys if ".history.json" in k.removeprefix(folder)),
+            (k for k in keys if k.endswith((".history.json", ".history.json.gz"))),
             key=lambda k: _stamp(k.rsplit("/", 1)[-1]),
         )
         found = []
