@@ -152,3 +152,33 @@ def test_batch_failure_reports_applied_and_failed_batches(client: NetmeraClient,
     assert isinstance(err.failed[0].error, BadRequestError)
     assert "1 of 3 batches failed" in str(err)
     assert "Applied: 2 batch(es), 1500 ids." in str(err)  # one line, whatever the number of batches
+
+
+def test_before_send_runs_before_every_attempt_and_can_stop_it(script: Script) -> None:
+    """The provider host's engine check (resources/_host.py `engine_alive`) is called once per attempt,
+    retries included, after the request is built and before it leaves; when it raises, nothing leaves."""
+    checks: list[int] = []
+    script.replies = [error(503, 2001), OK]
+    with NetmeraClient(
+        KEY,
+        BASE,
+        transport=httpx.MockTransport(script),
+        before_send=lambda: checks.append(len(script.requests)),
+    ) as client:
+        client.tag_users("t", ["a"])
+    assert checks == [0, 1]  # each check ran before its own request was sent
+
+    class EngineGone(Exception):
+        pass
+
+    def gone() -> None:
+        raise EngineGone
+
+    script.requests.clear()
+    script.replies = [OK]
+    with (
+        NetmeraClient(KEY, BASE, transport=httpx.MockTransport(script), before_send=gone) as client,
+        pytest.raises(EngineGone),
+    ):
+        client.tag_users("t", ["a"])
+    assert script.requests == []

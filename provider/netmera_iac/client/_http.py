@@ -97,8 +97,9 @@ class HttpCore:
         on_retry: Callable[[RetryEvent], None] | None = None,
         before_send: Callable[[], None] | None = None,
     ) -> None:
-        """`before_send` runs right before every attempt leaves (retries too): the provider host's
-        check that the engine is still there to record what is sent."""
+        """`before_send` runs right before every attempt leaves (retries too), once the request is
+        built (an httpx request hook): the provider host's check that the engine is still there to
+        record what is sent."""
         if settings.api_key is None or not settings.api_key.get_secret_value():
             raise ConfigurationError(
                 "no Netmera API key: set the secret stack config `netmera:apiKey` or NETMERA_API_KEY"
@@ -112,7 +113,6 @@ class HttpCore:
         self.base_url = base
         self._secret = settings.api_key.get_secret_value()
         self._on_retry = on_retry
-        self._before_send = before_send
         self._throttle = Throttle(settings.max_requests_per_second)
         self._in_flight = threading.BoundedSemaphore(settings.max_concurrency)
         self._http = httpx.Client(
@@ -122,6 +122,7 @@ class HttpCore:
             limits=httpx.Limits(max_connections=settings.max_concurrency),
             transport=transport,
             follow_redirects=False,
+            event_hooks={"request": [lambda _: before_send()] if before_send else []},
         )
 
     def close(self) -> None:
@@ -142,8 +143,6 @@ class HttpCore:
     def _send_once(self, operation: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
         self._throttle.acquire()
         with self._in_flight:
-            if self._before_send is not None:
-                self._before_send()
             started = time.perf_counter()
             try:
                 response = self._http.request(method, url, **kwargs)
