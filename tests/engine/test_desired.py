@@ -429,3 +429,42 @@ def test_links_in_the_stack_folder_are_refused(tmp_path: Path) -> None:
         "stacks/t/categories.yaml: must be a regular file inside the stack folder, not a link",
     ]
     assert "abc" not in str(caught.value)
+
+
+def test_a_yaml_alias_bomb_is_refused_before_it_expands(tmp_path: Path) -> None:
+    """Nine levels of nine aliases: 500 bytes that expand to 9^9 strings. Refused at once."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    bomb = "\n".join(lines) + "\nmemberships: {x: {members: *a9}}\n"
+    assert len(bomb) < 800
+    found = problems(tmp_path, tags=bomb)
+    assert found == [
+        "stacks/t/tags.yaml: line 1, column 5: YAML anchors and aliases (&name, *name) are not accepted "
+        "in desired-state files; write the values out"
+    ]
+
+
+def test_a_byte_order_mark_is_dropped_and_other_encodings_are_named(tmp_path: Path) -> None:
+    folder = stack(tmp_path)
+    (folder / "tags.yaml").write_bytes(b"\xef\xbb\xbfmemberships: {vip: {members: [user-0001]}}\n")
+    state = load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert [(m.tag, list(m.members)) for m in section(state, TAGS).memberships] == [("vip", ["user-0001"])]
+    (folder / "tags.yaml").write_bytes("memberships:\n  caf\xe9: {members: []}\n".encode("latin-1"))
+    with pytest.raises(DesiredStateError) as caught:
+        load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
+    assert caught.value.problems == [
+        "stacks/t/tags.yaml: line 2: not UTF-8 text (byte 0xe9); save the file as UTF-8"
+    ]
+
+
+def test_inline_ids_with_invisible_characters_or_in_two_unicode_forms_are_named(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path, tags='memberships: {vip: {members: ["Jos\\u00e9", "Jose\\u0301", "a\\u200bb"]}}\n'
+    )
+    assert found == [
+        "stacks/t/tags.yaml: memberships.vip.members[2]: 'a\\u200bb' holds an invisible character "
+        "(U+200B ZERO WIDTH SPACE)",
+        "stacks/t/tags.yaml: memberships.vip.members[1]: 'Jose\u0301' is 'Jos\u00e9' "
+        "(memberships.vip.members[0]) in another Unicode form (equal after NFC): likely listed twice",
+    ]

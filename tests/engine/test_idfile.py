@@ -43,4 +43,30 @@ def test_not_utf8_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     path = tmp_path / "latin1.txt"
     path.write_bytes("müşteri\n".encode("latin-1", errors="replace"))
     ids, problems = read_ids(path, "latin1.txt")
-    assert ids == [] and problems[0].startswith("latin1.txt: not UTF-8 text")
+    assert problems == ["latin1.txt: line 1: not UTF-8 text (byte 0xfc); save the file as UTF-8"]
+    assert ids == []
+
+
+def test_a_byte_order_mark_is_dropped_not_made_part_of_the_first_id(tmp_path: Path) -> None:
+    path = tmp_path / "excel.txt"
+    path.write_bytes(b"\xef\xbb\xbfuser-0001\r\nuser-0002\r\n")  # what Notepad and Excel write
+    assert read_ids(path, "excel.txt") == (["user-0001", "user-0002"], [])
+
+
+def test_invisible_characters_and_look_alike_ids_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "lists.txt"
+    path.write_text("user-0001\nuser\u200b-0002\nJos\u00e9\nJose\u0301\n", encoding="utf-8")
+    _, problems = read_ids(path, "lists.txt")
+    assert problems == [
+        "lists.txt: line 2: 'user\\u200b-0002' holds an invisible character (U+200B ZERO WIDTH SPACE)",
+        "lists.txt: line 4: 'Jose\u0301' is 'Jos\u00e9' (line 3) in another Unicode form (equal after NFC): "
+        "likely listed twice",
+    ]
+
+
+def test_a_folder_is_not_a_list_file(tmp_path: Path) -> None:
+    (tmp_path / "lists").mkdir()
+    assert read_ids(tmp_path / "lists", "lists") == (
+        [],
+        ["lists: is a folder, not a list file (one id per line)"],
+    )

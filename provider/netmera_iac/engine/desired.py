@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 from .errors import DesiredStateError
 from .family import Family, Reading, Section
 from .guards import Claim, overlaps
-from .idfile import ListFile, read_ids, resolve
+from .idfile import ListFile, decode, invisible, look_alike, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
 
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
@@ -59,9 +59,14 @@ class DesiredState:
 
 
 def short_json(value: Any, limit: int = 80) -> str:
-    """A value as JSON, cut to `limit` characters for error messages."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """A value as JSON, cut to `limit` characters for error messages. Encoded piece by piece and
+    stopped once past the limit, so a huge value costs no more than what is shown."""
+    text = ""
+    for chunk in json.JSONEncoder(ensure_ascii=False, default=str).iterencode(value):
+        text += chunk
+        if len(text) > limit:
+            return text[: limit - 1] + "…"
+    return text
 
 
 def _path(error: ValidationError) -> str:
@@ -81,12 +86,23 @@ def _schema_problems(document: Any, schema_file: Path, shown_name: str) -> list[
 
 
 def duplicates(ids: list[str], shown_name: str, where: str) -> list[str]:
-    seen: set[str] = set()
+    """Ids listed twice, ids holding an invisible character, and ids equal after NFC (engine/idfile.py)."""
+    seen: dict[str, int] = {}
     problems = []
     for index, ext_id in enumerate(ids):
         if ext_id in seen:
             problems.append(f"{shown_name}: {where}[{index}]: {ext_id!r} is listed more than once")
-        seen.add(ext_id)
+        elif isinstance(ext_id, str) and (hidden := invisible(ext_id)):
+            problems.append(
+                f"{shown_name}: {where}[{index}]: {ext_id!r} holds an invisible character ({hidden})"
+            )
+        seen.setdefault(ext_id, index)
+    strings = [i for i in ids if isinstance(i, str)]
+    for one, other in look_alike(strings):
+        problems.append(
+            f"{shown_name}: {where}[{seen[other]}]: {other!r} is {one!r} ({where}[{seen[one]}]) in another "
+            "Unicode form (equal after NFC): likely listed twice"
+        )
     return problems
 
 
@@ -110,14 +126,53 @@ def _construct_mapping(
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _aliased(root: yaml.Node) -> yaml.Node | None:
+    """The first node reached twice (an alias), walking each node once: a YAML alias bomb is a few
+    hundred bytes of nodes that expand to billions of values, so it is caught before any expansion."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return None
+
+
 def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
+    """A desired-state file: UTF-8 (a leading byte-order mark dropped), no duplicate keys, and no
+    aliases (`*name`): a desired state is reviewed as written, and aliases are how a small file
+    expands without bound. Refused before anything is built from the document."""
+    text, problem = decode(path.read_bytes(), shown_name)
+    if text is None:
+        problems.append(problem or shown_name)
+        return None
+    loader = _UniqueKeyLoader(text)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        root = loader.get_single_node()
+        if root is None:
+            return {}
+        aliased = _aliased(root)
+        if aliased is not None:
+            mark = aliased.start_mark
+            problems.append(
+                f"{shown_name}: line {mark.line + 1}, column {mark.column + 1}: YAML anchors and aliases "
+                "(&name, *name) are not accepted in desired-state files; write the values out"
+            )
+            return None
+        document = loader.construct_document(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
         problems.append(f"{shown_name}: {where}: {getattr(exc, 'problem', None) or exc}")
         return None
+    finally:
+        loader.dispose()
     return {} if document is None else document
 
 

@@ -10,6 +10,9 @@ problem names the file and the line.
 from __future__ import annotations
 
 import re
+import sys
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +20,51 @@ MAX_ID_LENGTH = 256
 # The schemas' extId: no surrounding white space, no control characters (ids travel as lines).
 ID = re.compile(r"[^\s\x00-\x1f]([^\x00-\x1f]*[^\s])?")
 MAX_PROBLEMS = 25
-_SUSPECT = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f]")  # control characters but \n and \r
+# Unicode's invisible format characters (category Cf: zero-width space, joiners, direction marks, a
+# byte-order mark inside a line, ...): an id holding one looks exactly like another id and matches
+# nobody in Netmera.
+FORMAT_CHARACTERS = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+_INVISIBLE = re.compile(f"[{re.escape(FORMAT_CHARACTERS)}]")
+# Characters that send a list file down the per-line path: control characters but \n and \r, and Cf.
+_SUSPECT = re.compile(f"[\\x00-\\x09\\x0b\\x0c\\x0e-\\x1f{re.escape(FORMAT_CHARACTERS)}]")
+
+
+def invisible(ext_id: str) -> str | None:
+    """The first invisible format character in `ext_id`, named (`U+200B ZERO WIDTH SPACE`), if any."""
+    found = _INVISIBLE.search(ext_id)
+    if found is None:
+        return None
+    char = found.group()
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}"
+
+
+def look_alike(ids: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs of ids that differ as written but are equal after Unicode NFC normalisation (an NFD
+    `José` and an NFC one): the same person written twice, or two people Netmera may not tell apart.
+    ASCII ids are never affected, so only the others are normalised."""
+    first: dict[str, str] = {}
+    pairs = []
+    for ext_id in ids:
+        if ext_id.isascii():
+            continue
+        key = unicodedata.normalize("NFC", ext_id)
+        other = first.setdefault(key, ext_id)
+        if other != ext_id:
+            pairs.append((other, ext_id))
+    return pairs
+
+
+def decode(data: bytes, shown: str) -> tuple[str | None, str | None]:
+    """(text, None), or (None, the problem): UTF-8, with a leading byte-order mark dropped (Notepad and
+    Excel write one; kept, it would become part of the first id)."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return (
+            None,
+            f"{shown}: line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+        )
 
 
 @dataclass(frozen=True)
@@ -45,13 +92,16 @@ def resolve(state_dir: Path, relative: str) -> Path | None:
 def read_ids(path: Path, shown: str) -> tuple[list[str], list[str]]:
     """The ids of a list file in order, and its problems (bad ids, duplicates with both line numbers)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        return [], [f"{shown}: not UTF-8 text: {exc}"]
+        data = path.read_bytes()
+    except IsADirectoryError:
+        return [], [f"{shown}: is a folder, not a list file (one id per line)"]
     except OSError as exc:
         return [], [f"{shown}: cannot be read: {exc.strerror}"]
+    text, problem = decode(data, shown)
+    if text is None:
+        return [], [problem or shown]
     lines = text.splitlines()
-    if not _SUSPECT.search(text):
+    if not _SUSPECT.search(text) and (text.isascii() or not look_alike(text.split())):
         # No tab or control character anywhere: every stripped line is an id or a comment; only
         # lengths and duplicates remain to be checked, at C speed, before the per-line pass below.
         stripped = [line.strip() for line in lines]
@@ -70,6 +120,8 @@ def read_ids(path: Path, shown: str) -> tuple[list[str], list[str]]:
         if len(line) > MAX_ID_LENGTH or match(line) is None:
             why = "longer than 256 characters" if len(line) > MAX_ID_LENGTH else "not a valid id"
             problem = f"{shown}: line {number}: {why} (value: {line[:80]!r})"
+        elif hidden_char := invisible(line):
+            problem = f"{shown}: line {number}: {line[:80]!r} holds an invisible character ({hidden_char})"
         elif (seen := first_line.setdefault(line, number)) != number:
             problem = f"{shown}: line {number}: {line!r} is listed more than once (first at line {seen})"
         else:
@@ -77,6 +129,14 @@ def read_ids(path: Path, shown: str) -> tuple[list[str], list[str]]:
             continue
         if len(problems) < MAX_PROBLEMS:
             problems.append(problem)
+        else:
+            hidden += 1
+    for one, other in look_alike(ids):
+        if len(problems) < MAX_PROBLEMS:
+            problems.append(
+                f"{shown}: line {first_line[other]}: {other!r} is {one!r} (line {first_line[one]}) "
+                "in another Unicode form (equal after NFC): likely listed twice"
+            )
         else:
             hidden += 1
     if hidden:
