@@ -127,3 +127,38 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
 def test_every_error_is_a_netmera_error() -> None:
     for cls in (ConfigurationError, TransportError, APIError, RateLimitError, InvalidAddressError):
         assert issubclass(cls, NetmeraError)
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("demo-netmera-api-key\n", "ends in a line break (character 21 of 21)"),
+        ("demo\tkey", "character 5: U+0009 a control character"),
+        ("anahtar-ş", "character 9: U+015F LATIN SMALL LETTER S WITH CEDILLA"),
+        (" demo-key", "starts or ends with white space"),
+    ],
+)
+def test_a_key_a_header_cannot_carry_is_named_and_never_shown(key: str, said: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        NetmeraClient(key, BASE)
+    message = str(caught.value)
+    assert said in message
+    for form in (key, key.strip(), repr(key)[1:-1], repr(key.encode())[2:-1], "demo-netmera-api-key"):
+        assert form not in message
+
+
+@pytest.mark.parametrize("key", ['key-with-"quotes"', "key-with-'quote'", "key/with+url=chars", "key\\back"])
+def test_redaction_covers_the_key_s_escaped_and_quoted_forms(key: str, script: Script) -> None:
+    import json
+    from urllib.parse import quote
+
+    forms = {key, repr(key)[1:-1], json.dumps(key)[1:-1], quote(key, safe="")}
+    script.replies = [error(400, 2004, " | ".join(sorted(forms)))]
+    with (
+        NetmeraClient(key, BASE, transport=httpx.MockTransport(script)) as client,
+        pytest.raises(BadRequestError) as caught,
+    ):
+        client.tag_users("t", ["a"])
+    message = str(caught.value)
+    assert all(form not in message for form in forms), message
+    assert "***" in message

@@ -8,13 +8,16 @@ write whose answer was lost may be sent again; `deleteUsersPermanently` is handl
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import stamina
@@ -70,6 +73,42 @@ class Throttle:
             self._sleep(start - now)
 
 
+def header_problem(key: str) -> str | None:
+    """Why `key` cannot travel in an HTTP header, naming the character and where, never the key:
+    httpx would refuse it with the key's bytes in the message."""
+    for position, char in enumerate(key, start=1):
+        if char in "\r\n":
+            return (
+                f"ends in a line break (character {position} of {len(key)}): a key read with "
+                "`$(cat file)` or from a file keeps it; remove it"
+                if key[position - 1 :].strip() == ""
+                else f"holds a line break at character {position} of {len(key)}"
+            )
+        if not char.isascii() or (not char.isprintable() and char != " "):
+            name = f"U+{ord(char):04X} {unicodedata.name(char, 'a control character')}"
+            return f"holds a character an HTTP header cannot carry at character {position}: {name}"
+    if key != key.strip():
+        return "starts or ends with white space; remove it"
+    return None
+
+
+def secret_forms(secret: str) -> list[str]:
+    """The secret as it may appear in a message: raw, escaped as by repr() of the text or its bytes,
+    as JSON, URL-quoted; longest first, so a longer form is replaced whole."""
+    if not secret:
+        return []
+    forms = {
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8"))[2:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        quote(secret, safe=""),
+        quote(secret),
+    }
+    return sorted((f for f in forms if f), key=len, reverse=True)
+
+
 class _Transient(Exception):
     """A transport failure worth retrying; becomes `TransportError` when retries run out."""
 
@@ -104,6 +143,9 @@ class HttpCore:
             raise ConfigurationError(
                 "no Netmera API key: set the secret stack config `netmera:apiKey` or NETMERA_API_KEY"
             )
+        problem = header_problem(settings.api_key.get_secret_value())
+        if problem:
+            raise ConfigurationError(f"the Netmera API key {problem}")
         base = httpx.URL(settings.base_url.rstrip("/") + "/")
         if base.scheme not in ("http", "https") or not base.host:
             raise ConfigurationError(
@@ -112,6 +154,7 @@ class HttpCore:
         self.settings = settings
         self.base_url = base
         self._secret = settings.api_key.get_secret_value()
+        self._forms = secret_forms(self._secret)
         self._on_retry = on_retry
         self._throttle = Throttle(settings.max_requests_per_second)
         self._in_flight = threading.BoundedSemaphore(settings.max_concurrency)
@@ -129,7 +172,9 @@ class HttpCore:
         self._http.close()
 
     def redact(self, text: str) -> str:
-        return text.replace(self._secret, "***") if self._secret else text
+        for form in self._forms:
+            text = text.replace(form, "***")
+        return text
 
     def same_origin(self, url: str) -> bool:
         target = httpx.URL(url)
