@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from netmera_iac.engine import MAX_IDS_PER_RESOURCE
 from netmera_iac.resources.registration import size_problem
 
@@ -41,3 +43,14 @@ def test_stack_settings_outside_their_range_are_named_together() -> None:
         True,
     )
     assert settings.max_ids == MAX_IDS_PER_RESOURCE and settings.allow_forget_consent is False
+
+
+def test_the_demo_passphrase_is_refused_for_any_stack_but_demo(tmp_path: Path) -> None:
+    from netmera_iac.program import DEMO_PASSPHRASE, passphrase_problems
+
+    assert passphrase_problems("demo", {"PULUMI_CONFIG_PASSPHRASE": DEMO_PASSPHRASE}) == []
+    assert passphrase_problems("production", {"PULUMI_CONFIG_PASSPHRASE": "a real one"}) == []
+    (problem,) = passphrase_problems("production", {"PULUMI_CONFIG_PASSPHRASE": DEMO_PASSPHRASE})
+    assert "stack 'production'" in problem and "change-secrets-provider" in problem
+    (tmp_path / "passphrase").write_text(DEMO_PASSPHRASE + "\n")
+    assert passphrase_problems("staging", {"PULUMI_CONFIG_PASSPHRASE_FILE": str(tmp_path / "passphrase")})

@@ -6,6 +6,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 eval "$(tools/setup.sh)"
 . tools/env.sh
+# The demo stack's public passphrase (its only secret is the emulator's public demo key); the program
+# refuses it for any other stack.
+if [ -z "${PULUMI_CONFIG_PASSPHRASE+x}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  export PULUMI_CONFIG_PASSPHRASE="netmera-iac-demo-only"
+fi
 
 port=${NETMERA_EMULATOR_PORT:-8890}
 mkdir -p .netmera

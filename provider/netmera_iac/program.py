@@ -7,8 +7,9 @@ with a message naming the file, the path and the value.
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     ),
     "allowMassChange": (_boolean, False, "true or false"),
     "allowForgetConsent": (_boolean, False, "true or false"),
+    "allowInsecureHttp": (_boolean, False, "true or false"),  # read by client/settings.py
 }
 
 
@@ -95,6 +97,27 @@ def stack_settings(get: Callable[[str], str | None]) -> StackSettings:
         allow_mass_change=values["allowMassChange"],
     )
     return StackSettings(guard, values["maxIdsPerResource"], values["allowForgetConsent"])
+
+
+DEMO_PASSPHRASE = "netmera-iac-demo-only"  # public: encrypts the demo stack's public emulator key
+
+
+def passphrase_problems(stack: str, env: Mapping[str, str]) -> list[str]:
+    """The demo passphrase is printed in this repository; a real stack's secrets encrypted with it
+    are readable by anyone who can read the stack file."""
+    given = env.get("PULUMI_CONFIG_PASSPHRASE")
+    if given is None and env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
+        try:
+            given = Path(env["PULUMI_CONFIG_PASSPHRASE_FILE"]).read_text().strip()
+        except OSError:
+            given = None
+    if stack == "demo" or given != DEMO_PASSPHRASE:
+        return []
+    return [
+        f"stack {stack!r}: its secrets are encrypted with the demo passphrase, which this repository "
+        "publishes; set PULUMI_CONFIG_PASSPHRASE (or _FILE) from a secret store and re-encrypt them "
+        "(`pulumi stack change-secrets-provider passphrase`), then rotate netmera:apiKey"
+    ]
 
 
 def api_key_problems() -> list[str]:
@@ -165,7 +188,7 @@ def main() -> None:
     state_dir = root / (config.get("stateDir") or f"stacks/{pulumi.get_stack()}")
     try:
         settings = stack_settings(config.get)
-        key_problems = api_key_problems()
+        key_problems = passphrase_problems(pulumi.get_stack(), os.environ) + api_key_problems()
         if key_problems:
             raise DesiredStateError(key_problems)
         desired = load_desired_state(state_dir, root / "schemas", shown_root=root)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,8 +62,45 @@ def resolve_connection(
             f"stack config netmera:os (or NETMERA_OS): must be one of {', '.join(PLATFORMS)}, the platform "
             f"getSegments and getSegmentUsers are asked for (value: {platform!r})"
         )
+    base_url = stack_config("netmera:baseUrl") or env.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL
+    insecure = (stack_config("netmera-iac:allowInsecureHttp") or "").lower() == "true"
+    problem = base_url_problem(base_url, allow_insecure_http=insecure)
+    if problem:
+        raise ConfigurationError(f"stack config netmera:baseUrl (or NETMERA_BASE_URL): {problem}")
     return Connection(
         api_key=stack_config("netmera:apiKey") or env.get("NETMERA_API_KEY") or None,
-        base_url=stack_config("netmera:baseUrl") or env.get("NETMERA_BASE_URL") or DEFAULT_BASE_URL,
+        base_url=base_url,
         os="ANDROID" if platform.upper() == "ANDROID" else "IOS",
     )
+
+
+def base_url_problem(base_url: str, allow_insecure_http: bool = False) -> str | None:
+    """Credentials in the URL would be stored in clear in the stack file and the state (the default
+    provider's inputs); plain http would carry the API key readable to every hop. Loopback (the
+    emulator) is the one place http is fine without saying so."""
+    try:
+        parts = urlsplit(base_url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "not a URL (value: hidden)"
+    if parts.username is not None or parts.password is not None:
+        return (
+            "holds credentials (user or password before the host): the API key belongs in "
+            "`pulumi config set --secret netmera:apiKey`, a proxy's login in HTTPS_PROXY; "
+            f"give the URL without them (host: {host})"
+        )
+    if parts.scheme == "http" and not _loopback(host) and not allow_insecure_http:
+        return (
+            f"plain http to {host}, which is not this machine: the API key would travel unencrypted; "
+            "use https, or set `pulumi config set netmera-iac:allowInsecureHttp true` on purpose"
+        )
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
