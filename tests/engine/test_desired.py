@@ -261,7 +261,9 @@ def test_clearing_an_msisdn_needs_the_explicit_flag(tmp_path: Path) -> None:
         p.startswith("stacks/t/contacts.yaml: users.u2.email: not a valid email address") for p in found
     )
     found = problems(tmp_path / "x", contacts="users:\n  u3: {msisdn: '+90555'}\n")
-    assert found[0].startswith("stacks/t/contacts.yaml: users.u3.msisdn: '+90555' does not match")
+    assert found[0].startswith(
+        'stacks/t/contacts.yaml: users.u3.msisdn: "+90555" is not a number with its country code'
+    )
 
 
 def test_a_cleared_number_cannot_be_opted_in_to_sms(tmp_path: Path) -> None:
@@ -467,4 +469,18 @@ def test_inline_ids_with_invisible_characters_or_in_two_unicode_forms_are_named(
         "(U+200B ZERO WIDTH SPACE)",
         "stacks/t/tags.yaml: memberships.vip.members[1]: 'Jose\u0301' is 'Jos\u00e9' "
         "(memberships.vip.members[0]) in another Unicode form (equal after NFC): likely listed twice",
+    ]
+
+
+def test_yaml_s_readings_and_the_schemas_patterns_are_explained_in_words(tmp_path: Path) -> None:
+    tags = "memberships:\n  vip:\n    members: [0123, 12:30, ' spaced ', no]\n  big: {members_file: /etc/x}\n"
+    found = [p.removeprefix("stacks/t/tags.yaml: memberships.") for p in problems(tmp_path, tags=tags)]
+    quote = "; quote it to keep the text:"
+    assert found == [
+        'big.members_file: "/etc/x" is an absolute path: give a path relative to the stack folder '
+        '(value: "/etc/x")',
+        f'vip.members[0]: 0123 was read by YAML as a number{quote} "0123" (value: 83)',
+        f'vip.members[1]: 12:30 was read by YAML as a number{quote} "12:30" (value: 750)',
+        'vip.members[2]: " spaced " starts or ends with white space: remove it (value: " spaced ")',
+        f'vip.members[3]: no was read by YAML as a boolean{quote} "no" (value: false)',
     ]

@@ -76,11 +76,46 @@ def _path(error: ValidationError) -> str:
     return text or "(top level)"
 
 
-def _schema_problems(document: Any, schema_file: Path, shown_name: str) -> list[str]:
+# The schemas' text patterns, said in words: a raw regular expression explains nothing to a reviewer.
+_PATTERNS: dict[str, Callable[[str], str]] = {
+    "^[^/\\\\]": lambda v: "is an absolute path: give a path relative to the stack folder",
+    "^[^\\s\\u0000-\\u001f]([^\\u0000-\\u001f]*[^\\s])?$": lambda v: (
+        "starts or ends with white space: remove it" if v != v.strip() else "holds a control character"
+    ),
+    "^[^\\s#/](.*[^\\s])?$": lambda v: "may not start with # or /, nor start or end with white space",
+    "^(\\+|00)[1-9][0-9]{7,14}$": lambda v: (
+        "is not a number with its country code (+905551234567 or 00905551234567)"
+    ),
+    "^((\\+|00)[1-9][0-9]{7,14})?$": lambda v: (
+        "is not a number with its country code (+905551234567 or 00905551234567)"
+    ),
+}
+
+
+_KINDS = {"bool": "a boolean", "int": "a number", "float": "a number", "datetime": "a time", "date": "a date"}
+
+
+def _reason(error: ValidationError, written: Mapping[tuple[str, ...], str]) -> str:
+    """The schema's complaint in words: an unquoted scalar YAML read as something else than it looks
+    (0123 is 83, 12:30 is 750, no is false) shown as written, and patterns explained."""
+    raw = written.get(tuple(map(str, error.absolute_path)))
+    if error.validator == "type" and raw is not None and raw != short_json(error.instance):
+        kind = _KINDS.get(type(error.instance).__name__, "something else")
+        return f'{raw} was read by YAML as {kind}; quote it to keep the text: "{raw}"'
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        explain = _PATTERNS.get(str(error.validator_value))
+        if explain:
+            return f"{short_json(error.instance)} {explain(error.instance)}"
+    return error.message if len(error.message) <= 160 else f"{error.validator} failed"
+
+
+def _schema_problems(
+    document: Any, schema_file: Path, shown_name: str, written: Mapping[tuple[str, ...], str] | None = None
+) -> list[str]:
     validator = Draft202012Validator(json.loads(schema_file.read_text(encoding="utf-8")))
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
-        reason = error.message if len(error.message) <= 160 else f"{error.validator} failed"
+        reason = _reason(error, written or {})
         problems.append(f"{shown_name}: {_path(error)}: {reason} (value: {short_json(error.instance)})")
     return problems
 
@@ -144,7 +179,35 @@ def _aliased(root: yaml.Node) -> yaml.Node | None:
     return None
 
 
-def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
+# Scalars YAML turns into something else unless quoted: 0123 is 83, 12:30 is 750, no is false.
+_IMPLICIT = (
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:timestamp",
+)
+
+
+def _written(root: yaml.Node) -> dict[tuple[str, ...], str]:
+    """Paths of the unquoted scalars YAML reads as numbers, booleans or times, and their text as
+    written (the node graph has no aliases by now, so each node is reached once)."""
+    found: dict[tuple[str, ...], str] = {}
+    stack: list[tuple[yaml.Node, tuple[str, ...]]] = [(root, ())]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag in _IMPLICIT and not node.style:
+                found[where] = node.value
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*where, str(i))) for i, item in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend((value, (*where, str(key.value))) for key, value in node.value)
+    return found
+
+
+def _read_yaml(
+    path: Path, shown_name: str, problems: list[str]
+) -> tuple[Any, dict[tuple[str, ...], str]] | None:
     """A desired-state file: UTF-8 (a leading byte-order mark dropped), no duplicate keys, and no
     aliases (`*name`): a desired state is reviewed as written, and aliases are how a small file
     expands without bound. Refused before anything is built from the document."""
@@ -156,7 +219,7 @@ def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
     try:
         root = loader.get_single_node()
         if root is None:
-            return {}
+            return {}, {}
         aliased = _aliased(root)
         if aliased is not None:
             mark = aliased.start_mark
@@ -166,6 +229,7 @@ def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
             )
             return None
         document = loader.construct_document(root)
+        written = _written(root)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
@@ -173,7 +237,7 @@ def _read_yaml(path: Path, shown_name: str, problems: list[str]) -> Any:
         return None
     finally:
         loader.dispose()
-    return {} if document is None else document
+    return ({} if document is None else document), written
 
 
 class ListReader:
@@ -261,11 +325,12 @@ def load(
             # A link could make a reviewed file show (in a plan or an error) what lies outside the folder.
             problems.append(f"{name}: must be a regular file inside the stack folder, not a link")
             return None
-        doc = _read_yaml(path, name, problems)
-        if doc is None:
+        read = _read_yaml(path, name, problems)
+        if read is None:
             return None
+        doc, written = read
         schema_name = file_name.rsplit(".", 1)[0] + ".schema.json"
-        schema_problems = _schema_problems(doc, schema_dir / schema_name, name)
+        schema_problems = _schema_problems(doc, schema_dir / schema_name, name, written)
         problems.extend(schema_problems)
         return None if schema_problems else (name, doc)
 
