@@ -70,3 +70,17 @@ def test_a_folder_is_not_a_list_file(tmp_path: Path) -> None:
         [],
         ["lists: is a folder, not a list file (one id per line)"],
     )
+
+
+def test_a_csv_export_is_named_rather_than_sent_line_by_line(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("ext_id,email\ncust-ayse,ayse@example.com\ncust-mehmet,mehmet@example.com\n")
+    assert read_ids(path, "export.txt") == (
+        [],
+        [
+            "export.txt: line 1: looks like CSV (2 columns, header 'ext_id,email'), not a list of one id per "
+            "line: keep only the id column, without the header"
+        ],
+    )
+    path.write_text("user,0001\nuser,0002\n")  # ids that hold a comma, under no header: a list
+    assert read_ids(path, "ids.txt") == (["user,0001", "user,0002"], [])
