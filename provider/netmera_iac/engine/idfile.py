@@ -14,6 +14,7 @@ import sys
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 MAX_ID_LENGTH = 256
@@ -111,21 +112,24 @@ _HEADER_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_ .-]*")
 
 def _looks_like_csv(lines: list[str]) -> str | None:
     """A spreadsheet export saved as a list file: a header of names joined by one delimiter, and the
-    delimiter on every line. Read as a list, each whole line would be sent as one id."""
-    rows = (line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
-    header = next(rows, None)
-    if header is None:
-        return None
+    delimiter on the rows after it (the first thousand suffice). Read as a list, each whole line would
+    be sent as one id. Only a header-looking first row costs more than one line's look."""
+    rows = (
+        (n, line.strip())
+        for n, line in enumerate(lines, start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    )
+    number, header = next(rows, (0, ""))
+    rest: list[str] | None = None  # read once, and only for a header-looking first row
     for delimiter in (",", ";"):
         fields = [f.strip().strip('"') for f in header.split(delimiter)]
         if len(fields) > 1 and all(_HEADER_FIELD.fullmatch(f) for f in fields):
-            rest = [row for row in (line.strip() for line in lines[1:]) if row and not row.startswith("#")][
-                :1000
-            ]
-            if rest and all(delimiter in row for row in rest):  # the first thousand rows suffice
+            if rest is None:
+                rest = [row for _, row in islice(rows, 1000)]
+            if rest and all(delimiter in row for row in rest):
                 return (
-                    f"line 1: looks like CSV ({len(fields)} columns, header {header[:60]!r}), not a list of "
-                    "one id per line: keep only the id column, without the header"
+                    f"line {number}: looks like CSV ({len(fields)} columns, header {header[:60]!r}), not a "
+                    "list of one id per line: keep only the id column, without the header"
                 )
     return None
 
