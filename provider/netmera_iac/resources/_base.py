@@ -7,6 +7,7 @@ Pulumi pickles each provider object into the state, so providers hold no client 
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,8 +101,12 @@ def netmera_home() -> Path:
 def stack_journal(project: str, stack: str, setting: str | None) -> StackJournal:
     """The write-ahead journal of a stack (engine/journal.py), in the backend the CLI uses for it
     (backends/); the program and every provider open the same one. `setting`: `netmera-iac:journal`."""
-    backend = current_backend(os.environ, pulumi_home())
-    return journal_of(backend, setting, netmera_home(), project, stack)
+    return _opened(current_backend(os.environ, pulumi_home()), setting, netmera_home(), project, stack)
+
+
+# Opened once per process and place: every change a provider sends is journaled, and opening a bucket
+# builds a credential chain (boto3 may read profiles or ask a role) that need not be built again.
+_opened = functools.lru_cache(maxsize=8)(journal_of)
 
 
 @dataclass(frozen=True)
