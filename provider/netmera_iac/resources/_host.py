@@ -87,13 +87,17 @@ def engine_alive() -> None:
     """Called before every request: ends the process at once if the engine that started it is gone
     (nothing would record what we send). Without a known engine (a test calling a provider) it
     does nothing."""
-    if _engine is None:
-        return
-    try:
-        with socket.create_connection(_engine, timeout=0.5):
-            return
-    except OSError:
+    if _engine is not None and not _reachable(_engine, timeout=0.5):
         _stop()
+
+
+def _reachable(address: tuple[str, int], timeout: float) -> bool:
+    """The engine is alive while its gRPC port accepts a connection (a kill closes it at once)."""
+    try:
+        with socket.create_connection(address, timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def watch_engine(argv: Sequence[str] | None = None, interval: float = 0.5) -> bool:
@@ -121,13 +125,9 @@ def _watch(host: str, port: int, interval: float) -> None:
     misses = 0
     while True:
         time.sleep(interval)
-        try:
-            with socket.create_connection((host, port), timeout=interval):
-                misses = 0
-        except OSError:
-            misses += 1
-            if misses >= 2:
-                _stop()
+        misses = 0 if _reachable((host, port), timeout=interval) else misses + 1
+        if misses >= 2:
+            _stop()
 
 
 def _stop() -> None:
