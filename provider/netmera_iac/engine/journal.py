@@ -84,11 +84,16 @@ class Journal:
 
     @property
     def where(self) -> str:
-        return f"{self.store.where} ({self.prefix.rstrip('/')}/)"
+        return f"{self.store.where} ({self._folder})"
+
+    @property
+    def _folder(self) -> str:
+        """`prefix` as a folder of keys, ending in one '/' however it was given."""
+        return self.prefix.rstrip("/") + "/"
 
     def _key(self, kind: str, name: str) -> str:
         digest = hashlib.sha256(f"{kind}\0{name}".encode()).hexdigest()[:24]
-        return f"{self.prefix.rstrip('/')}/{digest}{SUFFIX}"
+        return f"{self._folder}{digest}{SUFFIX}"
 
     def begin(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str]) -> None:
         """Record, durably, that `ids` of resource `kind`/`name` are about to be sent. An entry still
@@ -126,7 +131,7 @@ class Journal:
         """Changes that started and never reported back, here and in the earlier places."""
         found: dict[tuple[str, str], Entry] = {}
         for journal in (*reversed(self.earlier), self):
-            for key in journal.store.keys(journal.prefix.rstrip("/") + "/"):
+            for key in journal.store.keys(journal._folder):
                 if key.endswith(SUFFIX):
                     entry = journal._read(key)
                     if entry is not None:
@@ -136,7 +141,7 @@ class Journal:
     def probe(self, token: str) -> None:
         """Write and remove one value, so a journal that cannot be written fails an update before
         its first request rather than at some resource's first change."""
-        key = f"{self.prefix.rstrip('/')}/probe-{token}.tmp"
+        key = f"{self._folder}probe-{token}.tmp"
         self.store.put(key, b"{}")
         self.store.delete(key)
 
