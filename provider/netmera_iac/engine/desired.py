@@ -76,6 +76,7 @@ def _path(error: ValidationError) -> str:
     return text or "(top level)"
 
 
+_NUMBER = "is not a number with its country code (+905551234567 or 00905551234567)"
 # The schemas' text patterns, said in words: a raw regular expression explains nothing to a reviewer.
 _PATTERNS: dict[str, Callable[[str], str]] = {
     "^[^/\\\\]": lambda v: "is an absolute path: give a path relative to the stack folder",
@@ -83,12 +84,8 @@ _PATTERNS: dict[str, Callable[[str], str]] = {
         "starts or ends with white space: remove it" if v != v.strip() else "holds a control character"
     ),
     "^[^\\s#/](.*[^\\s])?$": lambda v: "may not start with # or /, nor start or end with white space",
-    "^(\\+|00)[1-9][0-9]{7,14}$": lambda v: (
-        "is not a number with its country code (+905551234567 or 00905551234567)"
-    ),
-    "^((\\+|00)[1-9][0-9]{7,14})?$": lambda v: (
-        "is not a number with its country code (+905551234567 or 00905551234567)"
-    ),
+    "^(\\+|00)[1-9][0-9]{7,14}$": lambda v: _NUMBER,
+    "^((\\+|00)[1-9][0-9]{7,14})?$": lambda v: _NUMBER,
 }
 
 
