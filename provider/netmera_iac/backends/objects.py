@@ -14,7 +14,6 @@ An object put is whole-or-nothing and durable when it returns, which is what the
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from datetime import timedelta
@@ -60,7 +59,7 @@ def _unknown(url: BackendUrl, known: set[str]) -> None:
         )
 
 
-def s3_store(url: BackendUrl) -> S3Store:
+def s3_store(url: BackendUrl, env: Mapping[str, str]) -> S3Store:
     import boto3  # type: ignore[import-untyped]  # the AWS credential chain, for s3:// URLs alone
     from obstore.auth.boto3 import Boto3CredentialProvider
 
@@ -73,9 +72,7 @@ def s3_store(url: BackendUrl) -> S3Store:
             "before running (a profile with role_arn in AWS_PROFILE or ?profile=, or the CI's OIDC step)",
         )
     plain_http = _flag(p.get("disable_https")) or _flag(p.get("disableSSL"))
-    endpoint = (
-        p.get("endpoint") or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
-    )
+    endpoint = p.get("endpoint") or env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL")
     if endpoint and "://" not in endpoint:  # Pulumi's rule: a bare host:port gets a scheme
         endpoint = ("http://" if plain_http else "https://") + endpoint
     config: dict[str, Any] = {"virtual_hosted_style_request": not (
@@ -225,7 +222,7 @@ def open_bucket(url: BackendUrl, env: Mapping[str, str]) -> ObjectStore:
         raise BackendError(url.named, "the URL names no bucket or container")
     store: S3Store | GCSStore | AzureStore
     if url.scheme == "s3":
-        store = s3_store(url)
+        store = s3_store(url, env)
     elif url.scheme == "gs":
         store = gcs_store(url, env)
     else:
