@@ -71,6 +71,23 @@ def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: Report
         )
 
 
+def unknown_holders_need_evidence(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    if not _netmera_type(args.resource_type):
+        return
+    # An address or number that no link ties to a person: the stack cannot tell whose opt-out this
+    # opt-in would override (families/consent/person.py), so only evidence can justify it.
+    facts: Any = args.props.get("optIns") or {}
+    unheld = int(facts.get("unknownHolder") or 0)
+    if unheld:
+        ids = [str(i) for i in facts.get("unknownHolderIds") or []]
+        shown = ", ".join(ids) + (f" … (+{unheld - len(ids)})" if unheld > len(ids) else "")
+        report_violation(
+            f"{args.name}: {unheld} opt-in(s) of an address or number whose holder this stack does not "
+            f"know: {shown}. Add `evidence` for each, or the holder's address or number in contacts.yaml.",
+            None,
+        )
+
+
 def shared_tags_not_owned(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     # Only authoritative tag resources state `shared` (the additive and negative forms are the fix).
     if _netmera_type(args.resource_type) and args.props.get("shared"):
@@ -95,6 +112,11 @@ PolicyPack(
             name="netmera-opt-in-needs-consent-source",
             description="Every new push/email/SMS opt-in names where the consent came from.",
             validate=opt_ins_need_a_source,
+        ),
+        ResourceValidationPolicy(
+            name="netmera-unknown-holder-opt-in-needs-evidence",
+            description="An opt-in of an address or number of no known person carries evidence.",
+            validate=unknown_holders_need_evidence,
         ),
         ResourceValidationPolicy(
             name="netmera-shared-tags-not-authoritative",

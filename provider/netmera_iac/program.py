@@ -17,10 +17,10 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
+from .backends import StackJournal
 from .engine import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError, GuardSettings, overlaps
 from .engine.errors import BackendError
 from .engine.family import in_order
-from .engine.journal import Journal
 from .engine.record import record_desired_state
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .reads import check_api_key
@@ -171,15 +171,16 @@ def register(desired: DesiredState, reg: Registration) -> None:
         raise DesiredStateError(reg.problems)
 
 
-def open_journal(setting: str | None) -> Journal:
-    """The stack's journal, checked: at a preview it must be readable (its entries are read next),
-    and at an update also writable, before any resource sends its first request."""
+def open_journal(setting: str | None) -> StackJournal:
+    """The stack's journal (and consent record, beside it), checked: at a preview it must be readable
+    (its entries are read next), and at an update also writable, before any resource sends its
+    first request."""
     opened = stack_journal(pulumi.get_project(), pulumi.get_stack(), setting)
     if opened.warning:
         pulumi.log.warn(opened.warning)
     if not pulumi.runtime.is_dry_run():
         opened.journal.probe(uuid.uuid4().hex)
-    return opened.journal
+    return opened
 
 
 def main() -> None:
@@ -197,8 +198,11 @@ def main() -> None:
         desired = resolve(desired)
         for warning in desired.warnings:
             pulumi.log.warn(warning)
-        recovery = Recovery({(e.kind, e.name): e for e in open_journal(config.get("journal")).entries()})
-        reg = Registration(settings.guard, settings.max_ids, recovery)
+        opened = open_journal(config.get("journal"))
+        recovery = Recovery({(e.kind, e.name): e for e in opened.journal.entries()})
+        reg = Registration(
+            settings.guard, settings.max_ids, recovery, desired=desired, consent=opened.consent
+        )
         register(desired, reg)
     except (DesiredStateError, BackendError) as exc:
         raise pulumi.RunError(str(exc)) from None

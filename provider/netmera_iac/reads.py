@@ -57,10 +57,17 @@ def get_segments() -> list[Segment]:
     return program_client().get_segments().items
 
 
+# Every getSegmentUsers answer of this run: it says which addresses and numbers a user holds, which the
+# consent guard needs (families/consent/person.py).
+SEEN_USERS: list[SegmentUser] = []
+
+
 def get_segment_users(segment: int | str) -> list[SegmentUser]:
     """Every user of a segment given by id or by name (getSegmentUsers, all pages)."""
     segment_id = segment if isinstance(segment, int) else segment_id_of(segment, get_segments())
-    return list(program_client().get_segment_users(segment_id))
+    users = list(program_client().get_segment_users(segment_id))
+    SEEN_USERS.extend(u for u in users if u.external_id and (u.email or u.msisdn))
+    return users
 
 
 def segment_id_of(name: str, segments: Sequence[Segment]) -> int:

@@ -43,14 +43,13 @@ def test_consent_guard_blocks_a_re_opt_in_until_evidence(
     with pytest.raises(auto.CommandError) as caught:
         netmera_stack.stack.preview()
     message = str(caught.value)
-    assert "EmailConsent 'email-users': consent guard: 1 user(s) would be opted in again" in message
-    assert "user-0001 (opted out by an earlier update of this stack" in message
-    refreshed = netmera_stack.cli("preview", "--refresh")  # the opt-out's applied time is now compared
+    # The stack's consent record knows when the opt-out was applied, with or without a refresh.
+    assert "consent guard (email): 1 opt-in(s) of people who opted out" in message
+    assert "email.users: user-0001 (person user-0001) opted out 20" in message
+    assert "by consent list email-users (applied by this stack); no evidence in the desired state" in message
+    refreshed = netmera_stack.cli("preview", "--refresh")
     assert refreshed.returncode != 0
-    assert (
-        "user-0001 (opted out 20" in refreshed.stdout
-        and "no evidence in the desired state" in refreshed.stdout
-    )
+    assert "email.users: user-0001 (person user-0001) opted out 20" in refreshed.stdout
     assert writes(emulator) == []
 
     time.sleep(0.01)  # evidence must be later than the recorded opt-out
@@ -76,7 +75,7 @@ def test_rollback_to_an_older_desired_state_cannot_re_opt_in(
     write(netmera_stack, "consent.yaml", v1)  # "revert the commit and pulumi up"
     result = netmera_stack.cli("up", "--yes", "--refresh")
     assert result.returncode != 0
-    assert "user-0002 (opted out" in result.stdout + result.stderr
+    assert "sms.users: user-0002 (person user-0002) opted out" in result.stdout + result.stderr
     assert "evidence from 'signup form' at 2026-01-01T00:00:00Z is not later" in result.stdout + result.stderr
     assert emulator.contact_of("user-0002")["smsPermitted"] is False
 
@@ -108,7 +107,8 @@ def test_push_drift_is_found_by_refresh(netmera_stack: NetmeraStack, emulator: E
     # The device is opted out again (an opt-out needs no evidence); mehmet's re-opt-in is blocked.
     preview = netmera_stack.cli("preview")
     assert preview.returncode != 0
-    assert "cust-mehmet (opted out" in preview.stdout and "read back from Netmera" in preview.stdout
+    assert "push.users: cust-mehmet (person cust-mehmet) opted out" in preview.stdout
+    assert "read back from Netmera" in preview.stdout
     consent["push"]["users"] = {"opted_out": ["cust-mehmet", "user-0040"]}
     write(netmera_stack, "consent.yaml", consent)
     emulator.control.delete("/requests")

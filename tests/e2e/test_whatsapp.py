@@ -75,8 +75,8 @@ def test_whats_app_consent_and_numbers(netmera_stack: NetmeraStack, emulator: Em
     write(netmera_stack, consent=consent(opted_in=["cust-ayse", *USERS]))
     emulator.control.delete("/requests")
     message = preview_failure(netmera_stack)
-    assert "consent guard: 1 user(s) would be opted in again after opting out" in message
-    assert "cust-ayse" in message and writes(emulator) == []
+    assert "consent guard (whatsapp): 1 opt-in(s) of people who opted out" in message
+    assert "whatsapp.users: cust-ayse (person cust-ayse) opted out" in message and writes(emulator) == []
     time.sleep(0.01)  # evidence must be later than the recorded opt-out
     evidence = {"cust-ayse": {"source": "WhatsApp opt-in keyword", "at": _now()}}
     write(netmera_stack, consent=consent(opted_in=["cust-ayse", *USERS], evidence=evidence))

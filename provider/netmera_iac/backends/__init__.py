@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..engine.consent_record import ConsentRecord
 from ..engine.errors import BackendError, JournalSettingError
 from ..engine.journal import PREFIX, Journal, Store
 from .folder import FolderStore
@@ -75,6 +76,17 @@ def open_backend(raw: str, env: Mapping[str, str] | None = None) -> Backend:
 class StackJournal:
     journal: Journal
     warning: str | None  # to be shown on every run (a journal narrower than the stack)
+    consent: ConsentRecord  # the stack's consent record, in the same place (engine/consent_record.py)
+
+
+def _record_prefix(journal_prefix: str) -> str:
+    """`…/inflight/<…>/<project>/<stack>` -> `…/consent/<…>/<project>/<stack>`: beside the journal."""
+    head, _, tail = journal_prefix.partition("inflight/")
+    return f"{head}consent/{tail}"
+
+
+def _with_record(journal: Journal, warning: str | None) -> StackJournal:
+    return StackJournal(journal, warning, ConsentRecord(journal.store, _record_prefix(journal.prefix)))
 
 
 def stack_journal(
@@ -89,7 +101,7 @@ def stack_journal(
     per_machine = Journal(FolderStore(home, str(home)), f"inflight/{_digest(backend_url)}/{project}/{stack}")
     setting = (setting or "").strip() or None
     if setting == LOCAL:
-        return StackJournal(per_machine, LOCAL_WARNING.format(where=per_machine.where))
+        return _with_record(per_machine, LOCAL_WARNING.format(where=per_machine.where))
     if setting is None and not backend.self_managed:
         raise JournalSettingError(
             backend.named,
@@ -105,7 +117,7 @@ def stack_journal(
         )
     target = open_backend(setting or backend_url)
     earlier = (per_machine,) if backend.scheme != "file" and (home / per_machine.prefix).is_dir() else ()
-    return StackJournal(Journal(target.journal, f"{target.prefix}/{project}/{stack}", earlier), None)
+    return _with_record(Journal(target.journal, f"{target.prefix}/{project}/{stack}", earlier), None)
 
 
 def _digest(backend_url: str) -> str:

@@ -31,6 +31,7 @@ from ..engine import (
     execute,
     mass_change,
 )
+from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Journal, current_backend
 from ..models import DEFAULT_BASE_URL
 from ._host import (
@@ -116,6 +117,7 @@ class Served:
     journal: Journal
     kind: str
     name: str
+    consent: ConsentRecord
 
 
 def served() -> Served | None:
@@ -127,7 +129,8 @@ def served() -> Served | None:
     if len(parts) < 4:
         return None
     stack, project, kind, name = parts[0], parts[1], parts[2], "::".join(parts[3:])
-    return Served(stack_journal(project, stack, journal_setting()).journal, kind.rsplit(":", 1)[-1], name)
+    opened = stack_journal(project, stack, journal_setting())
+    return Served(opened.journal, kind.rsplit(":", 1)[-1], name, opened.consent)
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from typing import Any
 
 import pulumi
 
-from ..engine import GuardSettings, GuardViolation, codec, empty_set
+from ..engine import DesiredState, GuardSettings, GuardViolation, codec, empty_set
+from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Entry
 
 
@@ -89,6 +90,10 @@ class Registration:
     problems: list[str] = field(default_factory=list)
     encoded: dict[tuple[str, str, str], str] = field(default_factory=dict)
     resources: dict[str, list[pulumi.Resource]] = field(default_factory=dict)
+    # The whole desired state, for a family that judges with another's section (consent with the
+    # contacts), and the stack's consent record (engine/consent_record.py).
+    desired: DesiredState | None = None
+    consent: ConsentRecord | None = None
 
     def entry_guard(self, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
         """The stack's guard, relaxed only where the desired-state entry says so."""

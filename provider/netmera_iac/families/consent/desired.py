@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from ...engine.addresses import email_problem, msisdn_problem
+from ...engine.consent_record import parse_time
 from ...engine.desired import opted_in_out
 from ...engine.family import Reading, Section
 from ...engine.guards import Claim
 from ...engine.plan import OPTED_IN, Preference
-from .ledger import Addressing, Channel, Evidence, parse_time
+from .ledger import Addressing, Channel, Evidence
 
 NAME = "consent"
 FILE = "consent.yaml"

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from ...client import NetmeraClient, WriteResult
+from ...engine.consent_record import later
 from ...engine.errors import GuardViolation
 from ...engine.plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
 from ...models import MAX_IDS_PER_REQUEST
@@ -55,14 +56,6 @@ _WRITES: Final[dict[str, Callable[..., WriteResult]]] = {
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> datetime:
-    """RFC 3339 time; a naive time is refused rather than guessed (evidence must be comparable)."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError(f"{text!r} has no time zone (write e.g. 2026-11-28T09:00:00Z)")
-    return value
 
 
 @dataclass(frozen=True)
@@ -170,17 +163,10 @@ def consent_guard(
         if want != OPTED_IN or record is None or record.state != OPTED_OUT:
             continue
         proof = evidence.get(ext_id)
-        if proof is not None and record.how != "planned" and _later(proof.at, record.at):
+        if proof is not None and record.how != "planned" and later(proof.at, record.at):
             continue
         blocked.append(Blocked(ext_id, record.at, record.how, proof))
     return blocked
-
-
-def _later(evidence_at: str, recorded_at: str) -> bool:
-    try:
-        return parse_time(evidence_at) > parse_time(recorded_at)
-    except ValueError:
-        return False  # an unreadable time is no evidence
 
 
 @dataclass(frozen=True)

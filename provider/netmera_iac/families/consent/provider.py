@@ -4,6 +4,7 @@ read (the ledger updated with what Netmera states). The channels and their resou
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -17,6 +18,8 @@ from pulumi.dynamic import (
 )
 
 from ...engine import (
+    OPTED_IN,
+    OPTED_OUT,
     PartialApplyError,
     Plan,
     Preference,
@@ -24,6 +27,7 @@ from ...engine import (
     codec,
     execute_tracked,
 )
+from ...engine.consent_record import ConsentRecord, Line, person_key
 from ...resources._base import (
     INTERRUPTED,
     NetmeraProvider,
@@ -35,6 +39,7 @@ from ...resources._base import (
     preference_check,
     preference_map,
     send_journaled,
+    served,
     with_adopt_plan,
     with_plan,
 )
@@ -53,6 +58,9 @@ from .ledger import (
 )
 
 CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+# From the program's judgement per person (person.py): ids to send again because another list changed
+# their person since, and opted-in addresses or numbers whose holder the stack does not know.
+RESEND, UNKNOWN_HOLDERS = "resend", "unknownHolders"
 # What the last refresh could not observe, in words (a read that does not state a permission).
 OBSERVATION = "observation"
 
@@ -87,6 +95,8 @@ def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Ledger
     ledger = ledger_of(olds)
     if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
         ledger.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
+    # Their person changed since under another key (person.py): that state, marked uncertain.
+    ledger.update(ledger_from_wire(codec.str_map_in(news, RESEND)))
     return ledger
 
 
@@ -95,13 +105,42 @@ def _ledger_output(ledger: dict[str, LedgerLine]) -> dict[str, str]:
     return codec.collection(LEDGER, encoded, "ids")
 
 
-def opt_in_facts(plan: Plan, evidence: dict[str, Evidence]) -> dict[str, Any]:
+def opt_in_facts(plan: Plan, evidence: dict[str, Evidence], unknown: frozenset[str]) -> dict[str, Any]:
     """What the policy pack judges new opt-ins by. It cannot see `__` properties (Pulumi hides them
-    from analyzers), so the provider states the facts: how many opt-ins this update sends, and which
-    carry no evidence source (the first ones, and how many)."""
+    from analyzers), so the provider states the facts: how many opt-ins this update sends, which
+    carry no evidence source, and which are of an address or number whose holder the stack does not
+    know, without evidence (the first ones, and how many)."""
     ins = sorted({i for op in plan.operations if op.name.startswith("enable") for i in op.ids})
     unsourced = [i for i in ins if not (i in evidence and evidence[i].source.strip())]
-    return {"planned": len(ins), "withoutSource": len(unsourced), "withoutSourceIds": unsourced[:SHOWN_IDS]}
+    unheld = [i for i in ins if i in unknown and i not in evidence]
+    return {
+        "planned": len(ins),
+        "withoutSource": len(unsourced),
+        "withoutSourceIds": unsourced[:SHOWN_IDS],
+        "unknownHolder": len(unheld),
+        "unknownHolderIds": unheld[:SHOWN_IDS],
+    }
+
+
+def _written(plan: Plan) -> dict[str, list[str]]:
+    """The ids of the plan's permission writes, by the state they set."""
+    found: dict[str, list[str]] = {}
+    for op in plan.operations:
+        if op.enable is not None:
+            found.setdefault(OPTED_IN if op.enable else OPTED_OUT, []).extend(op.ids)
+    return found
+
+
+def _lines(
+    props: dict[str, Any], by_state: Mapping[str, Iterable[str]], how: str, at: str
+) -> dict[str, Line]:
+    """Record lines (engine/consent_record.py) of this list's ids, by state."""
+    name, addressing = str(props.get("name", "")), str(props["addressing"])
+    return {
+        person_key(addressing, i): Line(OPTED_IN if state == OPTED_IN else OPTED_OUT, how, at, name)
+        for state, ids in by_state.items()
+        for i in ids
+    }
 
 
 class ConsentProvider(NetmeraProvider):
@@ -136,7 +175,8 @@ class ConsentProvider(NetmeraProvider):
         elif not failures:
             plan = plan_consent(self.channel, news["addressing"], consents, ledger)
             expected = _ledger_output(record_applied(ledger, plan, None))
-            news = {**with_plan(news, plan), **expected, "optIns": opt_in_facts(plan, evidence)}
+            facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
+            news = {**with_plan(news, plan), **expected, "optIns": facts}
         return CheckResult(news, failures)
 
     def _guard(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> None:
@@ -177,6 +217,11 @@ class ConsentProvider(NetmeraProvider):
         if plan.empty:
             return {**props, **_ledger_output(ledger)}
         ids = {i for op in plan.operations for i in op.ids}
+        record = self._record()
+        # The person's record first: an opt-out being sent counts as one from now on, wherever the
+        # next run happens, even if this process never reports back (engine/consent_record.py).
+        outs = [i for op in plan.operations if op.enable is False for i in op.ids]
+        record.write(self.channel, _lines(props, {OPTED_OUT: outs}, "uncertain", now_iso()))
         at_risk = record_uncertain(ledger, plan, ids, now_iso())
         entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
 
@@ -186,6 +231,7 @@ class ConsentProvider(NetmeraProvider):
                 tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
             )
             after = record_uncertain(record_applied(ledger, applied, now), plan, exc.progress.uncertain, now)
+            record.write(self.channel, _lines(props, _written(applied), "applied", now))
             reason = (
                 f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
                 "and sent again by the next `pulumi up` while listed"
@@ -197,14 +243,33 @@ class ConsentProvider(NetmeraProvider):
             return {**props, **_ledger_output(after)}, reason, {"ledger": codec.encode_str_map(kept)}
 
         send_journaled(lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id)
-        return {**props, **_ledger_output(record_applied(ledger, plan, now_iso()))}
+        now = now_iso()
+        record.write(self.channel, _lines(props, _written(plan), "applied", now))
+        return {**props, **_ledger_output(record_applied(ledger, plan, now))}
+
+    def _record(self) -> ConsentRecord:
+        """The stack's consent record; a provider served outside our host (which alone is told the
+        resource) has none, and must not send consent it cannot record."""
+        here = served()
+        if here is None:
+            raise RuntimeError(
+                "consent providers run only in netmera-iac's provider host (resources/host.py)"
+            )
+        return here.consent
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ledger = ledger_of(props)
         ids = sorted(set(_consents(props)) | set(ledger))
         observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
         outs = {k: v for k, v in props.items() if k != OBSERVATION}
-        outs.update(_ledger_output(record_observed(ledger, observed, now_iso())))
+        now = now_iso()
+        changed = {i: s for i, s in observed.items() if ledger.get(i) is None or ledger[i].state != s}
+        if changed:
+            by_state: dict[str, list[str]] = {}
+            for ext_id, state in changed.items():
+                by_state.setdefault(state, []).append(ext_id)
+            self._record().write(self.channel, _lines(props, by_state, "observed", now))
+        outs.update(_ledger_output(record_observed(ledger, observed, now)))
         if unstated:  # said in the refresh's output, and kept in the state until a read states it
             outs[OBSERVATION] = (
                 f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "

@@ -1,17 +1,51 @@
-"""How the program registers the consent section: one resource per list, after the contacts (opting
-an address in needs the address to be on the user already)."""
+"""How the program registers the consent section: the lists judged together per person first
+(person.py), then one resource per list, after the contacts (opting an address in needs the address
+to be on the user already)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pulumi
+
+from ...reads import SEEN_USERS
+from ...resources.own_state import exported_deployment
 from ...resources.registration import Registration
-from .desired import ConsentSpec
+from ..contacts.desired import NAME as CONTACTS
+from ..contacts.desired import ContactsSpec
+from .desired import TYPES, ConsentSpec
+from .person import Judgement, contact_links, judge, read_links, seed, with_links
 from .resource import EmailConsent, PushConsent, SmsConsent, WhatsAppConsent
 
 RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent, "whatsapp": WhatsAppConsent}
 
 
+def judged(spec: ConsentSpec, reg: Registration) -> Judgement:
+    """The person-level judgement (person.py) against the stack's consent record. A record an earlier
+    version never kept is first seeded from the ledgers in the stack's state (once; nothing is sent).
+    Links learnt in this run (contacts.yaml, reads) are used now, and kept by an update."""
+    record = reg.consent
+    if record is None:
+        return Judgement()
+    if not record.seeded:
+        count = seed(record, exported_deployment(pulumi.get_stack(), Path.cwd()))
+        if count:
+            pulumi.log.info(f"the consent record of this stack took in {count} ledger line(s) of its state")
+    contacts = reg.desired.named(CONTACTS, ContactsSpec) if reg.desired else None
+    pairs = [*contact_links(contacts.contacts if contacts else {}), *read_links(SEEN_USERS)]
+    if not pulumi.runtime.is_dry_run():
+        record.link(pairs)
+    links = with_links(record.links(), pairs)
+    channels = {c.channel for c in spec.lists}
+    return judge(spec, {channel: record.lines(channel) for channel in TYPES if channel in channels}, links)
+
+
 def register(spec: ConsentSpec, reg: Registration) -> None:
     """A list's interrupted change comes as the ledger lines it may have changed (resource.py)."""
+    verdict = judged(spec, reg)
+    if verdict.problems:  # the preview fails with these; the lists' own guards would only repeat them
+        reg.problems.extend(verdict.problems)
+        return
     after = reg.after("contacts")
     for c in spec.lists:
         reg.refused(c.source, len(c.consents), "ids")
@@ -24,5 +58,7 @@ def register(spec: ConsentSpec, reg: Registration) -> None:
             after,
             c.adopt,
             interrupted=reg.recovery.prop(c.type, c.name, "ledger"),
+            resend=verdict.resend.get(c.name, {}),
+            unknown_holders=verdict.unknown_holders.get(c.name, []),
         )
         reg.manage(c.type, c.name, len(c.consents), keepsLedger=True)

@@ -27,7 +27,7 @@ from pulumi.dynamic import Resource
 from ...engine import OPTED_IN, OPTED_OUT, GuardSettings, Preference, codec
 from ...resources._base import guard_input, interrupted_input
 from .ledger import Addressing, Evidence, push_state
-from .provider import CONSENTS, EVIDENCE, LEDGER, ConsentProvider
+from .provider import CONSENTS, EVIDENCE, LEDGER, RESEND, UNKNOWN_HOLDERS, ConsentProvider
 
 
 class PushConsentProvider(ConsentProvider):
@@ -99,12 +99,21 @@ class _Consent(Resource):
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
         interrupted: str | None = None,
+        resend: dict[str, str] | None = None,
+        unknown_holders: list[str] | None = None,
     ) -> None:
         props = {
             **_props(name, addressing, consents, evidence, guard),
             LEDGER: None,
             "adopt": adopt,
             **interrupted_input(interrupted),
+            # Only when there are any: an empty set would change every existing list's inputs.
+            **(codec.collection(RESEND, codec.encode_str_map(resend), "ids") if resend else {}),
+            **(
+                codec.collection(UNKNOWN_HOLDERS, codec.encode_ids(unknown_holders), "ids")
+                if unknown_holders
+                else {}
+            ),
         }
         super().__init__(self.provider_class(), name, props, opts)
 

@@ -1,0 +1,348 @@
+"""The consent record: per person and channel, the last permission this stack applied or observed.
+
+A consent list's ledger (families/consent/ledger.py) knows the ids of one list: `email.users` knows
+external ids, `email.addresses` knows addresses. A person is both, so an opt-out recorded under one
+addressing has to hold under the other, or switching a list's addressing re-opts people in without
+evidence. The record is kept at the scope of what it protects: the stack, in its backend beside the
+journal (backends/), by *person key*; it outlives a revert, a rollback and a list's removal from the
+desired state, and is read by whichever machine runs next.
+
+Person keys: `id:<external id>`, `email:<address>`, `msisdn:<number>`, `whatsapp:<number>`,
+`device:<token>`, with addresses and numbers in a canonical form (`canonical_email`,
+`canonical_number`); what is sent to Netmera stays exactly as written. *Links* tie an external id to
+the addresses and numbers the stack knows it holds (contacts.yaml, what reads returned); a person is a
+key with its links and theirs. An address no link ties to an external id has an unknown holder: the
+record cannot tell whose opt-out it would override, which the plan says (and the policy pack can
+require evidence for).
+
+The guard (`person_guard`) takes, for each opted-in entry of the desired state, the newest line among
+its person's keys: opted out, with no evidence later than that line, is blocked. Plain Python over the
+journal's `Store`: whole JSON values, spread over a few shards so an apply rewrites only the shards
+its ids fall in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from .errors import BackendError
+from .journal import Store
+from .plan import OPTED_IN, OPTED_OUT, Preference
+
+SHARDS: Final = 16
+# The handle kind of each addressing that is not an external id.
+HANDLE_KINDS: Final[dict[str, str]] = {
+    "emailList": "email",
+    "msisdnList": "msisdn",
+    "wpNumbers": "whatsapp",
+    "deviceToken": "device",
+}
+# The contact field that holds each channel's handle (contacts.yaml).
+CHANNEL_HANDLES: Final[dict[str, str]] = {"email": "email", "sms": "msisdn", "whatsapp": "whatsapp"}
+HOWS: Final = ("applied", "observed", "planned", "uncertain")
+
+
+def canonical_email(address: str) -> str:
+    """The form addresses are compared in: NFC, the whole address in lower case. Domains are
+    case-insensitive (RFC 5321); local parts may legally differ by case, but virtually no mailbox
+    provider does so, and for this guard treating two addresses as one person only asks for evidence
+    more often. Dots and `+tags` are kept: whether they matter is the provider's rule, not ours."""
+    return unicodedata.normalize("NFC", address.strip()).lower()
+
+
+def canonical_number(number: str) -> str:
+    """E.164 (`+905551234567`) from the forms Netmera takes and answers: `+90…`, `0090…`, and the
+    bare `90…` that getSegmentUsers returns. Anything else is compared as written."""
+    text = number.strip().replace(" ", "")
+    digits = text[1:] if text.startswith("+") else text[2:] if text.startswith("00") else text
+    return f"+{digits}" if digits.isdigit() and not digits.startswith("0") else text
+
+
+def person_key(addressing: str, value: str) -> str:
+    """The record's key for `value` as a list with `addressing` names it."""
+    if addressing == "extId":
+        return f"id:{value}"
+    kind = HANDLE_KINDS[addressing]
+    if kind == "email":
+        return f"email:{canonical_email(value)}"
+    if kind in ("msisdn", "whatsapp"):
+        return f"{kind}:{canonical_number(value)}"
+    return f"{kind}:{value}"
+
+
+def handle_key(kind: str, value: str) -> str:
+    """The key of a contact handle (`email`, `msisdn`, `whatsapp`), as contacts.yaml or a read give it."""
+    return f"{kind}:{canonical_email(value) if kind == 'email' else canonical_number(value)}"
+
+
+def parse_time(text: str) -> datetime:
+    """RFC 3339 time; a naive time is refused rather than guessed (evidence must be comparable)."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone (write e.g. 2026-11-28T09:00:00Z)")
+    return value
+
+
+def later(first: str, second: str) -> bool:
+    """Whether time `first` is after `second`; an unreadable time is never later."""
+    try:
+        return parse_time(first) > parse_time(second)
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Line:
+    """The last permission of one person key: `how` as in a ledger line, `at` when ("" for a line
+    an update planned whose time is not known), and the consent list that recorded it."""
+
+    state: Preference
+    how: str
+    at: str
+    source: str  # the consent list that recorded it, e.g. email-users
+
+    def to_wire(self) -> list[str]:
+        return [self.state, self.how, self.at, self.source]
+
+    @classmethod
+    def from_wire(cls, raw: object) -> Line | None:
+        if not (isinstance(raw, list) and len(raw) == 4 and all(isinstance(p, str) for p in raw)):
+            return None
+        state, how, at, name = raw
+        if state not in (OPTED_IN, OPTED_OUT) or how not in HOWS:
+            return None
+        return cls(OPTED_IN if state == OPTED_IN else OPTED_OUT, how, at, name)
+
+    def newer_than(self, other: Line) -> bool:
+        """Order of lines: a line of unknown time (planned) is the newest; at one time an opt-out wins."""
+        if self.at == "" or other.at == "":
+            return self.at == "" and (other.at != "" or self.state == OPTED_OUT)
+        if self.at == other.at:
+            return self.state == OPTED_OUT and other.state != OPTED_OUT
+        return later(self.at, other.at)
+
+
+Links = Mapping[str, frozenset[str]]
+
+
+def person_of(key: str, links: Links) -> set[str]:
+    """`key` and the keys linked to it, and theirs: an address, its holder, the holder's other
+    addresses (two steps are a person; further steps would chain people through shared addresses)."""
+    keys, frontier = {key}, {key}
+    for _ in range(2):
+        frontier = {k for f in frontier for k in links.get(f, frozenset())} - keys
+        keys |= frontier
+    return keys
+
+
+def newest(keys: Iterable[str], lines: Mapping[str, Line]) -> tuple[str, Line] | None:
+    found: tuple[str, Line] | None = None
+    for key in sorted(keys):
+        line = lines.get(key)
+        if line is not None and (found is None or line.newer_than(found[1])):
+            found = (key, line)
+    return found
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One opted-in entry of the desired state: in which list, as written, its key, its evidence time."""
+
+    source: str  # e.g. `consent.yaml: email.addresses`
+    shown: str
+    key: str
+    evidence_at: str | None = None
+    evidence_source: str | None = None
+
+
+@dataclass(frozen=True)
+class PersonBlocked:
+    wanted: Wanted
+    person: frozenset[str]
+    via: str  # the key whose line says opted out
+    line: Line
+
+    def describe(self) -> str:
+        ids = sorted(k.removeprefix("id:") for k in self.person if k.startswith("id:"))
+        who = f"person {', '.join(ids)}" if ids else "an address whose holder this stack does not know"
+        through = "" if self.via == self.wanted.key else f" as {self.via}"
+        where = {
+            "observed": "read back from Netmera",
+            "uncertain": "being sent by an update that did not report back",
+        }.get(self.line.how, "applied by this stack")
+        when = self.line.at or "at a time kept in the stack's outputs (run the preview with --refresh)"
+        if self.wanted.evidence_at is None:
+            why = "no evidence in the desired state"
+        else:
+            why = f"evidence from {self.wanted.evidence_source!r} at {self.wanted.evidence_at} is not later"
+        return (
+            f"{self.wanted.source}: {self.wanted.shown} ({who}) opted out{through} {when} by "
+            f"consent list {self.line.source} ({where}); {why}"
+        )
+
+
+def person_guard(wanted: Iterable[Wanted], lines: Mapping[str, Line], links: Links) -> list[PersonBlocked]:
+    """Every wanted opt-in whose person's newest line is opted out without later evidence."""
+    blocked = []
+    for want in wanted:
+        person = person_of(want.key, links)
+        found = newest(person, lines)
+        if found is None or found[1].state != OPTED_OUT:
+            continue
+        via, line = found
+        if want.evidence_at is not None and line.at and later(want.evidence_at, line.at):
+            continue
+        blocked.append(PersonBlocked(want, frozenset(person), via, line))
+    return blocked
+
+
+def unknown_holder(key: str, links: Links) -> bool:
+    """An address or number no link ties to an external id (an id is its own holder)."""
+    return not key.startswith("id:") and not any(k.startswith("id:") for k in person_of(key, links))
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One entry of a consent list of the desired state, for the conflict check."""
+
+    source: str
+    shown: str
+    key: str
+    state: Preference
+
+
+def conflicts(entries: Iterable[Desired], links: Links) -> list[str]:
+    """Pairs of entries of one channel that name one person, one opted in and one opted out: whichever
+    list Netmera heard last would win, so the desired state must say one thing."""
+    outs: dict[str, Desired] = {}
+    ins: list[Desired] = []
+    for entry in entries:
+        if entry.state == OPTED_OUT:
+            outs.setdefault(entry.key, entry)
+        else:
+            ins.append(entry)
+    found = []
+    for entry in ins:
+        for key in sorted(person_of(entry.key, links)):
+            other = outs.get(key)
+            if other is not None:
+                found.append(
+                    f"{entry.source}: {entry.shown} is opted in, but {other.source} opts out "
+                    f"{other.shown}, the same person ({key}): keep one of them"
+                )
+                break
+    return found
+
+
+class ConsentRecord:
+    """The record of one stack in `store` under `prefix`: `<channel>/<shard>.json` with the lines,
+    `links/<shard>.json` with the links, `seeded.json` once the ledgers of the state are in."""
+
+    _lock = threading.Lock()  # the providers of one process write concurrently
+
+    def __init__(self, store: Store, prefix: str) -> None:
+        self.store = store
+        self.prefix = prefix.rstrip("/")
+
+    @property
+    def where(self) -> str:
+        return f"{self.store.where} ({self.prefix}/)"
+
+    @staticmethod
+    def _shard(key: str) -> int:
+        return int(hashlib.sha256(key.encode()).hexdigest()[0], 16) % SHARDS
+
+    def _read(self, key: str, field: str) -> dict[str, object]:
+        raw = self.store.get(key)
+        if raw is None:
+            return {}
+        try:
+            value = json.loads(raw)[field]
+            if not isinstance(value, dict):
+                raise TypeError(field)
+            return value
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BackendError(
+                self.store.where,
+                f"the consent record {key} is unreadable ({type(exc).__name__}); it is what keeps "
+                "opted-out people opted out, so nothing is planned until it is repaired or restored",
+            ) from None
+
+    def _shards(
+        self, folder: str, field: str, wanted: Iterable[int] = range(SHARDS)
+    ) -> Iterator[tuple[int, dict[str, object]]]:
+        for shard in wanted:
+            yield shard, self._read(f"{self.prefix}/{folder}/{shard:x}.json", field)
+
+    def lines(self, channel: str) -> dict[str, Line]:
+        found: dict[str, Line] = {}
+        for _, raw in self._shards(channel, "lines"):
+            for key, wire in raw.items():
+                line = Line.from_wire(wire)
+                if line is not None:
+                    found[key] = line
+        return found
+
+    def write(self, channel: str, lines: Mapping[str, Line]) -> None:
+        """Set `lines` (each replaces its key's line); only the shards they fall in are rewritten."""
+        if not lines:
+            return
+        by_shard: dict[int, dict[str, Line]] = {}
+        for key, line in lines.items():
+            by_shard.setdefault(self._shard(key), {})[key] = line
+        with self._lock:
+            for shard, raw in self._shards(channel, "lines", sorted(by_shard)):
+                raw.update({k: line.to_wire() for k, line in by_shard[shard].items()})
+                self._put(f"{self.prefix}/{channel}/{shard:x}.json", {"lines": raw})
+
+    def merge(self, channel: str, lines: Mapping[str, Line]) -> None:
+        """Take in `lines` where they are newer than what the record has (an upgrade's seeding)."""
+        current = self.lines(channel)
+        newer = {k: line for k, line in lines.items() if k not in current or line.newer_than(current[k])}
+        self.write(channel, newer)
+
+    def links(self) -> dict[str, frozenset[str]]:
+        found: dict[str, frozenset[str]] = {}
+        for _, raw in self._shards("links", "links"):
+            for key, linked in raw.items():
+                if isinstance(linked, list):
+                    found[key] = frozenset(str(k) for k in linked)
+        return found
+
+    def link(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Record that each (external id key, handle key) pair is one person, both ways; links are
+        only added (a person who changed address keeps the old one's history)."""
+        wanted: dict[str, set[str]] = {}
+        for a, b in pairs:
+            wanted.setdefault(a, set()).add(b)
+            wanted.setdefault(b, set()).add(a)
+        current = self.links()
+        new = {k: v for k, v in wanted.items() if not v <= current.get(k, frozenset())}
+        if not new:
+            return
+        by_shard: dict[int, dict[str, set[str]]] = {}
+        for key, linked in new.items():
+            by_shard.setdefault(self._shard(key), {})[key] = linked
+        with self._lock:
+            for shard, raw in self._shards("links", "links", sorted(by_shard)):
+                for key, linked in by_shard[shard].items():
+                    old = raw.get(key)
+                    raw[key] = sorted(linked | set(old if isinstance(old, list) else []))
+                self._put(f"{self.prefix}/links/{shard:x}.json", {"links": raw})
+
+    @property
+    def seeded(self) -> bool:
+        return self.store.get(f"{self.prefix}/seeded.json") is not None
+
+    def mark_seeded(self, detail: Mapping[str, object]) -> None:
+        self._put(f"{self.prefix}/seeded.json", dict(detail))
+
+    def _put(self, key: str, value: Mapping[str, object]) -> None:
+        self.store.put(key, json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
