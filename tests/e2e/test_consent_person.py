@@ -4,7 +4,9 @@ through the real CLI against the emulator; the record outliving a list; an upgra
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +18,7 @@ from pulumi import automation as auto
 
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import REPO_ROOT, NetmeraStack
+from tests.e2e.harness import REPO_ROOT, NetmeraStack, start_up
 
 pytestmark = pytest.mark.e2e
 
@@ -175,3 +177,36 @@ def test_an_opted_in_address_of_unknown_holder_is_stated(
     assert policy.returncode != 0
     assert "1 opt-in(s) of an address or number whose holder this stack does not know" in policy.stdout
     assert "stranger@example.com" in policy.stdout
+
+
+def test_an_opt_out_killed_in_flight_blocks_the_opt_in_by_address_on_another_runner(
+    netmera_stack: NetmeraStack, emulator: Emulator, tmp_path: Path
+) -> None:
+    write(netmera_stack, {"email": {"users": {"opted_in": ["cust-ayse"]}}})
+    netmera_stack.stack.up()
+    write(netmera_stack, {"email": {"users": {"opted_out": ["cust-ayse"]}}})
+    emulator.add_fault(operation="disableMail", fault={"kind": "latency", "latency_ms": 4000}, probability=1)
+    emulator.control.delete("/requests")
+    cli = start_up(netmera_stack)
+    try:
+        deadline = time.monotonic() + 120
+        while not emulator.requests("disableMail") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert emulator.requests("disableMail"), "the update never sent its opt-out"
+        os.killpg(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=30)
+        time.sleep(5)  # the request in flight is answered: ayse is opted out, and no state says so
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    emulator.control.delete("/faults")
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
+
+    # Another machine, the desired state switched to her address: refused, from the record alone.
+    other = netmera_stack.on_new_runner(tmp_path / "runner-2")
+    assert other.cli("cancel", "--yes").returncode == 0
+    write(other, {"email": {"users": {}, "addresses": {"opted_in": ["ayse@example.com"]}}})
+    out = refused(other, emulator)
+    assert "email.addresses: ayse@example.com (person cust-ayse) opted out as id:cust-ayse" in out
+    # As sent (if the provider outlived the engine long enough to hear the answer) or as in flight.
+    assert "by consent list email-users (" in out and "no evidence in the desired state" in out
