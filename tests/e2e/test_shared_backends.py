@@ -47,17 +47,19 @@ class Shared:
     database: str = ""
     azure: AzureServer | None = None
 
-    def journal_entries(self) -> list[str]:
+    def journal_entries(self, prefix: str = ".netmera-iac/inflight/") -> list[str]:
+        """The keys under `prefix` (the journal's; `.netmera-iac/consent/` for the consent record)."""
         if self.azure is not None:
-            return self.azure.blobs(self.bucket, ".netmera-iac/inflight/")
+            return self.azure.blobs(self.bucket, prefix)
         if self.s3 is not None:
-            listed = self.s3.client().list_objects_v2(Bucket=self.bucket, Prefix=".netmera-iac/inflight/")
+            listed = self.s3.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
             return [o["Key"] for o in listed.get("Contents", [])]
         assert self.postgres is not None
         exists = self.postgres.psql("select to_regclass('netmera_iac_journal') is not null", self.database)
         if exists != "t":
             return []
-        return self.postgres.psql("select key from netmera_iac_journal order by key", self.database).split()
+        query = f"select key from netmera_iac_journal where key like '{prefix}%' order by key"
+        return self.postgres.psql(query, self.database).split()
 
 
 @pytest.fixture(params=["s3", "postgres"])
@@ -125,6 +127,10 @@ def test_the_demo_stack_applies_then_previews_no_change(
     preview = runner.cli("preview", "--refresh", "--expect-no-changes")
     assert preview.returncode == 0, _said(preview)
     assert shared.journal_entries() == []
+    # The consent record lives with the stack too, which is how the second runner's guard knew it.
+    assert ".netmera-iac/consent/netmera-iac/demo/seeded.json" in shared.journal_entries(
+        ".netmera-iac/consent/"
+    )
 
     # The review workflow from a third runner: plan on the pull request, apply that plan on merge,
     # then the nightly drift check; every command reaches the stack through the shared backend.
