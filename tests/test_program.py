@@ -43,6 +43,8 @@ def test_stack_settings_outside_their_range_are_named_together() -> None:
         True,
     )
     assert settings.max_ids == MAX_IDS_PER_RESOURCE and settings.allow_forget_consent is False
+    assert settings.check_existence is False
+    assert stack_settings({"checkExistence": "true"}.get).check_existence is True
 
 
 def test_the_demo_passphrase_is_refused_for_any_stack_but_demo(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ class StackSettings:
     guard: GuardSettings
     max_ids: int
     allow_forget_consent: bool
+    check_existence: bool = False
 
 
 def _share(raw: str) -> float:
@@ -76,6 +77,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "allowMassChange": (_boolean, False, "true or false"),
     "allowForgetConsent": (_boolean, False, "true or false"),
     "allowInsecureHttp": (_boolean, False, "true or false"),  # read by client/settings.py
+    "checkExistence": (_boolean, False, "true or false"),  # resources/existence.py
 }
 
 
@@ -96,7 +98,9 @@ def stack_settings(get: Callable[[str], str | None]) -> StackSettings:
         minimum=values["massChangeMinimum"],
         allow_mass_change=values["allowMassChange"],
     )
-    return StackSettings(guard, values["maxIdsPerResource"], values["allowForgetConsent"])
+    return StackSettings(
+        guard, values["maxIdsPerResource"], values["allowForgetConsent"], values["checkExistence"]
+    )
 
 
 DEMO_PASSPHRASE = "netmera-iac-demo-only"  # public: encrypts the demo stack's public emulator key
@@ -201,7 +205,12 @@ def main() -> None:
         opened = open_journal(config.get("journal"))
         recovery = Recovery({(e.kind, e.name): e for e in opened.journal.entries()})
         reg = Registration(
-            settings.guard, settings.max_ids, recovery, desired=desired, consent=opened.consent
+            settings.guard,
+            settings.max_ids,
+            recovery,
+            desired=desired,
+            consent=opened.consent,
+            check_existence=settings.check_existence,
         )
         register(desired, reg)
     except (DesiredStateError, BackendError) as exc:

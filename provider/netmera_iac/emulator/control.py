@@ -48,6 +48,23 @@ async def reset(request: Request, fixture: Annotated[str | None, Body(embed=True
     return {"fixture": name, "apps": backend.app_ids()}
 
 
+@router.post("/apps/{app}/users/{ext_id}")
+async def add_user(request: Request, app: str, ext_id: str) -> dict[str, Any]:
+    """A user without devices or contacts, as one who signs up elsewhere later (the API has no such
+    write by external id)."""
+
+    def work() -> None:
+        with _backend(request).store.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO users (app_id, ext_id, email, msisdn, email_permitted, "
+                "sms_permitted, profile) VALUES (?, ?, NULL, NULL, 0, 0, '{}')",
+                (app, ext_id),
+            )
+
+    await run_in_threadpool(work)
+    return {"app": app, "extId": ext_id}
+
+
 @router.get("/apps/{app}/users/{ext_id}/tags")
 async def tags_of_user(request: Request, app: str, ext_id: str) -> list[str]:
     return await run_in_threadpool(_backend(request).tags_of_user, app, ext_id)

@@ -83,6 +83,22 @@ def journal_setting() -> str | None:
     return _journal_setting
 
 
+def engine_warning(message: str) -> None:
+    """A warning in the engine's own display, on the resource this thread serves (what `pulumi up`
+    prints under Diagnostics). Without a known engine (a test calling a provider) it is logged."""
+    if _engine is None:
+        log.warning(message)
+        return
+    import grpc  # loaded only in the provider host
+    from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+    host, port = _engine
+    target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    with grpc.insecure_channel(target) as channel:
+        request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=current_urn() or "")
+        engine_pb2_grpc.EngineStub(channel).Log(request, timeout=10)
+
+
 def engine_alive() -> None:
     """Called before every request: ends the process at once if the engine that started it is gone
     (nothing would record what we send). Without a known engine (a test calling a provider) it

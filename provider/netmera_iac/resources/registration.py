@@ -18,6 +18,7 @@ import pulumi
 from ..engine import DesiredState, GuardSettings, GuardViolation, codec, empty_set
 from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Entry
+from .existence import CHECK_EXISTENCE
 
 
 def interrupted_message(entry: Entry, desired: bool) -> str:
@@ -94,6 +95,11 @@ class Registration:
     # contacts), and the stack's consent record (engine/consent_record.py).
     desired: DesiredState | None = None
     consent: ConsentRecord | None = None
+    check_existence: bool = False  # the stack's netmera-iac:checkExistence
+
+    def existence(self, entry: bool) -> dict[str, Any]:
+        """The input asking a resource to find unknown ids first (resources/existence.py)."""
+        return {CHECK_EXISTENCE: True} if entry or self.check_existence else {}
 
     def entry_guard(self, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
         """The stack's guard, relaxed only where the desired-state entry says so."""

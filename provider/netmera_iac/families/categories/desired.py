@@ -23,6 +23,7 @@ class CategoryPreferencesSpec:
     allow_mass_change: bool = False
     protect: bool = False
     adopt: bool = False
+    check_existence: bool = False
 
     @property
     def target(self) -> str:
@@ -67,6 +68,7 @@ def parse(reading: Reading) -> CategoriesSpec:
                 allow_mass_change=entry.get("allow_mass_change", False),
                 protect=entry.get("protect", False),
                 adopt=entry.get("adopt", False),
+                check_existence=entry.get("check_existence", False),
             )
         )
     return CategoriesSpec(tuple(specs))

@@ -23,5 +23,6 @@ def register(spec: CategoriesSpec, reg: Registration) -> None:
             opts=pulumi.ResourceOptions(protect=c.protect),
             adopt=c.adopt,
             interrupted=reg.recovery.ids("CategoryPreferences", c.target),
+            existence=reg.existence(c.check_existence),
         )
         reg.manage("CategoryPreferences", c.target, len(c.preferences))

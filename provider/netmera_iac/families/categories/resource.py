@@ -48,6 +48,7 @@ from ...resources._base import (
     with_adopt_plan,
     with_plan,
 )
+from ...resources.existence import known_only, not_found_output
 from .planner import plan_category_preferences
 
 PREFERENCES = "preferences"
@@ -180,6 +181,16 @@ class CategoryPreferencesProvider(NetmeraProvider):
         desired = _prefs(props)
         plan = plan_category_preferences(props["category"], props.get("channel"), desired, applied)
         if plan.empty:
+            return {**props, **not_found_output(props, ())}
+        asked = {"setCategoryPreferences"}
+        plan, unknown = known_only(self.client(), props, plan, f"CategoryPreferences {_id(props)!r}", asked)
+        if unknown:  # not recorded as set: the next run asks again
+            kept = {i: p for i, p in desired.items() if i not in unknown}
+            kept |= {i: applied[i] for i in unknown if i in applied}
+            props = {**props, **preferences_input(kept)}
+        props = {**props, **not_found_output(props, unknown)}
+        desired = _prefs(props)
+        if plan.empty:
             return props
         sent = {i for op in plan.operations for i in op.ids}
 
@@ -212,6 +223,7 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
         opts: pulumi.ResourceOptions | None = None,
         adopt: bool = False,
         interrupted: str | None = None,
+        existence: dict[str, Any] | None = None,
     ) -> None:
         props = {
             "category": category,
@@ -220,5 +232,6 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
             "guard": guard_input(guard),
             "adopt": adopt,
             **interrupted_input(interrupted),
+            **(existence or {}),  # resources/existence.py
         }
         super().__init__(CategoryPreferencesProvider(), name, props, opts)

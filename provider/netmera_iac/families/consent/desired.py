@@ -37,6 +37,7 @@ class ConsentListSpec:
     source: str
     allow_mass_change: bool = False
     adopt: bool = False
+    check_existence: bool = False
 
     @property
     def name(self) -> str:
@@ -114,6 +115,11 @@ def parse(reading: Reading) -> ConsentSpec:
                 found.append(f"{path}.at: consent cannot be given in the future (value: {proof['at']!r})")
                 continue
             evidence[ext_id] = Evidence(proof["source"], proof["at"])
+        if entry.get("check_existence") and addressing != "extId":
+            found.append(
+                f"{name}: {where}.check_existence: Netmera can say which external ids it knows, not "
+                f"which addresses or numbers; use it on {channel}.users (value: true)"
+            )
         problems.extend(found)
         if found:
             continue
@@ -126,6 +132,7 @@ def parse(reading: Reading) -> ConsentSpec:
                 source=f"{name}: {where}",
                 allow_mass_change=entry.get("allow_mass_change", False),
                 adopt=entry.get("adopt", False),
+                check_existence=entry.get("check_existence", False),
             )
         )
     return ConsentSpec(tuple(specs))

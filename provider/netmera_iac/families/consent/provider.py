@@ -43,6 +43,7 @@ from ...resources._base import (
     with_adopt_plan,
     with_plan,
 )
+from ...resources.existence import known_only, not_found_output
 from .ledger import (
     Channel,
     ConsentBlocked,
@@ -214,6 +215,13 @@ class ConsentProvider(NetmeraProvider):
         first (engine/journal.py), so a killed apply is finished by the next run."""
         self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
         plan = self._plan(props, ledger)
+        if plan.empty:
+            return {**props, **_ledger_output(ledger), **not_found_output(props, ())}
+        unknown: frozenset[str] = frozenset()
+        if props.get("addressing") == "extId":  # ids Netmera does not know get no ledger line
+            asked = {op.name for op in plan.operations if op.enable is not None}
+            plan, unknown = known_only(self.client(), props, plan, self._name(props), asked)
+        props = {**props, **not_found_output(props, unknown)}
         if plan.empty:
             return {**props, **_ledger_output(ledger)}
         ids = {i for op in plan.operations for i in op.ids}

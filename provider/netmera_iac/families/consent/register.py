@@ -60,5 +60,6 @@ def register(spec: ConsentSpec, reg: Registration) -> None:
             interrupted=reg.recovery.prop(c.type, c.name, "ledger"),
             resend=verdict.resend.get(c.name, {}),
             unknown_holders=verdict.unknown_holders.get(c.name, []),
+            existence=reg.existence(c.check_existence) if c.addressing == "extId" else {},
         )
         reg.manage(c.type, c.name, len(c.consents), keepsLedger=True)

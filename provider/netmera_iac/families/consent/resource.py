@@ -101,12 +101,14 @@ class _Consent(Resource):
         interrupted: str | None = None,
         resend: dict[str, str] | None = None,
         unknown_holders: list[str] | None = None,
+        existence: dict[str, Any] | None = None,
     ) -> None:
         props = {
             **_props(name, addressing, consents, evidence, guard),
             LEDGER: None,
             "adopt": adopt,
             **interrupted_input(interrupted),
+            **(existence or {}),  # resources/existence.py
             # Only when there are any: an empty set would change every existing list's inputs.
             **(codec.collection(RESEND, codec.encode_str_map(resend), "ids") if resend else {}),
             **(

@@ -15,11 +15,10 @@ from ...client.batching import id_batches
 from ...engine import PartialApplyError, Progress, abbreviate, codec
 from ...resources._base import interrupted_ids, interrupted_input, send_journaled
 from ...resources._host import PartialApply
+from ...resources.existence import unknown_ids
 from ...resources.once import OnceProvider
 
 CONFIRMATION = "erase these users permanently"
-# Untagged to ask which users exist (untagUsers with checkExistence): no user carries it.
-EXISTENCE_PROBE_TAG = "netmera-iac-existence-check"
 
 
 def execute_erasure(client: NetmeraClient, ext_ids: list[str]) -> None:
@@ -71,7 +70,7 @@ class UserErasureProvider(OnceProvider):
         if not new:
             return
         client = self.client()
-        unknown = set(client.untag_users_not_existing(EXISTENCE_PROBE_TAG, new))
+        unknown = set(unknown_ids(client, new))
         gone = sorted(unknown & interrupted_ids(olds, news))
         not_found = sorted(unknown - set(gone))
         to_erase = [i for i in new if i not in unknown]

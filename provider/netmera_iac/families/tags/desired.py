@@ -27,6 +27,7 @@ class TagMembershipSpec:
     retain_on_delete: bool = False
     shared: bool = False
     segment: str | int | None = None  # members also include this segment's users (resolved by the program)
+    check_existence: bool = False  # unknown ids found before sending (resources/existence.py)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class TagListSpec:
     tag: str
     members: tuple[str, ...]
     source: str
+    check_existence: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def parse(reading: Reading) -> TagsSpec:
                 retain_on_delete=spec.get("retain_on_delete", False),
                 shared=spec.get("shared", False),
                 segment=spec.get("segment"),
+                check_existence=spec.get("check_existence", False),
             )
         )
     lists_by_kind: dict[str, list[TagListSpec]] = {"assignments": [], "exclusions": []}
@@ -86,7 +89,8 @@ def parse(reading: Reading) -> TagsSpec:
             entry = spec if isinstance(spec, dict) else {"members": spec}
             where = f"{section}.{tag}"
             ids = lists.ids(entry, "members", name, where, problems, (kind, tag, "members", None), bare=True)
-            lists_by_kind[section].append(TagListSpec(tag, tuple(ids), f"{name}: {where}"))
+            checks = bool(entry.get("check_existence", False))
+            lists_by_kind[section].append(TagListSpec(tag, tuple(ids), f"{name}: {where}", checks))
     return TagsSpec(
         tuple(memberships), tuple(lists_by_kind["assignments"]), tuple(lists_by_kind["exclusions"])
     )

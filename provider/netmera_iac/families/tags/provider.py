@@ -29,6 +29,7 @@ from ...resources._base import (
     interrupted_is_new,
     send_journaled,
 )
+from ...resources.existence import known_only, not_found_output
 from .planner import plan_tag_changes
 
 MEMBERS = "members"
@@ -132,18 +133,28 @@ class TagProvider(NetmeraProvider):
         dies mid-way, the next run sends them again."""
         plan = self.plan(news["tag"], olds, news)
         if plan.empty:
-            return {**news, **uncertain_input(())}
+            return {**news, **uncertain_input(()), **not_found_output(news, ())}
+        plan, unknown = known_only(self.client(), news, plan, f"tag {news['tag']!r}", {"tagUsers"})
+
+        def recorded(outputs: dict[str, Any]) -> dict[str, Any]:
+            """Ids Netmera does not know are not recorded as members: the next run tags them."""
+            if unknown:
+                outputs = {**outputs, **members_input(set(members_of(outputs)) - unknown)}
+            return {**outputs, **not_found_output(news, unknown)}
+
+        if plan.empty:
+            return recorded({**news, **uncertain_input(())})
         touched = {i for op in plan.operations for i in op.ids}
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             # The journal keeps every id sent: Pulumi keeps the old inputs (see Journal.failed).
             reason = _partial_reason(news["tag"], exc)
-            return self._applied(olds, news, exc.progress), reason, {"tag": news["tag"]}
+            return recorded(self._applied(olds, news, exc.progress)), reason, {"tag": news["tag"]}
 
         send_journaled(
             lambda: execute_tracked(self.client(), plan), touched, {"tag": news["tag"]}, partial, resource_id
         )
-        return {**news, **uncertain_input(())}
+        return recorded({**news, **uncertain_input(())})
 
     def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: Progress) -> dict[str, Any]:
         """The outputs after a partial apply (a failure path: whole sets are fine here)."""

@@ -50,6 +50,7 @@ def register(spec: TagsSpec, reg: Registration) -> None:
             shared=m.shared,
             opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
             interrupted=reg.recovery.ids("TagMembership", m.tag),
+            existence=reg.existence(m.check_existence),
         )
         reg.manage(
             "TagMembership", m.tag, len(m.members), removesUsers=True, retainOnDelete=m.retain_on_delete
@@ -58,7 +59,9 @@ def register(spec: TagsSpec, reg: Registration) -> None:
         for t in tag_lists:
             reg.refused(t.source, len(t.members), "ids")
             members = reg.encode(kind, t.tag, "members", t.members)
-            LISTS[kind](t.tag, t.tag, members, interrupted=reg.recovery.ids(kind, t.tag))
+            # Untagging an unknown user changes nothing: only assignments ask which users exist.
+            existence = reg.existence(t.check_existence) if kind == "TagAssignment" else {}
+            LISTS[kind](t.tag, t.tag, members, interrupted=reg.recovery.ids(kind, t.tag), existence=existence)
             reg.manage(kind, t.tag, len(t.members))
 
 

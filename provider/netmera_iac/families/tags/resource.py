@@ -120,6 +120,7 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
         opts: pulumi.ResourceOptions | None = None,
         interrupted: str | None = None,
         retiring: bool = False,
+        existence: dict[str, Any] | None = None,
     ) -> None:
         props = {
             **({"retiring": True} if retiring else {}),
@@ -128,6 +129,7 @@ class TagMembership(Resource, module="netmera", name="TagMembership"):
             "guard": guard_input(guard),
             "shared": shared,  # marked as also managed elsewhere; the policy pack forbids owning it
             **interrupted_input(interrupted),
+            **(existence or {}),  # resources/existence.py
         }
         super().__init__(TagMembershipProvider(), name, props, opts)
 
@@ -146,12 +148,14 @@ class _TagList(Resource):
         opts: pulumi.ResourceOptions | None = None,
         interrupted: str | None = None,
         retiring: bool = False,
+        existence: dict[str, Any] | None = None,
     ) -> None:
         props = {
             "tag": tag,
             **members_input(members),
             **interrupted_input(interrupted),
             **({"retiring": True} if retiring else {}),
+            **(existence or {}),
         }
         super().__init__(self.provider_class(), name, props, opts)
 
