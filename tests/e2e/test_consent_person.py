@@ -18,7 +18,7 @@ from pulumi import automation as auto
 
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import REPO_ROOT, NetmeraStack, start_up
+from tests.e2e.harness import REPO_ROOT, NetmeraStack, netmera_iac, start_up
 
 pytestmark = pytest.mark.e2e
 
@@ -210,3 +210,24 @@ def test_an_opt_out_killed_in_flight_blocks_the_opt_in_by_address_on_another_run
     assert "email.addresses: ayse@example.com (person cust-ayse) opted out as id:cust-ayse" in out
     # As sent (if the provider outlived the engine long enough to hear the answer) or as in flight.
     assert "by consent list email-users (" in out and "no evidence in the desired state" in out
+
+
+def test_a_rollback_keeps_the_person_opted_out_under_the_older_addressing(
+    netmera_stack: NetmeraStack, emulator: Emulator
+) -> None:
+    proof = {"ayse@example.com": {"source": "signup form", "at": "2026-01-01T00:00:00Z"}}
+    v1 = {"email": {"users": {}, "addresses": {"opted_in": ["ayse@example.com"], "evidence": proof}}}
+    write(netmera_stack, v1)
+    netmera_stack.stack.up()  # version 1: opted in by address
+    write(netmera_stack, {"email": {"addresses": {}, "users": {"opted_out": ["cust-ayse"]}}})
+    netmera_stack.stack.up()  # version 2: she opted out, by external id
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
+
+    emulator.control.delete("/requests")
+    result = netmera_iac(netmera_stack, "rollback", "--to", "1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kept opted out (consent guard, email-addresses): 1 user(s): ayse@example.com" in result.stdout
+    restored = yaml.safe_load((netmera_stack.state_dir / "consent.yaml").read_text())
+    assert restored["email"]["addresses"]["opted_out"] == ["ayse@example.com"]
+    assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
+    assert "enableMail" not in [r["operation"] for r in writes(emulator)]

@@ -86,7 +86,7 @@ def judge(spec: ConsentSpec, record: Mapping[str, Mapping[str, Line]], links: Li
             continue
         lines = record.get(channel, {})
         verdict.problems += conflicts(_desired(lists), links)
-        blocked = person_guard(_wanted(lists), lines, links)
+        blocked = person_guard(wanted(lists), lines, links)
         if blocked:
             shown = "\n  ".join(b.describe() for b in blocked[:SHOWN])
             more = f"\n  … and {len(blocked) - SHOWN} more" if len(blocked) > SHOWN else ""
@@ -117,7 +117,7 @@ def _desired(lists: list[ConsentListSpec]) -> Iterator[Desired]:
             yield Desired(c.source, shown, person_key(c.addressing, shown), state)
 
 
-def _wanted(lists: list[ConsentListSpec]) -> Iterator[Wanted]:
+def wanted(lists: list[ConsentListSpec]) -> Iterator[Wanted]:
     for c in lists:
         for shown, state in c.consents.items():
             if state == OPTED_IN:

@@ -1,8 +1,11 @@
 """Rollback of the consent section: users who opted out since the restored version stay opted out.
 
 "Revert the commit and `pulumi up`" would re-opt-in users who opted out after that commit. So before
-anything is applied, the consent guard runs against the stack's *current* ledgers, and every user it
-would block is moved to opted_out in the restored consent.yaml (or its list files), and named.
+anything is applied, the consent guard runs per person (person.py) against the stack's *current*
+ledgers, all lists of a channel together, with the links of the restored contacts.yaml: every entry
+it would block is moved to opted_out in the restored consent.yaml (or its list files), and named. An
+opt-out by external id thus keeps the person's address opted out too. (The update that follows is
+judged again against the stack's consent record, which also remembers lists since removed.)
 """
 
 from __future__ import annotations
@@ -11,24 +14,44 @@ from typing import Any
 
 import yaml
 
-from ...engine import OPTED_IN, codec
+from ...engine import OPTED_IN
+from ...engine.consent_record import CHANNEL_HANDLES, handle_key, person_guard
 from ...engine.family import Kept, Outputs
 from .desired import FILE, LIST_NAMES, TYPES, ConsentSpec, consent_list_name
-from .ledger import consent_guard, ledger_from_wire
+from .person import ledger_lines, wanted, with_links
+
+CONTACTS_FILE = "contacts.yaml"
+
+
+def _contact_links(users: dict[str, Any]) -> list[tuple[str, str]]:
+    """(id key, handle key) pairs of a contacts.yaml document's users, as written."""
+    pairs = []
+    for ext_id, entry in users.items():
+        for kind in CHANNEL_HANDLES.values():
+            value = (entry or {}).get(kind)
+            for handle in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
+                if handle:
+                    pairs.append((f"id:{ext_id}", handle_key(kind, str(handle))))
+    return pairs
 
 
 def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, str], version: int) -> Kept:
     """The ids kept opted out per list, and the restored files that change for it."""
-    ledgers = {
-        name: ledger_from_wire(codec.str_map_in(props, "ledger"))
-        for kind in TYPES.values()
-        for name, props in outputs(kind).items()
+    deployment = {
+        "resources": [
+            {"type": kind, "outputs": props} for kind in TYPES.values() for props in outputs(kind).values()
+        ]
     }
-    blocked = {
-        c.name: [b.ext_id for b in consent_guard(c.consents, ledgers.get(c.name, {}), c.evidence)]
-        for c in spec.lists
-    }
-    blocked = {name: ids for name, ids in blocked.items() if ids}
+    lines = ledger_lines(deployment)
+    contacts = (yaml.safe_load(files.get(CONTACTS_FILE) or "") or {}).get("users") or {}
+    links = with_links({}, _contact_links(contacts))
+    found: dict[str, list[str]] = {}
+    for channel in TYPES:
+        lists = [c for c in spec.lists if c.channel == channel]
+        for b in person_guard(wanted(lists), lines.get(channel, {}), links):
+            name = next(c.name for c in lists if c.source == b.wanted.source)
+            found.setdefault(name, []).append(b.wanted.shown)
+    blocked = {name: sorted(ids) for name, ids in found.items()}
     return blocked, (_keep_opted_out(files, blocked, version) if blocked else {})
 
 
