@@ -148,8 +148,12 @@ def test_the_record_outlives_the_list_and_a_ledger_only_state_is_taken_in(
     netmera_stack.stack.up()
     record = tmp_path / "state" / ".netmera-iac" / "consent"
     assert any(record.rglob("*.json"))
-    # As a stack applied by an earlier version: no record, only the list's ledger in the state.
+    # As a stack applied by an earlier version: no record, only the list's ledger in the state. It is
+    # taken in without a request sent or a change planned.
     shutil.rmtree(record)
+    emulator.control.delete("/requests")
+    assert netmera_stack.cli("preview", "--expect-no-changes").returncode == 0
+    assert writes(emulator) == []
     write(netmera_stack, {"sms": {"users": {}, "numbers": {"opted_in": ["00905551110005"]}}})
     out = refused(netmera_stack, emulator)
     assert "by consent list sms-users" in out
@@ -231,3 +235,29 @@ def test_a_rollback_keeps_the_person_opted_out_under_the_older_addressing(
     assert restored["email"]["addresses"]["opted_out"] == ["ayse@example.com"]
     assert emulator.contact_of("cust-ayse")["emailPermitted"] is False
     assert "enableMail" not in [r["operation"] for r in writes(emulator)]
+
+
+def test_a_segment_read_tells_who_holds_an_address(netmera_stack: NetmeraStack, emulator: Emulator) -> None:
+    # No contacts.yaml: only getSegmentUsers (the tag's segment) says user-0005 holds this address.
+    (netmera_stack.state_dir / "tags.yaml").write_text(
+        yaml.safe_dump({"memberships": {"vip": {"segment": 5883}}})
+    )
+    write(netmera_stack, {"email": {"users": {"opted_out": ["user-0005"]}}}, contacts=None)
+    netmera_stack.stack.up()
+    write(
+        netmera_stack,
+        {"email": {"users": {}, "addresses": {"opted_in": ["User-0005@example.com"]}}},
+        contacts=None,
+    )
+    out = refused(netmera_stack, emulator)
+    assert "email.addresses: User-0005@example.com (person user-0005) opted out as id:user-0005" in out
+
+
+def test_the_plan_says_an_address_has_no_known_holder(
+    netmera_stack: NetmeraStack, emulator: Emulator
+) -> None:
+    write(netmera_stack, {"email": {"addresses": {"opted_in": ["stranger@example.com"]}}}, contacts=None)
+    plan = netmera_iac(netmera_stack, "plan")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "1 opted-in address(es) or number(s) whose holder this stack does not know" in plan.stdout
+    assert "`stranger@example.com`" in plan.stdout

@@ -19,6 +19,14 @@ def _consent(s: Step) -> ResourceChange:
     channel = s.type.removesuffix("Consent").lower()
     change = ResourceChange(f"{channel} permission `{s.name}` (by {inputs.get('addressing')})", s.op)
     change.changes = flips(_ledger_states(s.old), _ledger_states(s.new))
+    facts = s.new.get("optIns") or {}
+    unheld = int(facts.get("unknownHolder") or 0) if isinstance(facts, Mapping) else 0
+    if unheld:  # the stack cannot tell whose opt-out these would override (person.py)
+        ids = ", ".join(f"`{i}`" for i in facts.get("unknownHolderIds") or [])
+        change.note = (
+            f"{unheld} opted-in address(es) or number(s) whose holder this stack does not know "
+            f"(no contacts.yaml entry or read ties them to a user), without evidence: {ids}"
+        )
     return change
 
 
