@@ -54,16 +54,20 @@ def cap_users_changed(args: ResourceValidationArgs, report_violation: ReportViol
         )
 
 
-def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _opt_in_fact(args: ResourceValidationArgs, count_key: str) -> tuple[int, str]:
+    """A consent provider's count of this update's opt-ins of one kind, and the first ones named.
+    Inputs arrive as read-only proxies, not dicts."""
     if not _netmera_type(args.resource_type):
-        return
-    # Inputs arrive as read-only proxies, not dicts. A consent provider counted this update's opt-ins
-    # that carry no evidence source and named the first ones.
+        return 0, ""
     facts: Any = args.props.get("optIns") or {}
-    unsourced = int(facts.get("withoutSource") or 0)
+    count = int(facts.get(count_key) or 0)
+    ids = [str(i) for i in facts.get(f"{count_key}Ids") or []]
+    return count, ", ".join(ids) + (f" … (+{count - len(ids)})" if count > len(ids) else "")
+
+
+def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    unsourced, shown = _opt_in_fact(args, "withoutSource")
     if unsourced:
-        ids = [str(i) for i in facts.get("withoutSourceIds") or []]
-        shown = ", ".join(ids) + (f" … (+{unsourced - len(ids)})" if unsourced > len(ids) else "")
         report_violation(
             f"{args.name}: {unsourced} opt-in(s) without a consent source: {shown}. Add "
             "`evidence: {<id>: {source: …, at: …}}` for each.",
@@ -72,15 +76,10 @@ def opt_ins_need_a_source(args: ResourceValidationArgs, report_violation: Report
 
 
 def unknown_holders_need_evidence(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    if not _netmera_type(args.resource_type):
-        return
     # An address or number that no link ties to a person: the stack cannot tell whose opt-out this
     # opt-in would override (families/consent/person.py), so only evidence can justify it.
-    facts: Any = args.props.get("optIns") or {}
-    unheld = int(facts.get("unknownHolder") or 0)
+    unheld, shown = _opt_in_fact(args, "unknownHolder")
     if unheld:
-        ids = [str(i) for i in facts.get("unknownHolderIds") or []]
-        shown = ", ".join(ids) + (f" … (+{unheld - len(ids)})" if unheld > len(ids) else "")
         report_violation(
             f"{args.name}: {unheld} opt-in(s) of an address or number whose holder this stack does not "
             f"know: {shown}. Add `evidence` for each, or the holder's address or number in contacts.yaml.",
