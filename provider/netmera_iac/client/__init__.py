@@ -1,6 +1,6 @@
 """Typed client for Netmera's user & device REST API (httpx + pydantic + stamina)."""
 
-from ._http import RetryEvent, Throttle
+from ._http import LISTENER, CallListener, RetryEvent, Throttle
 from .batching import entry_batches, id_batches
 from .client import NetmeraClient, WriteResult
 from .errors import (
@@ -24,11 +24,13 @@ from .errors import (
 from .settings import ClientSettings, Connection, resolve_connection
 
 __all__ = [
+    "LISTENER",
     "APIError",
     "AuthenticationError",
     "BadRequestError",
     "BatchError",
     "BatchOutcome",
+    "CallListener",
     "ClientSettings",
     "ConfigurationError",
     "Connection",

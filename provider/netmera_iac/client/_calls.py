@@ -8,6 +8,7 @@ a batch fails for good the others still run, and a `BatchError` says which were 
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
 from ..models import OS_HEADER, PushTarget, WireModel
-from ._http import HttpCore, RetryEvent
+from ._http import LISTENER, HttpCore, RetryEvent
 from .batching import entry_batches, id_batches
 from .errors import (
     BatchError,
@@ -133,15 +134,23 @@ class Calls:
     def _run_batches(
         self, operation: str, batches: Sequence[E], send: Callable[[E], object], size: Callable[[E], int]
     ) -> WriteResult:
+        listener = LISTENER.get()
+
         def run(item: tuple[int, E]) -> BatchOutcome:
             index, batch = item
             try:
                 send(batch)
             except NetmeraError as exc:
+                if listener is not None:
+                    listener.batch(operation, size(batch), False)
                 return BatchOutcome(index, size(batch), exc)
+            if listener is not None:
+                listener.batch(operation, size(batch), True)
             return BatchOutcome(index, size(batch))
 
-        outcomes = list(self._pool.map(run, enumerate(batches)))
+        # Each batch runs in a copy of the caller's context, so retries are heard by its listener.
+        calls = [(contextvars.copy_context(), item) for item in enumerate(batches)]
+        outcomes = list(self._pool.map(lambda call: call[0].run(run, call[1]), calls))
         failed = [o for o in outcomes if o.error is not None]
         applied = [o for o in outcomes if o.error is None]
         if failed:

@@ -14,9 +14,10 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
@@ -44,6 +45,19 @@ class RetryEvent:
     attempt: int
     reason: str
     wait: float | None  # None: stamina's exponential backoff with jitter
+
+
+class CallListener(Protocol):
+    """Told of each request batch's end and each retry of the calls made in its context (`LISTENER`):
+    how a long apply reports its progress without the client knowing who asks."""
+
+    def batch(self, operation: str, ids: int, ok: bool) -> None: ...
+
+    def retry(self, event: RetryEvent) -> None: ...
+
+
+# Set by a caller around the calls it wants to hear of; batches carry it into the pool's threads.
+LISTENER: ContextVar[CallListener | None] = ContextVar("netmera_call_listener", default=None)
 
 
 class Throttle:
@@ -280,5 +294,9 @@ class HttpCore:
             reason,
             f" in {wait:.2f}s" if wait is not None else "",
         )
+        event = RetryEvent(operation, attempt, reason, wait)
         if self._on_retry is not None:
-            self._on_retry(RetryEvent(operation, attempt, reason, wait))
+            self._on_retry(event)
+        listener = LISTENER.get()
+        if listener is not None:
+            listener.retry(event)

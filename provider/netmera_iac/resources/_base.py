@@ -42,6 +42,7 @@ from ._host import (
     shared_client,
     watch_engine,
 )
+from .progress import shown
 
 # The ids (or, for consent, ledger lines) of an interrupted or failed change, found in the stack's
 # journal by the program and passed to the resource; taken in once (engine/journal.py).
@@ -73,15 +74,21 @@ def send_journaled(
     entry: dict[str, Any],
     partial: Callable[[PartialApplyError], tuple[dict[str, Any], str, dict[str, Any]]],
     resource_id: str | None,
+    plan: Plan | None = None,
 ) -> None:
     """Journal `ids` (with `entry`, what the program needs to hand them back), send, and end the entry.
     On a part-way failure `partial` gives (outputs as Netmera now has them, the reason, the entry to
-    keep for the next run; see engine/journal.py `Journal.failed`), raised as `PartialApply`."""
+    keep for the next run; see engine/journal.py `Journal.failed`), raised as `PartialApply`. With
+    `plan`, its progress is the resource's status line in Pulumi's display while it is sent."""
     here = served()
     if here:
         here.journal.begin(here.kind, here.name, entry, ids)
     try:
-        send()
+        if here and plan is not None:
+            with shown(plan):
+                send()
+        else:
+            send()
     except PartialApplyError as exc:
         outputs, reason, failed_entry = partial(exc)
         if here:

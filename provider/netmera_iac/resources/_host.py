@@ -86,16 +86,27 @@ def journal_setting() -> str | None:
 def engine_warning(message: str) -> None:
     """A warning in the engine's own display, on the resource this thread serves (what `pulumi up`
     prints under Diagnostics). Without a known engine (a test calling a provider) it is logged."""
+    _engine_log(message, current_urn() or "", ephemeral=False)
+
+
+def engine_status(message: str, urn: str) -> None:
+    """The resource's status line in the engine's display (an ephemeral message: shown while the
+    resource runs, never kept under Diagnostics)."""
+    _engine_log(message, urn, ephemeral=True)
+
+
+def _engine_log(message: str, urn: str, ephemeral: bool) -> None:
     if _engine is None:
-        log.warning(message)
+        log.info(message) if ephemeral else log.warning(message)
         return
     import grpc  # loaded only in the provider host
     from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
 
     host, port = _engine
     target = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    severity = engine_pb2.INFO if ephemeral else engine_pb2.WARNING
     with grpc.insecure_channel(target) as channel:
-        request = engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=current_urn() or "")
+        request = engine_pb2.LogRequest(severity=severity, message=message, urn=urn, ephemeral=ephemeral)
         engine_pb2_grpc.EngineStub(channel).Log(request, timeout=10)
 
 

@@ -204,7 +204,9 @@ class CategoryPreferencesProvider(NetmeraProvider):
             )
             return {**props, **preferences_input(known)}, reason, {}
 
-        send_journaled(lambda: execute_tracked(self.client(), plan), sent, {}, partial, resource_id)
+        send_journaled(
+            lambda: execute_tracked(self.client(), plan), sent, {}, partial, resource_id, plan=plan
+        )
         return props
 
 

@@ -250,7 +250,9 @@ class ConsentProvider(NetmeraProvider):
             kept = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
             return {**props, **_ledger_output(after)}, reason, {"ledger": codec.encode_str_map(kept)}
 
-        send_journaled(lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id)
+        send_journaled(
+            lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id, plan=plan
+        )
         now = now_iso()
         record.write(self.channel, _lines(props, _written(plan), "applied", now))
         return {**props, **_ledger_output(record_applied(ledger, plan, now))}

@@ -152,7 +152,12 @@ class TagProvider(NetmeraProvider):
             return recorded(self._applied(olds, news, exc.progress)), reason, {"tag": news["tag"]}
 
         send_journaled(
-            lambda: execute_tracked(self.client(), plan), touched, {"tag": news["tag"]}, partial, resource_id
+            lambda: execute_tracked(self.client(), plan),
+            touched,
+            {"tag": news["tag"]},
+            partial,
+            resource_id,
+            plan=plan,
         )
         return recorded({**news, **uncertain_input(())})
 
