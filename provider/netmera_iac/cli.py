@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 from rich.progress import track
-from rich.table import Table
+from rich.table import Column, Table
 
 app = typer.Typer(help="Netmera user state as code: review workflow and emulator.", no_args_is_help=True)
 emulator_app = typer.Typer(help="The local Netmera emulator.", no_args_is_help=True)
@@ -52,6 +52,9 @@ def _summary_run(cli: PulumiCli, title: str, status: str, *preview_flags: str) -
 
     with err.status(status):
         code, events, stderr = cli.preview_events(*preview_flags)
+    if code != 0 and not events:  # the preview never started (no such stack, no backend): no summary
+        said = [line.strip() for line in stderr.splitlines() if line.strip()]
+        raise _fail(f"{title}: {said[-1] if said else f'pulumi preview failed (exit {code})'}", 2)
     preview = preview_from_events(events)
     summary = summarise(preview)
     if code != 0 and not summary.problems:
@@ -149,10 +152,19 @@ def drift(
 def history(stack: StackOption = "demo", project: ProjectOption = Path(".")) -> None:
     """The stack's updates, numbered as `rollback --to` takes them."""
     updates = _cli(stack, project).history()
-    table = Table("version", "kind", "result", "started", "changes", "message")
+    # Version, time and counts are never cut (at 80 columns too); the message folds instead.
+    table = Table(
+        Column("version", no_wrap=True),
+        Column("kind", no_wrap=True),
+        Column("result", no_wrap=True),
+        Column("started (UTC)", no_wrap=True),
+        Column("changes", overflow="fold"),
+        Column("message", overflow="fold", ratio=1),
+    )
     for u in updates:
         changes = ", ".join(f"{k} {v}" for k, v in sorted(u.changes.items()) if k != "same" and v)
-        table.add_row(str(u.version), u.kind, u.result, u.start_time, changes or "—", u.message[:60])
+        started = u.start_time.replace("T", " ").removesuffix("Z").removesuffix("+00:00")
+        table.add_row(str(u.version), u.kind, u.result, started, changes or "—", u.message[:60])
     Console().print(table)
 
 

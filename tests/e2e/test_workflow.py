@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +163,32 @@ def test_adopt_then_up_changes_nothing(netmera_stack: NetmeraStack, emulator: Em
     assert netmera_stack.cli("preview", "--refresh", "--expect-no-changes").returncode == 0
     again = netmera_iac(netmera_stack, "adopt", "--user", "cust-ayse")
     assert again.returncode == 1 and "already exist" in again.stderr
+
+
+def test_plan_of_a_stack_that_does_not_exist_is_an_error_before_any_summary(
+    netmera_stack: NetmeraStack, emulator: Emulator
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "netmera_iac.cli", "plan", "--stack", "staging",
+         "--project", str(netmera_stack.project.work_dir)],
+        env=netmera_stack.project.env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 2
+    assert "plan: error: no stack named 'staging' found" in " ".join(run.stderr.split())
+    assert run.stdout == ""  # no "No changes", no guard count
+    assert writes(emulator) == []
+
+
+def test_history_keeps_times_and_counts_whole_at_80_columns(netmera_stack: NetmeraStack) -> None:
+    write(netmera_stack, tags={"memberships": {"vip": {"members": ["cust-ayse"]}}})
+    netmera_stack.stack.up()
+    write(netmera_stack, tags={"memberships": {"vip": {"members": ["cust-ayse", "user-0001"]}}})
+    netmera_stack.stack.up(message="add user-0001 to the VIP tag after the campaign review")
+    netmera_stack.project.env["COLUMNS"] = "80"
+    history = netmera_iac(netmera_stack, "history")
+    assert history.returncode == 0, history.stderr
+    lines = history.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    starts = re.findall(r"\b\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\b", history.stdout)
+    assert len(starts) == 2, history.stdout
+    assert "create 3" in history.stdout and "update 2" in history.stdout, history.stdout
