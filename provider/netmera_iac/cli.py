@@ -17,7 +17,11 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Column, Table
 
-app = typer.Typer(help="Netmera user state as code: review workflow and emulator.", no_args_is_help=True)
+app = typer.Typer(
+    help="Netmera user state as code: review workflow and emulator.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 emulator_app = typer.Typer(help="The local Netmera emulator.", no_args_is_help=True)
 app.add_typer(emulator_app, name="emulator")
 err = Console(stderr=True)
@@ -27,12 +31,19 @@ if TYPE_CHECKING:
     from .workflow.summary import Summary
 
 StackOption = Annotated[
-    str, typer.Option("--stack", "-s", help="Pulumi stack (its desired state is stacks/<stack>/)")
+    str,
+    typer.Option("--stack", "-s", metavar="NAME", help="Pulumi stack (its desired state is stacks/<stack>/)"),
 ]
-ProjectOption = Annotated[Path, typer.Option("--project", help="Folder holding Pulumi.yaml")]
+ProjectOption = Annotated[
+    Path, typer.Option("--project", metavar="FOLDER", help="Folder holding Pulumi.yaml")
+]
 RefreshOption = Annotated[
     bool,
-    typer.Option("--refresh/--no-refresh", help="Read live state first (needed for drift and consent times)"),
+    typer.Option(
+        "--refresh/--no-refresh",
+        metavar="",
+        help="Read live state first (needed for drift and consent times)",
+    ),
 ]
 
 
@@ -66,14 +77,20 @@ def _summary_run(cli: PulumiCli, title: str, status: str, *preview_flags: str) -
 def plan(
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
-    out: Annotated[Path | None, typer.Option(help="Also write the Markdown summary here")] = None,
-    save_plan: Annotated[
-        Path | None, typer.Option(help="Save Pulumi's update plan for `apply --plan`")
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write the Markdown summary here")
     ] = None,
-    max_ids: Annotated[int, typer.Option(help="Ids listed per change (counts are always complete)")] = 20,
-    policy_pack: Annotated[list[Path] | None, typer.Option(help="Policy pack folder (repeatable)")] = None,
+    save_plan: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Save Pulumi's update plan for `apply --plan`")
+    ] = None,
+    max_ids: Annotated[
+        int, typer.Option(metavar="N", help="Ids listed per change (counts are always complete)")
+    ] = 20,
+    policy_pack: Annotated[
+        list[Path] | None, typer.Option(metavar="FOLDER", help="Policy pack folder (repeatable)")
+    ] = None,
     policy_pack_config: Annotated[
-        list[Path] | None, typer.Option(help="Policy config JSON (repeatable)")
+        list[Path] | None, typer.Option(metavar="FILE", help="Policy config JSON (repeatable)")
     ] = None,
     refresh: RefreshOption = True,
 ) -> None:
@@ -99,12 +116,14 @@ def plan(
 
 @app.command()
 def apply(
-    plan_file: Annotated[Path, typer.Option("--plan", help="A plan saved by `netmera-iac plan --save-plan`")],
+    plan_file: Annotated[
+        Path, typer.Option("--plan", metavar="FILE", help="A plan saved by `netmera-iac plan --save-plan`")
+    ],
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
     refresh: RefreshOption = True,
     message: Annotated[
-        str | None, typer.Option("--message", "-m", help="Recorded in the stack's history")
+        str | None, typer.Option("--message", "-m", metavar="TEXT", help="Recorded in the stack's history")
     ] = None,
 ) -> None:
     """Apply exactly what a saved plan contains; refused if the desired or live state moved since."""
@@ -130,8 +149,10 @@ def apply(
 def drift(
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
-    out: Annotated[Path | None, typer.Option(help="Also write the Markdown summary here")] = None,
-    max_ids: Annotated[int, typer.Option(help="Ids listed per change")] = 20,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Also write the Markdown summary here")
+    ] = None,
+    max_ids: Annotated[int, typer.Option(metavar="N", help="Ids listed per change")] = 20,
 ) -> None:
     """Read live state and compare it with the desired state; exits 1 with a summary on drift."""
     from .workflow.summary import to_markdown
@@ -170,10 +191,15 @@ def history(stack: StackOption = "demo", project: ProjectOption = Path(".")) -> 
 
 @app.command()
 def rollback(
-    to: Annotated[int, typer.Option("--to", help="The version (see `netmera-iac history`) to restore")],
+    to: Annotated[
+        int,
+        typer.Option("--to", metavar="VERSION", help="The version (see `netmera-iac history`) to restore"),
+    ],
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
-    dry_run: Annotated[bool, typer.Option(help="Restore the files and preview, but do not apply")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(metavar="", help="Restore the files and preview, but do not apply")
+    ] = False,
 ) -> None:
     """Restore the desired state recorded for an earlier update and apply it, subject to every guard.
 
@@ -205,10 +231,18 @@ def rollback(
 def adopt(
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
-    user: Annotated[list[str] | None, typer.Option(help="External id to adopt (repeatable)")] = None,
-    segment: Annotated[list[str] | None, typer.Option(help="Segment name or id whose users to adopt")] = None,
-    category: Annotated[list[str] | None, typer.Option(help="Category whose preferences to adopt")] = None,
-    force: Annotated[bool, typer.Option(help="Overwrite existing desired-state files")] = False,
+    user: Annotated[
+        list[str] | None, typer.Option(metavar="ID", help="External id to adopt (repeatable)")
+    ] = None,
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(metavar="SEGMENT", help="Segment name or id whose users to adopt (repeatable)"),
+    ] = None,
+    category: Annotated[
+        list[str] | None,
+        typer.Option(metavar="CATEGORY", help="Category whose preferences to adopt (repeatable)"),
+    ] = None,
+    force: Annotated[bool, typer.Option(metavar="", help="Overwrite existing desired-state files")] = False,
 ) -> None:
     """Write desired-state files reproducing what Netmera can read back, so `pulumi up` changes nothing."""
     from .client import NetmeraClient, NetmeraError, resolve_connection
@@ -254,7 +288,9 @@ def adopt(
 def migrate(
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
-    dry_run: Annotated[bool, typer.Option(help="Show what would be merged; change nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option(metavar="", help="Show what would be merged; change nothing")
+    ] = False,
 ) -> None:
     """Merge the shard resources of a stack applied by an earlier version into one resource each.
 
@@ -286,14 +322,22 @@ def migrate(
 
 @emulator_app.command("serve")
 def emulator_serve(
-    port: Annotated[int, typer.Option(help="TCP port to listen on")] = 8890,
-    host: Annotated[str, typer.Option(help="Interface to bind (keep it local)")] = "127.0.0.1",
-    db: Annotated[str, typer.Option(help="SQLite file, or :memory:")] = str(Path(".netmera") / "emulator.db"),
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port to listen on")] = 8890,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Interface to bind (keep it local)")
+    ] = "127.0.0.1",
+    db: Annotated[str, typer.Option(metavar="FILE", help="SQLite file, or :memory:")] = str(
+        Path(".netmera") / "emulator.db"
+    ),
     fixture: Annotated[
-        str, typer.Option(help="Fixture name (demo) or YAML path, loaded into an empty db")
+        str,
+        typer.Option(metavar="NAME|FILE", help="Fixture name (demo) or YAML path, loaded into an empty db"),
     ] = "demo",
     answers: Annotated[
-        str, typer.Option(help="Shape of read answers: documented, or alternative (emulator/shapes.py)")
+        str,
+        typer.Option(
+            metavar="SHAPE", help="Shape of read answers: documented, or alternative (emulator/shapes.py)"
+        ),
     ] = "documented",
 ) -> None:
     """Serve the emulator until interrupted; prints the base URL and the demo key."""
