@@ -27,7 +27,7 @@ import hashlib
 import json
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -130,6 +130,15 @@ class Line:
 
 
 Links = Mapping[str, frozenset[str]]
+
+
+def linked(known: Links, pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """`known` with each (a, b) pair tied both ways."""
+    merged = {k: set(v) for k, v in known.items()}
+    for a, b in pairs:
+        merged.setdefault(a, set()).add(b)
+        merged.setdefault(b, set()).add(a)
+    return {k: frozenset(v) for k, v in merged.items()}
 
 
 def person_of(key: str, links: Links) -> set[str]:
@@ -290,17 +299,25 @@ class ConsentRecord:
                     found[key] = line
         return found
 
+    def _rewrite(
+        self, folder: str, field: str, values: Mapping[str, object], merge: Callable[[object, object], object]
+    ) -> None:
+        """Read, merge `values` into (`merge(old or None, new)`) and write back only the shards they
+        fall in, under the process's lock."""
+        by_shard: dict[int, dict[str, object]] = {}
+        for key, value in values.items():
+            by_shard.setdefault(self._shard(key), {})[key] = value
+        with self._lock:
+            for shard, raw in self._shards(folder, field, sorted(by_shard)):
+                for key, value in by_shard[shard].items():
+                    raw[key] = merge(raw.get(key), value)
+                self._put(f"{self.prefix}/{folder}/{shard:x}.json", {field: raw})
+
     def write(self, channel: str, lines: Mapping[str, Line]) -> None:
         """Set `lines` (each replaces its key's line); only the shards they fall in are rewritten."""
-        if not lines:
-            return
-        by_shard: dict[int, dict[str, Line]] = {}
-        for key, line in lines.items():
-            by_shard.setdefault(self._shard(key), {})[key] = line
-        with self._lock:
-            for shard, raw in self._shards(channel, "lines", sorted(by_shard)):
-                raw.update({k: line.to_wire() for k, line in by_shard[shard].items()})
-                self._put(f"{self.prefix}/{channel}/{shard:x}.json", {"lines": raw})
+        self._rewrite(
+            channel, "lines", {k: line.to_wire() for k, line in lines.items()}, lambda _old, new: new
+        )
 
     def merge(self, channel: str, lines: Mapping[str, Line]) -> None:
         """Take in `lines` where they are newer than what the record has (an upgrade's seeding)."""
@@ -316,26 +333,21 @@ class ConsentRecord:
                     found[key] = frozenset(str(k) for k in linked)
         return found
 
-    def link(self, pairs: Iterable[tuple[str, str]]) -> None:
+    def link(self, pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
         """Record that each (external id key, handle key) pair is one person, both ways; links are
-        only added (a person who changed address keeps the old one's history)."""
-        wanted: dict[str, set[str]] = {}
-        for a, b in pairs:
-            wanted.setdefault(a, set()).add(b)
-            wanted.setdefault(b, set()).add(a)
+        only added (a person who changed address keeps the old one's history). Returns every link
+        the record now holds."""
         current = self.links()
-        new = {k: v for k, v in wanted.items() if not v <= current.get(k, frozenset())}
-        if not new:
-            return
-        by_shard: dict[int, dict[str, set[str]]] = {}
-        for key, linked in new.items():
-            by_shard.setdefault(self._shard(key), {})[key] = linked
-        with self._lock:
-            for shard, raw in self._shards("links", "links", sorted(by_shard)):
-                for key, linked in by_shard[shard].items():
-                    old = raw.get(key)
-                    raw[key] = sorted(linked | set(old if isinstance(old, list) else []))
-                self._put(f"{self.prefix}/links/{shard:x}.json", {"links": raw})
+        merged = linked(current, pairs)
+        new = {k: sorted(v) for k, v in merged.items() if v != current.get(k)}
+
+        def union(old: object, keys: object) -> object:
+            kept = old if isinstance(old, list) else []
+            return sorted({*kept, *keys}) if isinstance(keys, list) else kept
+
+        if new:
+            self._rewrite("links", "links", new, union)
+        return merged
 
     @property
     def seeded(self) -> bool:

@@ -18,7 +18,7 @@ import pulumi
 from ..engine import DesiredState, GuardSettings, GuardViolation, codec, empty_set
 from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Entry
-from .existence import CHECK_EXISTENCE
+from .existence import existence_input
 
 
 def interrupted_message(entry: Entry, desired: bool) -> str:
@@ -99,7 +99,7 @@ class Registration:
 
     def existence(self, entry: bool) -> dict[str, Any]:
         """The input asking a resource to find unknown ids first (resources/existence.py)."""
-        return {CHECK_EXISTENCE: True} if entry or self.check_existence else {}
+        return existence_input(entry or self.check_existence)
 
     def entry_guard(self, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
         """The stack's guard, relaxed only where the desired-state entry says so."""

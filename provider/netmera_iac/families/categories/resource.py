@@ -185,11 +185,10 @@ class CategoryPreferencesProvider(NetmeraProvider):
         asked = {"setCategoryPreferences"}
         plan, unknown = known_only(self.client(), props, plan, f"CategoryPreferences {_id(props)!r}", asked)
         if unknown:  # not recorded as set: the next run asks again
-            kept = {i: p for i, p in desired.items() if i not in unknown}
-            kept |= {i: applied[i] for i in unknown if i in applied}
-            props = {**props, **preferences_input(kept)}
+            desired = {i: p for i, p in desired.items() if i not in unknown}
+            desired |= {i: applied[i] for i in unknown if i in applied}
+            props = {**props, **preferences_input(desired)}
         props = {**props, **not_found_output(props, unknown)}
-        desired = _prefs(props)
         if plan.empty:
             return props
         sent = {i for op in plan.operations for i in op.ids}

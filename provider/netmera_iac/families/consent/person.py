@@ -48,33 +48,27 @@ class Judgement:
     unknown_holders: dict[str, list[str]] = field(default_factory=dict)  # list name -> opted-in handles
 
 
-def contact_links(contacts: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """(external id key, handle key) for every address and number contacts.yaml gives a user."""
-    for ext_id, contact in contacts.items():
+def handle_links(ext_id: str, kind: str, value: object) -> Iterator[tuple[str, str]]:
+    """(external id key, handle key) for a user's `kind` handle: one, a list of them, or none."""
+    for handle in [value] if isinstance(value, str) else value if isinstance(value, list | tuple) else []:
+        if handle:
+            yield f"id:{ext_id}", handle_key(kind, str(handle))
+
+
+def contact_links(users: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every address and number contacts.yaml's `users` give a user: per user, field -> value(s),
+    as the file says it (a `Contact` in its wire form)."""
+    for ext_id, fields in users.items():
         for kind in CHANNEL_HANDLES.values():
-            value = contact.value(kind)
-            for handle in (value,) if isinstance(value, str) else value or ():
-                if handle:
-                    yield f"id:{ext_id}", handle_key(kind, handle)
+            yield from handle_links(ext_id, kind, (fields or {}).get(kind))
 
 
 def read_links(users: Iterable[Any]) -> Iterator[tuple[str, str]]:
     """Links from getSegmentUsers answers (external id, email, MSISDN)."""
     for user in users:
-        if not user.external_id:
-            continue
-        if user.email:
-            yield f"id:{user.external_id}", handle_key("email", user.email)
-        if user.msisdn:
-            yield f"id:{user.external_id}", handle_key("msisdn", user.msisdn)
-
-
-def with_links(known: Links, pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
-    merged = {k: set(v) for k, v in known.items()}
-    for a, b in pairs:
-        merged.setdefault(a, set()).add(b)
-        merged.setdefault(b, set()).add(a)
-    return {k: frozenset(v) for k, v in merged.items()}
+        if user.external_id:
+            yield from handle_links(user.external_id, "email", user.email)
+            yield from handle_links(user.external_id, "msisdn", user.msisdn)
 
 
 def judge(spec: ConsentSpec, record: Mapping[str, Mapping[str, Line]], links: Links) -> Judgement:
@@ -147,14 +141,19 @@ def _stale(c: ConsentListSpec, lines: Mapping[str, Line], links: Links) -> dict[
     return dict(sorted(stale.items()))
 
 
-def ledger_lines(deployment: Mapping[str, Any]) -> dict[str, dict[str, Line]]:
-    """Per channel, the record lines of every consent list's ledger in an exported deployment (the
-    seeding of a record from a state kept by an earlier version)."""
+def deployment_outputs(deployment: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(resource type, outputs) of every resource of an exported deployment."""
+    for resource in deployment.get("resources") or []:
+        yield str(resource.get("type", "")).rsplit(":", 1)[-1], resource.get("outputs") or {}
+
+
+def ledger_lines(resources: Iterable[tuple[str, Any]]) -> dict[str, dict[str, Line]]:
+    """Per channel, the record lines of every consent list's ledger among `resources` (type,
+    outputs): the seeding of a record from a state kept by an earlier version, and rollback's view
+    of the current state."""
     channels = {kind: channel for channel, kind in TYPES.items()}
     found: dict[str, dict[str, Line]] = {}
-    for resource in deployment.get("resources") or []:
-        kind = str(resource.get("type", "")).rsplit(":", 1)[-1]
-        outputs = resource.get("outputs") or {}
+    for kind, outputs in resources:
         if kind not in channels or not isinstance(outputs, dict) or "addressing" not in outputs:
             continue
         channel, name = channels[kind], str(outputs.get("name", ""))
@@ -170,7 +169,7 @@ def ledger_lines(deployment: Mapping[str, Any]) -> dict[str, dict[str, Line]]:
 def seed(record: ConsentRecord, deployment: Mapping[str, Any]) -> int:
     """Take the ledgers of `deployment` into `record` (newer lines win) and mark it seeded; the
     number of lines taken."""
-    seeded = ledger_lines(deployment)
+    seeded = ledger_lines(deployment_outputs(deployment))
     for channel, lines in seeded.items():
         record.merge(channel, lines)
     count = sum(len(lines) for lines in seeded.values())

@@ -4,7 +4,7 @@ read (the ledger updated with what Netmera states). The channels and their resou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -123,25 +123,20 @@ def opt_in_facts(plan: Plan, evidence: dict[str, Evidence], unknown: frozenset[s
     }
 
 
-def _written(plan: Plan) -> dict[str, list[str]]:
-    """The ids of the plan's permission writes, by the state they set."""
-    found: dict[str, list[str]] = {}
-    for op in plan.operations:
-        if op.enable is not None:
-            found.setdefault(OPTED_IN if op.enable else OPTED_OUT, []).extend(op.ids)
-    return found
-
-
-def _lines(
-    props: dict[str, Any], by_state: Mapping[str, Iterable[str]], how: str, at: str
-) -> dict[str, Line]:
-    """Record lines (engine/consent_record.py) of this list's ids, by state."""
-    name, addressing = str(props.get("name", "")), str(props["addressing"])
+def _written(plan: Plan) -> dict[str, Preference]:
+    """The state each id of the plan's permission writes sets."""
     return {
-        person_key(addressing, i): Line(OPTED_IN if state == OPTED_IN else OPTED_OUT, how, at, name)
-        for state, ids in by_state.items()
-        for i in ids
+        i: OPTED_IN if op.enable else OPTED_OUT
+        for op in plan.operations
+        if op.enable is not None
+        for i in op.ids
     }
+
+
+def _lines(props: dict[str, Any], states: Mapping[str, Preference], how: str, at: str) -> dict[str, Line]:
+    """Record lines (engine/consent_record.py) of this list's ids."""
+    name, addressing = str(props.get("name", "")), str(props["addressing"])
+    return {person_key(addressing, i): Line(state, how, at, name) for i, state in states.items()}
 
 
 class ConsentProvider(NetmeraProvider):
@@ -228,8 +223,8 @@ class ConsentProvider(NetmeraProvider):
         record = self._record()
         # The person's record first: an opt-out being sent counts as one from now on, wherever the
         # next run happens, even if this process never reports back (engine/consent_record.py).
-        outs = [i for op in plan.operations if op.enable is False for i in op.ids]
-        record.write(self.channel, _lines(props, {OPTED_OUT: outs}, "uncertain", now_iso()))
+        outs = {i: s for i, s in _written(plan).items() if s == OPTED_OUT}
+        record.write(self.channel, _lines(props, outs, "uncertain", now_iso()))
         at_risk = record_uncertain(ledger, plan, ids, now_iso())
         entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
 
@@ -275,10 +270,7 @@ class ConsentProvider(NetmeraProvider):
         now = now_iso()
         changed = {i: s for i, s in observed.items() if ledger.get(i) is None or ledger[i].state != s}
         if changed:
-            by_state: dict[str, list[str]] = {}
-            for ext_id, state in changed.items():
-                by_state.setdefault(state, []).append(ext_id)
-            self._record().write(self.channel, _lines(props, by_state, "observed", now))
+            self._record().write(self.channel, _lines(props, changed, "observed", now))
         outs.update(_ledger_output(record_observed(ledger, observed, now)))
         if unstated:  # said in the refresh's output, and kept in the state until a read states it
             outs[OBSERVATION] = (

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pulumi
 
+from ...engine.consent_record import linked
 from ...reads import SEEN_USERS
 from ...resources.own_state import exported_deployment
 from ...resources.registration import Registration
 from ..contacts.desired import NAME as CONTACTS
 from ..contacts.desired import ContactsSpec
 from .desired import TYPES, ConsentSpec
-from .person import Judgement, contact_links, judge, read_links, seed, with_links
+from .person import Judgement, contact_links, judge, read_links, seed
 from .resource import EmailConsent, PushConsent, SmsConsent, WhatsAppConsent
 
 RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent, "whatsapp": WhatsAppConsent}
@@ -32,10 +33,10 @@ def judged(spec: ConsentSpec, reg: Registration) -> Judgement:
         if count:
             pulumi.log.info(f"the consent record of this stack took in {count} ledger line(s) of its state")
     contacts = reg.desired.named(CONTACTS, ContactsSpec) if reg.desired else None
-    pairs = [*contact_links(contacts.contacts if contacts else {}), *read_links(SEEN_USERS)]
-    if not pulumi.runtime.is_dry_run():
-        record.link(pairs)
-    links = with_links(record.links(), pairs)
+    users = {ext_id: c.to_wire() for ext_id, c in contacts.contacts.items()} if contacts else {}
+    pairs = [*contact_links(users), *read_links(SEEN_USERS)]
+    # An update keeps what it learnt; a preview only uses it.
+    links = record.link(pairs) if not pulumi.runtime.is_dry_run() else linked(record.links(), pairs)
     channels = {c.channel for c in spec.lists}
     return judge(spec, {channel: record.lines(channel) for channel in TYPES if channel in channels}, links)
 

@@ -15,36 +15,18 @@ from typing import Any
 import yaml
 
 from ...engine import OPTED_IN
-from ...engine.consent_record import CHANNEL_HANDLES, handle_key, person_guard
+from ...engine.consent_record import linked, person_guard
 from ...engine.family import Kept, Outputs
+from ..contacts.desired import FILE as CONTACTS_FILE
 from .desired import FILE, LIST_NAMES, TYPES, ConsentSpec, consent_list_name
-from .person import ledger_lines, wanted, with_links
-
-CONTACTS_FILE = "contacts.yaml"
-
-
-def _contact_links(users: dict[str, Any]) -> list[tuple[str, str]]:
-    """(id key, handle key) pairs of a contacts.yaml document's users, as written."""
-    pairs = []
-    for ext_id, entry in users.items():
-        for kind in CHANNEL_HANDLES.values():
-            value = (entry or {}).get(kind)
-            for handle in [value] if isinstance(value, str) else value if isinstance(value, list) else []:
-                if handle:
-                    pairs.append((f"id:{ext_id}", handle_key(kind, str(handle))))
-    return pairs
+from .person import contact_links, ledger_lines, wanted
 
 
 def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, str], version: int) -> Kept:
     """The ids kept opted out per list, and the restored files that change for it."""
-    deployment = {
-        "resources": [
-            {"type": kind, "outputs": props} for kind in TYPES.values() for props in outputs(kind).values()
-        ]
-    }
-    lines = ledger_lines(deployment)
+    lines = ledger_lines((kind, props) for kind in TYPES.values() for props in outputs(kind).values())
     contacts = (yaml.safe_load(files.get(CONTACTS_FILE) or "") or {}).get("users") or {}
-    links = with_links({}, _contact_links(contacts))
+    links = linked({}, contact_links(contacts))
     found: dict[str, list[str]] = {}
     for channel in TYPES:
         lists = [c for c in spec.lists if c.channel == channel]
