@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -215,3 +217,22 @@ def start_up(stack: NetmeraStack, output: int = subprocess.DEVNULL) -> subproces
         stdout=output, stderr=subprocess.STDOUT if output != subprocess.DEVNULL else subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
+
+
+def kill_up_when_sent(
+    stack: NetmeraStack, handle: Emulator, operation: str, calls: int, settle: float
+) -> None:
+    """Start `pulumi up`, SIGKILL its process group once `calls` requests of `operation` have arrived,
+    then wait `settle` seconds for the requests in flight to be answered."""
+    cli = start_up(stack)
+    try:
+        deadline = time.monotonic() + 180
+        while len(handle.requests(operation)) < calls and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(handle.requests(operation)) >= calls, f"the update never sent {operation}"
+        os.killpg(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=30)
+        time.sleep(settle)
+    finally:
+        if cli.poll() is None:
+            cli.kill()

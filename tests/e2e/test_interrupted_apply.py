@@ -8,9 +8,6 @@ The reproduction of the issue, at a tenth of its size: tag `camp` owns 1,000 use
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +18,7 @@ from pulumi import automation as auto
 from netmera_iac.engine.journal import SUFFIX
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import NetmeraStack, generated_stack, netmera_iac, start_up
+from tests.e2e.harness import NetmeraStack, generated_stack, kill_up_when_sent, netmera_iac
 
 pytestmark = pytest.mark.e2e
 
@@ -48,18 +45,8 @@ def kill_up_after(stack: NetmeraStack, handle: Emulator, calls: int) -> None:
     """Start `pulumi up` with every tagUsers answered after 1.5 s and SIGKILL its process group once
     `calls` of them have arrived."""
     handle.add_fault(operation="tagUsers", fault={"kind": "latency", "latency_ms": 1500}, probability=1)
-    cli = start_up(stack)
-    try:
-        deadline = time.monotonic() + 180
-        while len(handle.requests("tagUsers")) < calls and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(handle.requests("tagUsers")) >= calls, "the update never started sending"
-        os.killpg(cli.pid, signal.SIGKILL)
-        cli.wait(timeout=30)
-        time.sleep(3)  # requests in flight are answered; the provider stops itself (item 3)
-    finally:
-        if cli.poll() is None:
-            cli.kill()
+    # Requests in flight are answered within 3 s; the provider stops itself (item 3).
+    kill_up_when_sent(stack, handle, "tagUsers", calls, settle=3)
     handle.control.delete("/faults")
 
 
