@@ -387,7 +387,8 @@ def test_a_desired_state_file_under_another_name_is_refused(tmp_path: Path) -> N
         load_desired_state(folder, SCHEMAS, shown_root=tmp_path)
     assert caught.value.problems == [
         "stacks/t/tag.yml: not a desired-state file of this folder; expected any of: tags.yaml, "
-        "categories.yaml, profiles.yaml, consent.yaml, contacts.yaml, erasure.yaml, push-approvals.yaml "
+        "categories.yaml, profiles.yaml, profile-attributes.schema.json, consent.yaml, contacts.yaml, "
+        "erasure.yaml, push-approvals.yaml "
         "(id lists in other files are named by members_file, opted_in_file or opted_out_file)"
     ]
 

@@ -335,10 +335,16 @@ def load(
     warnings: list[str] = []
     sections: dict[str, Section] = {}
     for family in families:
+        for companion in family.companions:
+            path = state_dir / companion
+            if path.is_symlink() or (path.exists() and not path.is_file()):
+                problems.append(f"{shown(path)}: must be a regular file inside the stack folder, not a link")
+            if path.exists() or path.is_symlink():
+                files.append(shown(path))
         documents = {f: found for f in family.files if (found := valid_document(f)) is not None}
         if not documents:
             continue
-        reading = Reading(documents, schema_dir, lists, shown)
+        reading = Reading(documents, schema_dir, state_dir, lists, shown)
         section = family.parse(reading)
         problems += reading.problems
         warnings += reading.warnings
@@ -349,7 +355,8 @@ def load(
         if family.check is not None:
             problems += family.check(state)
     problems += overlaps(state.claims())
-    problems += _unknown_files(state_dir, shown, [f for family in families for f in family.files])
+    known = [f for family in families for f in (*family.files, *family.companions)]
+    problems += _unknown_files(state_dir, shown, known)
     if problems:
         raise DesiredStateError(problems)
     return state

@@ -42,10 +42,12 @@ Kept = tuple[dict[str, list[str]], dict[str, str]]  # ids kept as they are now, 
 @dataclass
 class Reading:
     """What a family's parser is given: its files that exist and match their schemas, by file name,
-    as (name shown in messages, parsed document); the list-file reader; where problems go."""
+    as (name shown in messages, parsed document); the stack folder (for its companion files); the
+    list-file reader; where problems go."""
 
     documents: Mapping[str, tuple[str, Any]]
     schema_dir: Path
+    state_dir: Path
     lists: ListReader
     shown: Callable[[Path], str]
     problems: list[str] = field(default_factory=list)
@@ -61,7 +63,8 @@ class Family(Generic[S]):
     may offer `resolve(section)` (parts read from Netmera before anything registers, e.g. segment
     members) and `retire(entry, registration)` (register once more a resource the desired state
     dropped while its change was interrupted). `after`: families whose resources must exist first.
-    `check`: problems across families.
+    `check`: problems across families. `companions`: other files of the stack folder the family
+    reads itself (e.g. the stack's own attribute schema), recorded and restored with the rest.
     `rollback(section, outputs, files, version)`: adjusts the files `netmera-iac rollback` restores
     against the stack's current outputs (by resource type); returns the ids it kept as they are now
     and the files it changed."""
@@ -74,6 +77,7 @@ class Family(Generic[S]):
     register: str
     after: tuple[str, ...] = ()
     check: Callable[[DesiredState], list[str]] | None = None
+    companions: tuple[str, ...] = ()
     rollback: Callable[[S, Outputs, dict[str, str], int], Kept] | None = None
 
     def adapter(self) -> ModuleType:

@@ -26,7 +26,9 @@ FAMILIES: tuple[Family[Any], ...] = (
     approvals.FAMILY,
 )
 # Every file a stack folder may hold, in the registry's order.
-DESIRED_STATE_FILES: tuple[str, ...] = tuple(f for family in FAMILIES for f in family.files)
+DESIRED_STATE_FILES: tuple[str, ...] = tuple(
+    f for family in FAMILIES for f in (*family.files, *family.companions)
+)
 BY_TYPE: dict[str, Family[Any]] = {kind: family for family in FAMILIES for kind in family.types}
 
 

@@ -19,7 +19,7 @@ import yaml
 from ..client import NetmeraClient
 from ..engine import OPTED_IN, OPTED_OUT
 from ..families.consent.ledger import push_state
-from ..families.profiles.schema import load_attribute_schema
+from ..families.profiles.schema import attribute_schema_file, load_attribute_schema
 from ..reads import segment_id_of
 
 Progress = Callable[[Iterable[str], str], Iterable[str]]
@@ -51,6 +51,7 @@ def adopt(
     users: Sequence[str],
     segments: Sequence[str],
     categories: Sequence[str],
+    state_dir: Path,
     schema_dir: Path,
     progress: Progress = _plain,
 ) -> Adoption:
@@ -69,7 +70,10 @@ def adopt(
             entries.append(entry)
         result.files["categories.yaml"] = header + _dump({"preferences": entries})
 
-    _, specs = load_attribute_schema(schema_dir / "profile-attributes.schema.json", "profile-attributes")
+    schema_file = attribute_schema_file(state_dir, schema_dir)
+    root = state_dir.parent.parent  # stacks/<stack>/ of the project
+    shown = str(schema_file.relative_to(root)) if schema_file.is_relative_to(root) else str(schema_file)
+    _, specs = load_attribute_schema(schema_file, shown)
     profiles: dict[str, dict[str, Any]] = {}
     unmanaged: set[str] = set()
     for user in progress(everyone, "profile attributes"):
@@ -79,9 +83,7 @@ def adopt(
         if values:
             profiles[user] = values
     if unmanaged:
-        result.skipped.append(
-            f"attributes outside schemas/profile-attributes.schema.json: {', '.join(sorted(unmanaged))}"
-        )
+        result.skipped.append(f"attributes outside {shown}: {', '.join(sorted(unmanaged))}")
     if profiles:
         result.files["profiles.yaml"] = header + _dump({"users": profiles, "adopt": True})
 

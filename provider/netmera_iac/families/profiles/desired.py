@@ -1,7 +1,8 @@
 """`profiles.yaml`: attribute values per user, additive array values, and all-user retirements.
 
-Values are checked against the managed-attribute schema (`schemas/profile-attributes.schema.json`,
-schema.py) here, before anything is planned: Netmera drops what it does not accept without an error.
+Values are checked against the managed-attribute schema (the stack's own
+`profile-attributes.schema.json`, else `schemas/profile-attributes.schema.json`; schema.py) here,
+before anything is planned: Netmera drops what it does not accept without an error.
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from typing import Any
 
 from ...engine.family import Reading, Section
 from ..tags.desired import SHARDS_IGNORED
-from .schema import AttributeSpec, ProfileSchemaError, load_attribute_schema, validate_profiles
+from .schema import (
+    AttributeSpec,
+    ProfileSchemaError,
+    attribute_schema_file,
+    load_attribute_schema,
+    validate_profiles,
+)
 
 FILE = "profiles.yaml"
-ATTRIBUTE_SCHEMA = "profile-attributes.schema.json"
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def parse(reading: Reading) -> ProfilesSpec | None:
     problems = reading.problems
     if "shards" in doc:
         reading.warnings.append(f"{name}: shards: {SHARDS_IGNORED} (value: {doc['shards']})")
-    schema_file = reading.schema_dir / ATTRIBUTE_SCHEMA
+    schema_file = attribute_schema_file(reading.state_dir, reading.schema_dir)
     try:
         schema, specs = load_attribute_schema(schema_file, reading.shown(schema_file))
     except ProfileSchemaError as exc:

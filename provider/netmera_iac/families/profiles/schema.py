@@ -1,4 +1,5 @@
-"""The managed-attribute schema (`schemas/profile-attributes.schema.json`) and values checked against it.
+"""The managed-attribute schema (`stacks/<stack>/profile-attributes.schema.json`, else the shared
+`schemas/profile-attributes.schema.json`) and values checked against it.
 
 Netmera drops undefined keys, wrong types and nulls without an error (shared/reference/netmera-api.md
 §4), so everything is judged here before sending: each desired value against the JSON Schema in
@@ -69,6 +70,48 @@ def attribute_specs(schema: Mapping[str, Any], shown_name: str) -> dict[str, Att
     if problems:
         raise ProfileSchemaError("\n".join(problems))
     return specs
+
+
+ATTRIBUTE_SCHEMA = "profile-attributes.schema.json"
+
+
+def attribute_schema_file(state_dir: Path, schema_dir: Path) -> Path:
+    """A stack's own schema takes precedence over the shared one: attributes belong to an app, and
+    each stack manages one app (written by `netmera-iac init` from the app's definitions)."""
+    own = state_dir / ATTRIBUTE_SCHEMA
+    return own if own.is_file() else schema_dir / ATTRIBUTE_SCHEMA
+
+
+def schema_of_app(app: Iterable[AttributeDefinition], app_name: str) -> dict[str, Any]:
+    """The managed-attribute schema for every attribute an app defines, each nullable (so a stack can
+    unset it); the inverse of `attribute_specs`. A type this product cannot send is left out, named."""
+    json_types = {netmera: json_type for json_type, netmera in _DATA_TYPES.items()}
+    properties: dict[str, Any] = {}
+    for definition in sorted(app, key=lambda d: d.code):
+        if definition.data_type == "DATE":
+            element: dict[str, Any] = {"type": "integer", NETMERA_TYPE_KEY: "DATE"}
+        elif definition.data_type in json_types:
+            element = {"type": json_types[definition.data_type]}
+        else:
+            continue
+        if definition.is_array:
+            prop: dict[str, Any] = {"type": ["array", "null"], "items": element, "uniqueItems": True}
+        else:
+            prop = {**element, "type": [element["type"], "null"]}
+        if definition.name:
+            prop["description"] = definition.name
+        properties[definition.code] = prop
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Profile attributes of {app_name}, managed by netmera-iac",
+        "description": (
+            "Written by `netmera-iac init` from the app's definitions (app/profile-attributes). Remove "
+            "what the stack must not manage; narrow types with enum, minimum or maxLength."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
 
 
 def load_attribute_schema(path: Path, shown_name: str) -> tuple[dict[str, Any], dict[str, AttributeSpec]]:
