@@ -60,6 +60,9 @@ class Emulator:
         params = {"operation": operation} if operation else {}
         return list(self.control.get("/requests", params=params).json())
 
+    def clear_requests(self) -> None:
+        self.control.delete("/requests").raise_for_status()
+
     def add_fault(self, **rule: Any) -> None:
         self.control.post("/faults", json=rule).raise_for_status()
 

@@ -48,7 +48,7 @@ def test_stack_settings_outside_their_range_are_named_together() -> None:
 
 
 def test_the_demo_passphrase_is_refused_for_any_stack_but_demo(tmp_path: Path) -> None:
-    from netmera_iac.program import DEMO_PASSPHRASE, passphrase_problems
+    from netmera_iac.engine.passphrase import DEMO_PASSPHRASE, passphrase_problems
 
     assert passphrase_problems("demo", {"PULUMI_CONFIG_PASSPHRASE": DEMO_PASSPHRASE}) == []
     assert passphrase_problems("production", {"PULUMI_CONFIG_PASSPHRASE": "a real one"}) == []

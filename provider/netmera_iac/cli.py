@@ -74,6 +74,99 @@ def _summary_run(cli: PulumiCli, title: str, status: str, *preview_flags: str) -
 
 
 @app.command()
+def init(
+    stack: Annotated[
+        str, typer.Option("--stack", "-s", metavar="NAME", help="The new stack (and stacks/NAME/)")
+    ],
+    project: ProjectOption = Path("."),
+    base_url: Annotated[
+        str | None,
+        typer.Option(metavar="URL", help="The app's REST base URL (else NETMERA_BASE_URL, or a prompt)"),
+    ] = None,
+    os_: Annotated[
+        str, typer.Option("--os", metavar="IOS|ANDROID", help="Platform segment reads are asked for")
+    ] = "IOS",
+    api_key_file: Annotated[
+        Path | None,
+        typer.Option(metavar="FILE", help="File holding the API key (else NETMERA_API_KEY, or a prompt)"),
+    ] = None,
+    secrets_provider: Annotated[
+        str | None,
+        typer.Option(metavar="URL", help="Pulumi secrets provider (default: passphrase, from the env)"),
+    ] = None,
+    adopt_segment: Annotated[
+        list[str] | None,
+        typer.Option(metavar="SEGMENT", help="Adopt this segment's users right away (repeatable)"),
+    ] = None,
+    adopt_user: Annotated[
+        list[str] | None, typer.Option(metavar="ID", help="Adopt this user right away (repeatable)")
+    ] = None,
+) -> None:
+    """Create a stack for one Netmera app: its config, its encrypted key, its own attribute schema.
+
+    The key is checked with one read first; nothing is written if any check fails."""
+    import os
+    import sys
+
+    from .client import NetmeraClient, NetmeraError
+    from .models import DEFAULT_BASE_URL
+    from .workflow.adopt import adopt as read_live
+    from .workflow.adopt import write_adoption
+    from .workflow.init import InitError, NewStack, create_stack, read_app, refusals, segment_offer
+
+    root = project.resolve()
+    terminal = sys.stdin.isatty()
+    url = base_url or os.environ.get("NETMERA_BASE_URL")
+    if url is None:
+        url = typer.prompt("Base URL", default=DEFAULT_BASE_URL) if terminal else DEFAULT_BASE_URL
+    new = NewStack(stack, url, os_.upper(), secrets_provider)
+    problems = refusals(root, new, os.environ)
+    if problems:
+        raise _fail("init: " + "\ninit: ".join(problems), 2)
+    if api_key_file is not None:
+        try:
+            key = api_key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise _fail(f"init: --api-key-file: {exc.strerror} ({api_key_file})", 2) from None
+    elif os.environ.get("NETMERA_API_KEY"):
+        key = os.environ["NETMERA_API_KEY"]
+    elif terminal:
+        key = typer.prompt("Netmera API key (not shown)", hide_input=True)
+    else:
+        raise _fail("init: no API key: give --api-key-file FILE or set NETMERA_API_KEY", 2)
+    cli = _cli(stack, root)
+    with NetmeraClient(key, new.base_url, os=new.os) as client:
+        try:
+            with err.status("checking the API key (app/profile-attributes)"):
+                facts = read_app(client)
+            written = create_stack(cli, root, new, key, facts)
+        except InitError as exc:
+            raise _fail(f"init: {exc}") from None
+        typer.echo(f"created stack {stack!r}: {', '.join(written)}")
+        typer.echo(f"  its schema: the app's {len(facts.attributes)} attribute(s); trim it to manage fewer")
+        segments, users = list(adopt_segment or []), list(adopt_user or [])
+        if not segments and not users and facts.segments:
+            typer.echo("segments whose users `netmera-iac adopt` can bring under management:")
+            typer.echo("\n".join(segment_offer(facts.segments)))
+            if terminal:
+                answer = typer.prompt("Adopt which segments now? (names or ids, comma-separated)", default="")
+                segments = [s.strip() for s in answer.split(",") if s.strip()]
+        if segments or users:
+            folder = root / "stacks" / stack
+            try:
+                adoption = read_live(client, users, segments, [], folder, root / "schemas")
+                adopted = write_adoption(adoption, folder, force=False)
+            except (NetmeraError, ValueError, FileExistsError) as exc:
+                raise _fail(f"init: adopt: {exc}") from None
+            typer.echo(f"adopted {len(adoption.users)} user(s) into {', '.join(adopted) or 'no file'}")
+            for skipped in adoption.skipped:
+                typer.echo(f"  not adopted: {skipped}")
+        else:
+            typer.echo(f"to adopt what Netmera reads back: netmera-iac adopt --stack {stack} --segment NAME")
+    typer.echo(f"next: netmera-iac plan --stack {stack}, review it, then pulumi up --stack {stack}")
+
+
+@app.command()
 def plan(
     stack: StackOption = "demo",
     project: ProjectOption = Path("."),
@@ -266,7 +359,13 @@ def adopt(
     with NetmeraClient(connection.api_key, connection.base_url, os=connection.os) as client:
         try:
             adoption = read_live(
-                client, user or [], segment or [], category or [], root / "schemas", progress
+                client,
+                user or [],
+                segment or [],
+                category or [],
+                root / "stacks" / stack,
+                root / "schemas",
+                progress,
             )
         except (NetmeraError, ValueError) as exc:
             raise _fail(f"adopt: {exc}") from None

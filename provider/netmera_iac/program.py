@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from .backends import StackJournal
 from .engine import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError, GuardSettings, overlaps
 from .engine.errors import BackendError
 from .engine.family import in_order
+from .engine.passphrase import passphrase_problems
 from .engine.record import record_desired_state
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .reads import check_api_key
@@ -101,27 +102,6 @@ def stack_settings(get: Callable[[str], str | None]) -> StackSettings:
     return StackSettings(
         guard, values["maxIdsPerResource"], values["allowForgetConsent"], values["checkExistence"]
     )
-
-
-DEMO_PASSPHRASE = "netmera-iac-demo-only"  # public: encrypts the demo stack's public emulator key
-
-
-def passphrase_problems(stack: str, env: Mapping[str, str]) -> list[str]:
-    """The demo passphrase is printed in this repository; a real stack's secrets encrypted with it
-    are readable by anyone who can read the stack file."""
-    given = env.get("PULUMI_CONFIG_PASSPHRASE")
-    if given is None and env.get("PULUMI_CONFIG_PASSPHRASE_FILE"):
-        try:
-            given = Path(env["PULUMI_CONFIG_PASSPHRASE_FILE"]).read_text().strip()
-        except OSError:
-            given = None
-    if stack == "demo" or given != DEMO_PASSPHRASE:
-        return []
-    return [
-        f"stack {stack!r}: its secrets are encrypted with the demo passphrase, which this repository "
-        "publishes; set PULUMI_CONFIG_PASSPHRASE (or _FILE) from a secret store and re-encrypt them "
-        "(`pulumi stack change-secrets-provider passphrase`), then rotate netmera:apiKey"
-    ]
 
 
 def api_key_problems() -> list[str]:

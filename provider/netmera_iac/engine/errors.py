@@ -18,6 +18,8 @@
     ├── ReadError                   a read in the program cannot be answered as asked, e.g. no segment
     │                               of that name (reads.py; also a `ValueError`)
     ├── PulumiError                 the Pulumi CLI is missing or failed (workflow/pulumi_cli.py)
+    ├── InitError                   a new stack cannot be created as asked; nothing is left behind
+    │                               (workflow/init.py)
     ├── BackendError                the stack's backend (a folder, bucket or database) cannot be read
     │   │                           or written: the journal, old checkpoints (backends/)
     │   └── JournalSettingError     no place for the journal, or `netmera-iac:journal` is unusable

@@ -48,7 +48,11 @@ class PulumiCli:
     cwd: Path
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
-    def run(self, *args: str, extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *args: str, extra_env: Mapping[str, str] | None = None, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """`stdin`: a value the CLI reads there (a secret never goes into the arguments, which other
+        users of the machine can list)."""
         if shutil.which("pulumi", path=self.env.get("PATH")) is None:
             raise PulumiError('no `pulumi` on PATH: run `eval "$(tools/setup.sh)"` first')
         return subprocess.run(
@@ -57,6 +61,7 @@ class PulumiCli:
             env={**self.env, **(extra_env or {})},
             capture_output=True,
             text=True,
+            input=stdin,
         )
 
     def preview_events(self, *flags: str) -> tuple[int, list[dict[str, Any]], str]:
