@@ -123,10 +123,11 @@ async def entries(request: Request) -> list[Any]:
     return data
 
 
-def limit_ids(request: Request, ext_ids: list[Any]) -> None:
-    """Enforce the documented limit; also note the count for the request log."""
+def limit_ids(request: Request, ext_ids: list[Any], addressed: list[Any] | None = None) -> None:
+    """Enforce the documented limit on external ids; note for the request log how many users,
+    addresses, numbers or tokens (`addressed`) the request names."""
     unique = {i for i in ext_ids if isinstance(i, str)}
-    request.state.ids = len(unique)
+    request.state.ids = len(unique) + len({a for a in addressed or [] if isinstance(a, str)})
     if len(unique) > MAX_IDS_PER_REQUEST:
         raise errors.too_many_ids(len(unique), MAX_IDS_PER_REQUEST)
 

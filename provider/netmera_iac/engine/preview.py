@@ -45,6 +45,20 @@ class Step:
     retained: bool
 
 
+# An adopting create reads the live state at check, so its plan lists only what `up` will send. The
+# live values of just those users ride along under this name (their count follows the change, not
+# the collection); a summary compares the desired state with them instead of with nothing.
+ADOPT_LIVE = "adoptLive"
+
+
+def adopted_before(step: Step, after: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What an adopting create starts from: the desired values, except where the live state read at
+    check differs (those users' live values). None for any other step."""
+    if step.op != "create" or not step.new.get("adopt") or codec.hidden(ADOPT_LIVE) not in step.new:
+        return None
+    return {**after, **codec.json_map_in(step.new, ADOPT_LIVE)}
+
+
 def ids(props: Mapping[str, Any], name: str) -> set[str]:
     return set(codec.ids_in(props, name))
 

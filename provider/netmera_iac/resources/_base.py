@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,6 +33,7 @@ from ..engine import (
 )
 from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Journal, current_backend
+from ..engine.preview import ADOPT_LIVE
 from ..models import DEFAULT_BASE_URL
 from ._host import (
     PartialApply,
@@ -272,6 +273,8 @@ def adopting(olds: dict[str, Any], news: dict[str, Any]) -> bool:
     return not olds and bool(news.get("adopt"))
 
 
-def with_adopt_plan(news: dict[str, Any], users: int) -> dict[str, Any]:
-    plan = f"adopt {users} user(s): read live state at create and send only the differences"
-    return {**news, "plan": plan, "changedUsers": 0}
+def with_adopt_plan(news: dict[str, Any], plan: Summarised, live: Mapping[str, Any]) -> dict[str, Any]:
+    """The plan against the live state read now, and the live values of the users it changes (the
+    summary's `adopted_before`); `create` reads again, so what it sends is what differs then."""
+    adopted = {**news, "plan": f"adopt: {plan.summary()}", "changedUsers": plan.users_changed}
+    return {**adopted, **codec.collection(ADOPT_LIVE, codec.encode_json_map(live), "users")}

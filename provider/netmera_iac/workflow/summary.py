@@ -134,7 +134,13 @@ def _shown(ids: Iterable[str], limit: int) -> str:
 def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "plan") -> str:
     lines = [f"### netmera-iac {title} · stack `{stack}`", ""]
     users = sum(r.users for r in summary.resources)
-    if summary.resources:
+    silent = [r for r in summary.resources if not r.changes and not r.note]
+    if summary.resources and len(silent) == len(summary.resources):
+        lines.append(  # e.g. resources created by `adopt` whose live state already matches
+            f"**0 user changes**: {len(silent)} resource(s) change in the stack's state only, "
+            f"nothing is sent; {summary.unchanged} unchanged."
+        )
+    elif summary.resources:
         lines.append(
             f"**{len(summary.resources)} resource(s) change, {users} user change(s); "
             f"{summary.unchanged} unchanged.**"
@@ -156,6 +162,8 @@ def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "p
             lines += [f"- **{c.verb} {len(c.ids)} user(s)**: {_shown(c.ids, max_ids)}" for c in r.changes]
             if r.note:
                 lines.append(f"- {r.note}")
+            elif not r.changes:
+                lines.append("- sends nothing")
     if summary.problems:
         lines += ["", "#### Guards and policies that fired"]
         for p in summary.problems:

@@ -215,7 +215,7 @@ router = api_router()
 @router.post("/enableMail", openapi_extra=body_of(MailPermissionRequest))
 async def enable_mail(request: Request, app: AppId) -> Response:
     body = await parse(request, MailPermissionRequest)
-    limit_ids(request, body.ext_ids or [])
+    limit_ids(request, body.ext_ids or [], body.email_list)
     await call(state_of(request, ContactsState).enable_mail, app, body.ext_ids, body.email_list)
     return EMPTY
 
@@ -223,7 +223,7 @@ async def enable_mail(request: Request, app: AppId) -> Response:
 @router.post("/disableMail", openapi_extra=body_of(MailPermissionRequest))
 async def disable_mail(request: Request, app: AppId) -> Response:
     body = await parse(request, MailPermissionRequest)
-    limit_ids(request, body.ext_ids or [])
+    limit_ids(request, body.ext_ids or [], body.email_list)
     await call(state_of(request, ContactsState).disable_mail, app, body.ext_ids, body.email_list)
     return EMPTY
 
@@ -239,7 +239,7 @@ async def update_email(request: Request, app: AppId) -> Response:
 @router.post("/enableSms", openapi_extra=body_of(SmsPermissionRequest))
 async def enable_sms(request: Request, app: AppId) -> Response:
     body = await parse(request, SmsPermissionRequest)
-    limit_ids(request, body.ext_ids or [])
+    limit_ids(request, body.ext_ids or [], body.msisdn_list)
     await call(state_of(request, ContactsState).enable_sms, app, body.ext_ids, body.msisdn_list)
     return EMPTY
 
@@ -247,7 +247,7 @@ async def enable_sms(request: Request, app: AppId) -> Response:
 @router.post("/disableSms", openapi_extra=body_of(SmsPermissionRequest))
 async def disable_sms(request: Request, app: AppId) -> Response:
     body = await parse(request, SmsPermissionRequest)
-    limit_ids(request, body.ext_ids or [])
+    limit_ids(request, body.ext_ids or [], body.msisdn_list)
     await call(state_of(request, ContactsState).disable_sms, app, body.ext_ids, body.msisdn_list)
     return EMPTY
 

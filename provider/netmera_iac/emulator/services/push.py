@@ -115,7 +115,7 @@ router = api_router()
 @router.post("/disablePush", openapi_extra=body_of(PushTarget))
 async def disable_push(request: Request, app: AppId) -> Response:
     body = await parse(request, PushTarget)
-    limit_ids(request, [body.ext_id])
+    limit_ids(request, [body.ext_id], [body.device_token])
     await call(state_of(request, PushState).disable_push, app, body.ext_id, body.device_token)
     return EMPTY
 
@@ -123,7 +123,7 @@ async def disable_push(request: Request, app: AppId) -> Response:
 @router.post("/enablePush", openapi_extra=body_of(PushTarget))
 async def enable_push(request: Request, app: AppId) -> Response:
     body = await parse(request, PushTarget)
-    limit_ids(request, [body.ext_id])
+    limit_ids(request, [body.ext_id], [body.device_token])
     await call(state_of(request, PushState).enable_push, app, body.ext_id, body.device_token)
     return EMPTY
 

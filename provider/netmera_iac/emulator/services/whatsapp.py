@@ -69,7 +69,7 @@ router = api_router()
 @router.post("/enableWhatsApp", openapi_extra=body_of(WhatsAppPermissionRequest))
 async def enable_whats_app(request: Request, app: AppId) -> Response:
     body = await parse(request, WhatsAppPermissionRequest)
-    limit_ids(request, body.ext_ids or [])
+    limit_ids(request, body.ext_ids or [], body.wp_numbers)
     await call(state_of(request, WhatsAppState).enable_whats_app, app, body.ext_ids, body.wp_numbers)
     return EMPTY
 
@@ -77,7 +77,7 @@ async def enable_whats_app(request: Request, app: AppId) -> Response:
 @router.post("/disableWhatsApp", openapi_extra=body_of(WhatsAppPermissionRequest))
 async def disable_whats_app(request: Request, app: AppId) -> Response:
     body = await parse(request, WhatsAppPermissionRequest)
-    limit_ids(request, body.ext_ids or [])
+    limit_ids(request, body.ext_ids or [], body.wp_numbers)
     await call(state_of(request, WhatsAppState).disable_whats_app, app, body.ext_ids, body.wp_numbers)
     return EMPTY
 

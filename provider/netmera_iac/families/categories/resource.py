@@ -99,7 +99,13 @@ class CategoryPreferencesProvider(NetmeraProvider):
             resource = f"CategoryPreferences {_id(news)!r}"
             failures += opt_out_failures(resource, old, new, guard_settings(news))
         if not failures and adopting(olds, news):
-            news = with_adopt_plan(news, len(new))
+            try:
+                live = self._observe(news)
+            except NetmeraError as exc:
+                return CheckResult(news, [CheckFailure("adopt", f"cannot read the live preferences: {exc}")])
+            plan = plan_category_preferences(news["category"], news.get("channel"), new, live)
+            sent = {i for op in plan.operations for i in op.ids}
+            news = with_adopt_plan(news, plan, {i: live.get(i) for i in sorted(sent)})
         elif not failures:
             applied = _applied(olds, news)
             plan = plan_category_preferences(news["category"], news.get("channel"), new, applied)

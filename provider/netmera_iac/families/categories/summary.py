@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from ...engine import codec
-from ...engine.preview import ResourceChange, Step, flips, unmanaged
+from ...engine.preview import ResourceChange, Step, adopted_before, flips, unmanaged
 
 
 def _category(s: Step) -> ResourceChange:
     inputs = s.new or s.old
     target = f"{inputs.get('category')}" + (f"/{inputs['channel']}" if inputs.get("channel") else "")
     change = ResourceChange(f"category `{target}`", s.op)
-    change.changes = flips(codec.str_map_in(s.old, "preferences"), codec.str_map_in(s.new, "preferences"))
+    after = codec.str_map_in(s.new, "preferences")
+    before = adopted_before(s, after)
+    change.changes = flips(codec.str_map_in(s.old, "preferences") if before is None else before, after)
     return change
 
 

@@ -17,6 +17,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from ...client import NetmeraError
 from ...engine import (
     OPTED_IN,
     OPTED_OUT,
@@ -167,7 +168,19 @@ class ConsentProvider(NetmeraProvider):
         if olds:
             failures += opt_out_failures(self._name(news), _consents(olds), consents, guard_settings(news))
         if not failures and adopting(olds, news):
-            news = {**with_adopt_plan(news, len(consents)), **_ledger_output({})}
+            try:
+                observed, _ = self.observe(news.get("addressing"), sorted(consents))
+            except NetmeraError as exc:
+                return CheckResult(news, [CheckFailure("adopt", f"cannot read the live consent: {exc}")])
+            seen = record_observed({}, observed, now_iso())  # as create will see it
+            blocked = consent_guard(consents, seen, evidence)
+            if blocked:
+                guarded = str(ConsentBlocked(self._name(news), blocked))
+                return CheckResult(news, [CheckFailure("consentGuard", guarded)])
+            plan = plan_consent(self.channel, news["addressing"], consents, seen)
+            live = {i: observed.get(i) for i in sorted({i for op in plan.operations for i in op.ids})}
+            facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
+            news = {**with_adopt_plan(news, plan, live), **_ledger_output({}), "optIns": facts}
         elif not failures:
             plan = plan_consent(self.channel, news["addressing"], consents, ledger)
             expected = _ledger_output(record_applied(ledger, plan, None))

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...engine import codec
-from ...engine.preview import ResourceChange, Step, flips, unmanaged
+from ...engine.preview import ResourceChange, Step, adopted_before, flips, unmanaged
 from .ledger import ledger_from_wire
 
 
@@ -18,7 +18,11 @@ def _consent(s: Step) -> ResourceChange:
     inputs = s.new or s.old
     channel = s.type.removesuffix("Consent").lower()
     change = ResourceChange(f"{channel} permission `{s.name}` (by {inputs.get('addressing')})", s.op)
-    change.changes = flips(_ledger_states(s.old), _ledger_states(s.new))
+    adopted = adopted_before(s, codec.str_map_in(s.new, "consents"))
+    if adopted is not None:  # read at check: only what differs from the live state is sent
+        change.changes = flips(adopted, codec.str_map_in(s.new, "consents"))
+    else:
+        change.changes = flips(_ledger_states(s.old), _ledger_states(s.new))
     facts = s.new.get("optIns") or {}
     unheld = int(facts.get("unknownHolder") or 0) if isinstance(facts, Mapping) else 0
     if unheld:  # the stack cannot tell whose opt-out these would override (person.py)

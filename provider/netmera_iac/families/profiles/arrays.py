@@ -11,6 +11,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 from ...engine import codec
 from ...models import ProfileEntry
 from ...resources._base import NetmeraProvider
+from .planner import plan_array_values
 
 
 class ProfileArrayValuesProvider(NetmeraProvider):
@@ -19,24 +20,13 @@ class ProfileArrayValuesProvider(NetmeraProvider):
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures()
         if not failures:
-            push, pull = self._delta(olds, news)
+            push, pull = plan_array_values(olds, news)
             news = {
                 **news,
                 "plan": f"push to {len(push)} user(s), pull from {len(pull)} user(s) [{news['attribute']}]",
                 "changedUsers": len(set(push) | set(pull)),
             }
         return CheckResult(news, failures)
-
-    @staticmethod
-    def _delta(
-        olds: dict[str, Any], news: dict[str, Any]
-    ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-        result = []
-        for form in ("present", "absent"):
-            old, new = codec.json_map_in(olds, form), codec.json_map_in(news, form)
-            delta = {u: [v for v in vals if v not in (old.get(u) or [])] for u, vals in new.items()}
-            result.append({u: vals for u, vals in delta.items() if vals})
-        return result[0], result[1]
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = olds.get("attribute") != news.get("attribute") or not all(
@@ -45,11 +35,11 @@ class ProfileArrayValuesProvider(NetmeraProvider):
         return DiffResult(changes=changed, replaces=[])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        self._send(props["attribute"], *self._delta({}, props))
+        self._send(props["attribute"], *plan_array_values({}, props))
         return CreateResult(props["attribute"], props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._send(news["attribute"], *self._delta(olds, news))
+        self._send(news["attribute"], *plan_array_values(olds, news))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from ...client import NetmeraClient, WriteResult
 from ...client.batching import id_batches
+from ...engine import codec
 from ...engine.desired import short_json
 from ...engine.execute import Progress
 from ...engine.plan import abbreviate
@@ -151,3 +152,17 @@ def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
         if users:  # one entry per user, in this order: the client's batches
             requests += progress.track(name, id_batches(users), send).requests
     return requests
+
+
+ArrayValues = dict[str, list[Any]]  # user -> values
+
+
+def plan_array_values(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[ArrayValues, ArrayValues]:
+    """Values to push and to pull: only those newly listed as present / absent (additive: leaving
+    the lists changes nothing). Shared by the provider and the plan's summary, so both say the same."""
+    result = []
+    for form in ("present", "absent"):
+        old, new = codec.json_map_in(olds, form), codec.json_map_in(news, form)
+        delta = {u: [v for v in vals if v not in (old.get(u) or [])] for u, vals in new.items()}
+        result.append({u: vals for u, vals in delta.items() if vals})
+    return result[0], result[1]

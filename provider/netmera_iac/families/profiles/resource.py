@@ -140,6 +140,19 @@ def spec_input(specs: dict[str, AttributeSpec]) -> dict[str, Any]:
     return {c: {"dataType": s.data_type, "isArray": s.is_array} for c, s in sorted(specs.items())}
 
 
+def _planned_live(
+    desired: dict[str, dict[str, Any]], live: dict[str, dict[str, Any]], plan: ProfilePlan
+) -> dict[str, dict[str, Any]]:
+    """Per user the plan changes: the desired values, with the planned attributes' live values."""
+    return {
+        u: {
+            **desired.get(u, {}),
+            **{a: live.get(u, {}).get(a) for a in [*plan.sets.get(u, {}), *plan.unsets.get(u, ())]},
+        }
+        for u in plan_users(plan)
+    }
+
+
 class ProfileAttributesProvider(NetmeraProvider):
     def _app_problems(self, attributes: dict[str, Any]) -> list[str]:
         """Schema vs the app's definitions, read once per process and schema (a read at preview)."""
@@ -176,8 +189,15 @@ class ProfileAttributesProvider(NetmeraProvider):
                 mass_change("ProfileAttributes", managed, removed, guard_settings(news), "unset")
             except GuardViolation as exc:
                 failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
-        if not failures:
-            news = with_adopt_plan(news, len(new)) if adopting(olds, news) else with_plan(news, plan)
+        if not failures and adopting(olds, news):
+            try:
+                live = self._observe(new)
+            except NetmeraError as exc:
+                return CheckResult(news, [CheckFailure("adopt", f"cannot read the live profiles: {exc}")])
+            plan = plan_profiles(new, live)
+            news = with_adopt_plan(news, plan, _planned_live(new, live, plan))
+        elif not failures:
+            news = with_plan(news, plan)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

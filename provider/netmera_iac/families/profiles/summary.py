@@ -6,7 +6,8 @@ from collections import defaultdict
 from typing import Any
 
 from ...engine import codec
-from ...engine.preview import Change, ResourceChange, Step, combined_op, one_line, unmanaged
+from ...engine.preview import Change, ResourceChange, Step, adopted_before, combined_op, one_line, unmanaged
+from .planner import plan_array_values
 
 
 def _profiles(steps: list[Step]) -> list[ResourceChange]:
@@ -15,7 +16,9 @@ def _profiles(steps: list[Step]) -> list[ResourceChange]:
     for s in steps:
         old.update(codec.json_map_in(s.old, "profiles"))
         if s.op != "delete":
-            new.update(codec.json_map_in(s.new, "profiles"))
+            after = codec.json_map_in(s.new, "profiles")
+            new.update(after)
+            old.update(adopted_before(s, after) or {})  # read at check: only what differs is sent
     per_attribute: dict[str, list[str]] = defaultdict(list)
     for user in sorted(set(old) | set(new)):
         before, after = dict(old.get(user) or {}), dict(new.get(user) or {})
@@ -30,6 +33,15 @@ def _profiles(steps: list[Step]) -> list[ResourceChange]:
     return [change]
 
 
+def _array_values(s: Step) -> ResourceChange:
+    attribute = s.new.get("attribute")
+    push, pull = plan_array_values(s.old, s.new)
+    change = ResourceChange(f"array values `{attribute}`", s.op)
+    verbs = (("push", push), ("pull", pull))
+    change.changes = [Change(f"{verb} {attribute}", sorted(users)) for verb, users in verbs if users]
+    return change
+
+
 def summarise(steps: list[Step]) -> list[ResourceChange]:
     """The profiles (every shard an earlier version split them in) as one; array values and
     retirements by their one-line plan."""
@@ -38,6 +50,8 @@ def summarise(steps: list[Step]) -> list[ResourceChange]:
     for s in steps:
         if s.type == "ProfileArrayValues" and s.op == "delete":
             result.append(unmanaged(s))
+        elif s.type == "ProfileArrayValues":
+            result.append(_array_values(s))
         elif s.type != "ProfileAttributes":
             result.append(one_line(s))
     return result
