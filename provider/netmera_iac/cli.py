@@ -58,11 +58,19 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _summary_run(cli: PulumiCli, title: str, status: str, *preview_flags: str) -> tuple[int, Summary]:
+def _summary_run(
+    cli: PulumiCli, title: str, status: str, *preview_flags: str, verbose: bool = False
+) -> tuple[int, Summary]:
     from .workflow.summary import preview_from_events, summarise
 
     with err.status(status):
         code, events, stderr = cli.preview_events(*preview_flags)
+    if verbose:  # Pulumi's own words, in full, for the log
+        for event in events:
+            said = (event.get("diagnosticEvent") or event.get("policyEvent") or {}).get("message")
+            if said:
+                err.print(str(said).rstrip(), markup=False, highlight=False)
+        err.print(stderr.rstrip(), markup=False, highlight=False)
     if code != 0 and not events:  # the preview never started (no such stack, no backend): no summary
         said = [line.strip() for line in stderr.splitlines() if line.strip()]
         raise _fail(f"{title}: {said[-1] if said else f'pulumi preview failed (exit {code})'}", 2)
@@ -186,10 +194,15 @@ def plan(
         list[Path] | None, typer.Option(metavar="FILE", help="Policy config JSON (repeatable)")
     ] = None,
     refresh: RefreshOption = True,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", metavar="", help="Also print Pulumi's own output to stderr")
+    ] = False,
 ) -> None:
-    """Preview a stack and write a Markdown summary per resource; exits 1 if a guard or policy fired."""
+    """Preview a stack and write a Markdown summary per resource; exits 1 if a guard or policy fired.
+
+    A refused preview prints only its problems, one line each, grouped by file (--out keeps them all)."""
     from .workflow.pulumi_cli import flags
-    from .workflow.summary import to_markdown
+    from .workflow.summary import refusal, to_markdown
 
     cli = _cli(stack, project)
     extra = flags(
@@ -198,12 +211,15 @@ def plan(
         policy_pack=[str(p.resolve()) for p in policy_pack or []],
         policy_pack_config=[str(p.resolve()) for p in policy_pack_config or []],
     )
-    code, summary = _summary_run(cli, "plan", f"pulumi preview ({stack})", *extra)
+    code, summary = _summary_run(cli, "plan", f"pulumi preview ({stack})", *extra, verbose=verbose)
     markdown = to_markdown(summary, stack, max_ids)
     if out:
         out.write_text(markdown, encoding="utf-8")
+    if summary.problems:
+        typer.echo(refusal(summary, stack, 1))
+        raise typer.Exit(1)
     typer.echo(markdown)
-    if code != 0 or summary.problems:
+    if code != 0:
         raise typer.Exit(1)
 
 

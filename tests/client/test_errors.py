@@ -162,3 +162,19 @@ def test_redaction_covers_the_key_s_escaped_and_quoted_forms(key: str, script: S
     message = str(caught.value)
     assert all(form not in message for form in forms), message
     assert "***" in message
+
+
+def test_a_split_operation_failing_alike_says_its_answer_once() -> None:
+    from netmera_iac.client import BatchError, BatchOutcome, TransportError
+
+    gone = TransportError("tagUsers", "ConnectError: [Errno 111] Connection refused", 5)
+    refused = APIError("tagUsers", 400, 1001, "bad id")
+    failed = [BatchOutcome(i, 1000, gone) for i in range(1, 10)] + [BatchOutcome(10, 7, refused)]
+    message = str(BatchError("tagUsers", [BatchOutcome(0, 1000)], failed))
+    assert message.count("Connection refused") == 1
+    assert message.startswith(
+        "tagUsers: 10 of 11 batches failed and were not applied: 9 batches (#2-#10, 9000 ids): "
+    )
+    assert "; #11 (7 ids): tagUsers: HTTP 400" in message and message.endswith(
+        "Applied: 1 batch(es), 1000 ids."
+    )

@@ -124,10 +124,16 @@ def test_the_policy_pack_fails_an_oversized_change(
         netmera_stack, "plan", "--policy-pack", str(REPO_ROOT / "policy"), "--policy-pack-config", str(config)
     )
     assert result.returncode == 1
-    assert (
-        "policy netmera-users-changed-per-type [mandatory]: Caps the users one update changes per Netmera "
-        "resource type.\nTagMembership: this update changes 5 users, above the cap of 3"
-    ) in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == "netmera-iac plan · stack `e2e`: refused, 1 problem(s); nothing can be applied"
+    assert lines[1] == "policy pack" and lines[-1] == "exit 1" and len(lines) == 4
+    assert lines[2].startswith(
+        "  netmera-users-changed-per-type [mandatory]: Caps the users one update changes per Netmera "
+        "resource type. TagMembership: this update changes 5 users, above the cap of 3"
+    )
+    verbose = netmera_iac(netmera_stack, "plan", "--policy-pack", str(REPO_ROOT / "policy"),
+                          "--policy-pack-config", str(config), "--verbose")  # fmt: skip
+    assert verbose.stdout == result.stdout and "TagMembership: this update changes 5 users" in verbose.stderr
     assert writes(emulator) == []
 
     write(netmera_stack, tags={"memberships": {"vip": {"members": ["user-0001"], "shared": True}}},

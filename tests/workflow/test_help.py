@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from netmera_iac.cli import app
 
-COMMANDS = [[], ["plan"], ["apply"], ["drift"], ["history"], ["rollback"], ["adopt"], ["migrate"],
+COMMANDS = [[], ["init"], ["plan"], ["apply"], ["drift"], ["history"], ["rollback"], ["adopt"], ["migrate"],
             ["emulator"], ["emulator", "serve"]]  # fmt: skip
 
 

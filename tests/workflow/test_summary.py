@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netmera_iac.workflow.summary import preview_from_events, summarise, to_markdown
+from netmera_iac.workflow.summary import Summary, preview_from_events, refusal, summarise, to_markdown
 
 T = "pulumi-python:dynamic/netmera:"
 
@@ -175,3 +175,30 @@ def test_config_never_reaches_the_summary() -> None:
     preview = {"config": {"netmera:apiKey": "sekret-key-123"}, "steps": []}
     markdown = to_markdown(summarise(preview), "e2e")
     assert "sekret" not in markdown and "**No changes** (0 resources unchanged)." in markdown
+
+
+def test_a_refusal_prints_each_problem_on_one_line_grouped_by_file() -> None:
+    problems = [
+        "error: invalid desired state:\n"
+        "  stacks/demo/tags.yaml: memberships.vip.members[1]: 42 is not of type 'string' (value: 42)\n"
+        "  consent guard (push): 1 opt-in(s) of people who opted out, by any of their addresses:\n"
+        "  stacks/demo/consent.yaml: push.users: u1 (person u1) opted out 2026-12-01T00:00:00Z\n"
+        "  Opt them in only with evidence later than the opt-out.",
+        "error: pulumi-python:dynamic/netmera:CategoryPreferences resource 'Promotion': property guard "
+        "value {<nil>} has a problem: CategoryPreferences 'Promotion': mass-change guard: 900 of 1000\n"
+        "  users would be opted out",
+        "policy netmera-shared-tags-not-authoritative [mandatory]: tag 'vip' is marked shared",
+    ]
+    assert refusal(Summary([], 0, problems), "demo", 1).splitlines() == [
+        "netmera-iac plan · stack `demo`: refused, 4 problem(s); nothing can be applied",
+        "stacks/demo/tags.yaml",
+        "  memberships.vip.members[1]: 42 is not of type 'string' (value: 42)",
+        "stacks/demo/consent.yaml",
+        "  consent guard (push): push.users: u1 (person u1) opted out 2026-12-01T00:00:00Z",
+        "  to fix: Opt them in only with evidence later than the opt-out.",
+        "CategoryPreferences 'Promotion'",
+        "  mass-change guard: 900 of 1000 users would be opted out",
+        "policy pack",
+        "  netmera-shared-tags-not-authoritative [mandatory]: tag 'vip' is marked shared",
+        "exit 1",
+    ]

@@ -35,6 +35,10 @@ from .settings import ClientSettings
 
 log = logging.getLogger("netmera_iac.client")
 API_KEY_HEADER = "X-netmera-api-key"
+# stamina's default hook logs every retry once more (`stamina.retry_scheduled`, no detail) next to
+# ours; a 429 storm printed each retry twice. The client reports retries itself (`_report`).
+stamina.instrumentation.set_on_retry_hooks([])
+RETRY_LOG_SECONDS = 10.0  # a retry line per operation at most this often when nobody listens
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,8 @@ class HttpCore:
         self._secret = settings.api_key.get_secret_value()
         self._forms = secret_forms(self._secret)
         self._on_retry = on_retry
+        self._retry_lock = threading.Lock()
+        self._retry_logged: dict[str, tuple[float, int]] = {}  # operation -> (last line, retries since)
         self._throttle = Throttle(settings.max_requests_per_second)
         self._in_flight = threading.BoundedSemaphore(settings.max_concurrency)
         self._http = httpx.Client(
@@ -255,15 +261,17 @@ class HttpCore:
             return float(min(s.retry_initial_wait * 2 ** (number - 1), s.retry_max_wait))
 
         def should_retry(exc: Exception) -> bool | float:
+            last = attempt >= s.max_attempts  # stamina asks for the last attempt too; nothing follows
             if isinstance(exc, RateLimitError):
                 # Retry-After is a minimum (RFC 9110); never wait longer than the cap.
                 wait = min(max(exc.retry_after or 0.0, backoff(attempt)), s.retry_after_cap)
-                self._report(operation, attempt, str(exc), wait)
+                if not last:
+                    self._report(operation, attempt, str(exc), wait)
                 return wait
             retry = isinstance(exc, _Transient) or (
                 isinstance(exc, APIError) and exc.retryable and exc.status != 501
             )
-            if retry:
+            if retry and not last:
                 self._report(operation, attempt, str(exc), None)
             return retry
 
@@ -287,16 +295,27 @@ class HttpCore:
         raise AssertionError("unreachable: stamina either returns or raises")  # pragma: no cover
 
     def _report(self, operation: str, attempt: int, reason: str, wait: float | None) -> None:
-        log.warning(
-            "%s: attempt %d failed (%s); retrying%s",
-            operation,
-            attempt,
-            reason,
-            f" in {wait:.2f}s" if wait is not None else "",
-        )
+        """A listener (an apply's progress) reports retries in its own words and pace; otherwise one
+        log line per operation per RETRY_LOG_SECONDS, counting the retries it stands for."""
         event = RetryEvent(operation, attempt, reason, wait)
         if self._on_retry is not None:
             self._on_retry(event)
         listener = LISTENER.get()
         if listener is not None:
             listener.retry(event)
+            return
+        now = time.monotonic()
+        with self._retry_lock:
+            last, unsaid = self._retry_logged.get(operation, (-RETRY_LOG_SECONDS, 0))
+            if now - last < RETRY_LOG_SECONDS:
+                self._retry_logged[operation] = (last, unsaid + 1)
+                return
+            self._retry_logged[operation] = (now, 0)
+        log.warning(
+            "%s: attempt %d failed (%s); retrying%s%s",
+            operation,
+            attempt,
+            reason,
+            f" in {wait:.2f}s" if wait is not None else "",
+            f" ({unsaid} more retries since the last such line)" if unsaid else "",
+        )

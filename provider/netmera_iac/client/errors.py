@@ -155,12 +155,26 @@ class BatchError(NetmeraError):
         self.applied = applied
         self.failed = failed
         total = len(applied) + len(failed)
-        # One line whatever the number of batches (a million ids are a thousand of them): the first
-        # failures in full, then counts.
-        shown = "; ".join(f"#{b.index + 1} ({b.ids} ids): {b.error}" for b in failed[:SHOWN_FAILURES])
-        more = f"; … and {len(failed) - SHOWN_FAILURES} more" if len(failed) > SHOWN_FAILURES else ""
+        # One line whatever the number of batches (a million ids are a thousand of them): each kind
+        # of failure once (an outage fails every batch alike), with the batches it stands for.
+        kinds: dict[str, list[BatchOutcome]] = {}
+        for b in failed:
+            kinds.setdefault(str(b.error), []).append(b)
+        shown = "; ".join(
+            f"{_batches(outcomes)}: {message}" for message, outcomes in list(kinds.items())[:SHOWN_FAILURES]
+        )
+        more = f"; … and {len(kinds) - SHOWN_FAILURES} other answers" if len(kinds) > SHOWN_FAILURES else ""
         done = sum(b.ids for b in applied)
         super().__init__(
             f"{operation}: {len(failed)} of {total} batches failed and were not applied: {shown}{more}. "
             f"Applied: {len(applied)} batch(es), {done} ids."
         )
+
+
+def _batches(outcomes: list[BatchOutcome]) -> str:
+    """`#2 (1000 ids)` or `10 batches (#1-#10, 10000 ids)`."""
+    ids = sum(b.ids for b in outcomes)
+    if len(outcomes) == 1:
+        return f"#{outcomes[0].index + 1} ({ids} ids)"
+    first, last = outcomes[0].index + 1, outcomes[-1].index + 1
+    return f"{len(outcomes)} batches (#{first}-#{last}, {ids} ids)"

@@ -43,7 +43,7 @@ from ._host import (
     shared_client,
     watch_engine,
 )
-from .progress import shown
+from .progress import LiveProgress, failure_report, shown
 
 # The ids (or, for consent, ledger lines) of an interrupted or failed change, found in the stack's
 # journal by the program and passed to the resource; taken in once (engine/journal.py).
@@ -84,17 +84,18 @@ def send_journaled(
     here = served()
     if here:
         here.journal.begin(here.kind, here.name, entry, ids)
+    progress: LiveProgress | None = None
     try:
         if here and plan is not None:
-            with shown(plan):
+            with shown(plan) as progress:
                 send()
         else:
             send()
     except PartialApplyError as exc:
         outputs, reason, failed_entry = partial(exc)
-        if here:
+        if here:  # the one line, which the next run's warning repeats
             here.journal.failed(here.kind, here.name, failed_entry, ids, reason)
-        raise PartialApply(outputs, reason, resource_id) from exc
+        raise PartialApply(outputs, failure_report(reason, exc, progress), resource_id) from exc
     if here:
         here.journal.end(here.kind, here.name)
 

@@ -83,10 +83,11 @@ def journal_setting() -> str | None:
     return _journal_setting
 
 
-def engine_warning(message: str) -> None:
-    """A warning in the engine's own display, on the resource this thread serves (what `pulumi up`
-    prints under Diagnostics). Without a known engine (a test calling a provider) it is logged."""
-    _engine_log(message, current_urn() or "", ephemeral=False)
+def engine_warning(message: str, urn: str | None = None) -> None:
+    """A warning in the engine's own display, on the resource this thread serves (or `urn`: from a
+    thread of the client's pool), what `pulumi up` prints under Diagnostics. Without a known engine
+    (a test calling a provider) it is logged."""
+    _engine_log(message, urn or current_urn() or "", ephemeral=False)
 
 
 def engine_status(message: str, urn: str) -> None:

@@ -10,6 +10,7 @@ cannot reach a pull-request comment.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -171,3 +172,63 @@ def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "p
     if summary.warnings:
         lines += ["", "#### Warnings"] + [f"- {w}" for w in summary.warnings]
     return "\n".join(lines) + "\n"
+
+
+# `pulumi-python:dynamic/netmera:PushConsent resource 'push-users': property consentGuard value {<nil>}
+# has a problem: PushConsent 'push-users': …` -> ("PushConsent 'push-users'", "…")
+_CHECK_FAILURE = re.compile(
+    r"^(?:[\w.-]+:)*(?:[\w-]+/)*(?:\w+:)?(?P<type>\w+) resource '(?P<name>[^']*)': property \w+ value "
+    r".*? has a problem: (?P<body>.*)$",
+    re.S,
+)
+_FILE_PROBLEM = re.compile(r"^(?P<file>[^\s:]+\.(?:ya?ml|txt|csv|json)): (?P<rest>.+)$")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+def problems_by_place(problems: Iterable[str]) -> dict[str, list[str]]:
+    """Each problem on one line, grouped by the file (or resource, or policy) it concerns."""
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for problem in problems:
+        text = problem.strip().removeprefix("error: ").strip()
+        if text.startswith("invalid desired state:"):
+            # A line ending in ":" heads the file lines after it (a guard naming its people); a line
+            # after them says how to fix them, once, under the last file.
+            heading, place = "", "desired state"
+            for line in text.splitlines()[1:]:
+                line = line.strip()
+                match = _FILE_PROBLEM.match(line)
+                if match:
+                    place = match["file"]
+                    grouped[place].append(f"{heading}{match['rest']}")
+                elif line.endswith(":"):
+                    heading = f"{line.split(':', 1)[0]}: "
+                elif line:
+                    grouped[place].append(f"to fix: {line}" if place != "desired state" else line)
+            continue
+        check = _CHECK_FAILURE.match(text)
+        if check:
+            place = f"{check['type']} '{check['name']}'"
+            body = check["body"].removeprefix(f"{place}: ")
+            grouped[place].append(_one_line(body))
+        elif text.startswith("policy "):
+            grouped["policy pack"].append(_one_line(text.removeprefix("policy ")))
+        elif match := _FILE_PROBLEM.match(text.splitlines()[0]):
+            grouped[match["file"]].append(_one_line(match["rest"]))
+        else:
+            grouped["stack"].append(_one_line(text))
+    return dict(grouped)
+
+
+def refusal(summary: Summary, stack: str, code: int, title: str = "plan") -> str:
+    """A refused preview as a reviewer needs it: only the problems, one line each, by file."""
+    grouped = problems_by_place(summary.problems)
+    count = sum(1 for found in grouped.values() for p in found if not p.startswith("to fix: "))
+    lines = [f"netmera-iac {title} · stack `{stack}`: refused, {count} problem(s); nothing can be applied"]
+    for place, found in grouped.items():
+        lines.append(place)
+        lines += [f"  {p}" for p in found]
+    lines.append(f"exit {code}")
+    return "\n".join(lines)

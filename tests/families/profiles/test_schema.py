@@ -122,5 +122,6 @@ def test_a_stacks_schema_must_not_be_a_link(tmp_path: Path) -> None:
     with pytest.raises(DesiredStateError) as raised:
         load_desired_state(stack, ROOT / "schemas")
     assert raised.value.problems[0] == (
-        "stacks/other/profile-attributes.schema.json: must be a regular file inside the stack folder, not a link"
+        "stacks/other/profile-attributes.schema.json: must be a regular file inside the stack folder, "
+        "not a link"
     )
