@@ -16,12 +16,15 @@ python=${PYTHON:-python3}
 "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
   || { echo "setup.sh: Python >= 3.11 is required ($python is $("$python" --version 2>&1))" >&2; exit 1; }
 
-stamp_input=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+# NETMERA_IAC_EXTRAS: the optional dependencies to install (default `dev`, what the tests need; the CI
+# templates set it empty, as they only run netmera-iac). The stamp covers it, so changing it reinstalls.
+extras=${NETMERA_IAC_EXTRAS-dev}
+stamp_input=$( (cat pyproject.toml; echo "extras=$extras") | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/python ] || [ "$(cat .venv/.stamp 2>/dev/null)" != "$stamp_input" ]; then
   echo "setup.sh: installing the Python environment into .venv" >&2
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' >&2
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras:+[$extras]}" >&2
   echo "$stamp_input" > .venv/.stamp
 fi
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -53,10 +54,58 @@ def test_ci_templates_call_the_cli_and_take_the_key_from_a_secret() -> None:
     assert "--save-plan plan.json" in runs["netmera-plan.yml"]
     assert "netmera-iac apply --stack production --plan plan.json" in runs["netmera-apply.yml"]
     assert "netmera-iac drift --stack production" in runs["netmera-drift.yml"]
+    assert "secrets." not in str(workflows["netmera-cache.yml"])  # builds caches, reaches nothing
     for name, doc in workflows.items():
+        if name == "netmera-cache.yml":
+            continue
         uses_key = [s for job in doc["jobs"].values() for s in job["steps"] if "NETMERA_API_KEY" in str(s)]
         assert doc.get("env", {}).get("NETMERA_API_KEY") == "${{ secrets.NETMERA_API_KEY }}" or uses_key, name
-        assert "tools/setup.sh" in runs[name], name
+        set_up = [s for job in doc["jobs"].values() for s in job["steps"] if s.get("uses") == SET_UP]
+        assert len(set_up) == 1 and "tools/setup.sh" not in runs[name], name  # one set-up, shared
+
+
+SET_UP = "./.github/actions/setup"
+ACTION = REPO_ROOT / ".github" / "actions" / "setup" / "action.yml"
+
+
+def _hashed(key: str) -> list[str]:
+    """The files of a cache key's `hashFiles(...)`."""
+    (args,) = re.findall(r"hashFiles\(([^)]*)\)", key)
+    return [a.strip().strip("'") for a in args.split(",")]
+
+
+def test_the_set_up_caches_are_keyed_by_what_the_builds_stamp() -> None:
+    """A cache restored under a key must be what tools/setup.sh and tools/pulumi/build.sh would build
+    for the same inputs: the Pulumi key hashes exactly the build's stamp inputs, the .venv key the
+    exact Python and pyproject.toml; a stale cache can only cost a rebuild, never a wrong binary."""
+    steps = {s.get("id"): s for s in yaml.safe_load(ACTION.read_text())["runs"]["steps"]}
+    build = (REPO_ROOT / "tools" / "pulumi" / "build.sh").read_text()
+    (stamped,) = re.findall(r"^stamp_input=\$\(cat (.*?) \| sha256sum", build, re.M)
+    build_inputs = sorted("tools/pulumi/" + f.replace('"$here"/', "").replace('"$here/', "").strip('"')
+                          for f in stamped.split())  # fmt: skip
+    pulumi_key = steps["pulumi-cache"]["with"]["key"]
+    assert steps["pulumi-cache"]["with"]["path"] == ".tools/pulumi/bin"
+    assert sorted(_hashed(pulumi_key)) == build_inputs
+    venv_key = steps["venv-cache"]["with"]["key"]
+    assert "steps.python.outputs.python-version" in venv_key and _hashed(venv_key) == ["pyproject.toml"]
+    assert "cat pyproject.toml" in (REPO_ROOT / "tools" / "setup.sh").read_text()
+    assert "secrets." not in ACTION.read_text()
+
+
+def test_only_default_branch_runs_save_the_set_up_caches() -> None:
+    """A pull request's run may restore caches but never save one: what a plan or apply job runs was
+    built by a run of the default branch (or by the job itself)."""
+    for path in (REPO_ROOT / ".github" / "workflows").glob("*.yml"):
+        doc = yaml.safe_load(path.read_text())
+        triggers = doc.get(True) or doc.get("on")  # PyYAML reads the key `on` as True
+        steps = [s for job in doc["jobs"].values() for s in job["steps"]]
+        assert not [s for s in steps if str(s.get("uses", "")).startswith("actions/cache")], path.name
+        saves = [s for s in steps if s.get("uses") == SET_UP and (s.get("with") or {}).get("save-cache")]
+        if saves:
+            assert set(triggers) <= {"push", "schedule", "workflow_dispatch"}, path.name
+            assert triggers.get("push") in (None, {**triggers.get("push", {}), "branches": ["main"]})
+        if "pull_request" in triggers:
+            assert not saves, path.name
 
 
 def test_the_pull_request_plan_runs_no_pull_request_code_with_secrets() -> None:
