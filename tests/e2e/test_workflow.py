@@ -77,7 +77,28 @@ def test_drift_made_behind_the_stacks_back_is_reported(
     assert drift.returncode == 1
     assert "### netmera-iac drift · stack `e2e`" in drift.stdout
     assert "| category `Promotion` | update | 1 | opt in 1 |" in drift.stdout
+    assert "| `user-0004` | opted_out | opted_in | — |" in drift.stdout  # what drifted, then the fix
+    sections = drift.stdout.split("What `apply` would send:")
+    assert len(sections) == 2 and "- **opt in 1 user(s)**: `user-0004`" in sections[1]
+
+    netmera_stack.project.env["COLUMNS"] = "80"  # nothing that matters is cut at 80 columns
+    promotion = {"category": "Promotion", "opted_in": ["user-0003", "user-0004"]}
+    write(netmera_stack, categories={"preferences": [promotion]},
+          consent={"push": {"users": {"opted_in": ["user-0001"], "opted_out": ["user-0002"]}}},
+          profiles={"users": {"cust-ayse": {"loyaltyTier": "gold"}}})  # fmt: skip
+    netmera_stack.stack.up()
+    with emulator.api() as api:
+        api.post("/enablePush", json={"extId": "user-0002"}).raise_for_status()  # in the app
+        body = [{"extId": "cust-ayse", "profile": {"loyaltyTier": "silver"}}]
+        api.post("/setProfileAttributes", json=body).raise_for_status()
+    drift = netmera_iac(netmera_stack, "drift")
+    assert drift.returncode == 1, drift.stdout + drift.stderr
+    assert '| `cust-ayse` | loyaltyTier: "silver" | loyaltyTier: "gold" | — |' in drift.stdout
+    (push,) = [line for line in drift.stdout.splitlines() if line.startswith("| `user-0002` | opted_in |")]
+    assert re.search(r"\| opted_out \| 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z \|$", push), push
     assert "- **opt in 1 user(s)**: `user-0004`" in drift.stdout
+    assert "- **opt out 1 user(s)**: `user-0002`" in drift.stdout
+    assert "…" not in drift.stdout  # no id, count or time was shortened
 
 
 def test_rollback_restores_tags_and_preferences_but_no_opt_in(

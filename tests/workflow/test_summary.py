@@ -202,3 +202,21 @@ def test_a_refusal_prints_each_problem_on_one_line_grouped_by_file() -> None:
         "  netmera-shared-tags-not-authoritative [mandatory]: tag 'vip' is marked shared",
         "exit 1",
     ]
+
+
+def test_drift_says_what_netmera_has_then_what_apply_sends() -> None:
+    live = {"category": "Promotion", "preferences": {"u1": "opted_out", "u2": "opted_in"}}
+    desired = {
+        "category": "Promotion",
+        "preferences": {"u1": "opted_in", "u2": "opted_in", "u3": "opted_out"},
+    }
+    summary = summarise({"steps": [step("update", "CategoryPreferences", "Promotion", live, desired)]})
+    lines = to_markdown(summary, "demo", title="drift").splitlines()
+    table = lines.index("| user | Netmera has | desired | read back at |")
+    assert lines[table + 2 : table + 4] == [
+        "| `u1` | opted_out | opted_in | — |",
+        "| `u3` | nothing | opted_out | — |",
+    ]
+    sends = lines.index("What `apply` would send:")
+    assert lines[sends + 1 :][:2] == ["- **opt in 1 user(s)**: `u1`", "- **opt out 1 user(s)**: `u3`"]
+    assert "Netmera has" not in to_markdown(summary, "demo")  # a plan lists only what it sends

@@ -21,12 +21,25 @@ class Change:
     ids: list[str]
 
 
+@dataclass(frozen=True)
+class Drifted:
+    """One user whose live state (read back by the preview's refresh) differs from the desired state:
+    what Netmera has, what the desired state says, and when it was read, where the family records it.
+    Netmera says nothing of when a value changed, so "since" is never claimed."""
+
+    user: str
+    has: str
+    wants: str
+    read_at: str = ""
+
+
 @dataclass
 class ResourceChange:
     title: str
     op: str
     changes: list[Change] = field(default_factory=list)
     note: str = ""
+    drifted: list[Drifted] = field(default_factory=list)
 
     @property
     def users(self) -> int:
@@ -76,6 +89,20 @@ def flips(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
     ins = sorted(i for i, s in new.items() if s == "opted_in" and old.get(i) != "opted_in")
     outs = sorted(i for i, s in new.items() if s == "opted_out" and old.get(i) != "opted_out")
     return [c for c in (Change("opt in", ins), Change("opt out", outs)) if c.ids]
+
+
+NOTHING = "nothing"  # what a drift line says Netmera has when it holds no value for the user
+
+
+def drifted(
+    live: Mapping[str, str], desired: Mapping[str, str], read_at: Mapping[str, str] | None = None
+) -> list[Drifted]:
+    """Users of `desired` whose live value differs (an id -> opted_in | opted_out map, as refreshed)."""
+    return [
+        Drifted(i, live.get(i) or NOTHING, want, (read_at or {}).get(i, ""))
+        for i, want in sorted(desired.items())
+        if live.get(i) != want
+    ]
 
 
 def combined_op(steps: list[Step]) -> str:

@@ -132,6 +132,16 @@ def _shown(ids: Iterable[str], limit: int) -> str:
     return shown + (f" … and {len(items) - limit} more" if len(items) > limit else "")
 
 
+def _drift_table(r: ResourceChange, max_ids: int) -> list[str]:
+    """Per user what Netmera has and what the desired state says, then (below) what apply would send."""
+    rows = ["What Netmera has, against the desired state:", ""]
+    rows += ["| user | Netmera has | desired | read back at |", "|---|---|---|---|"]
+    rows += [f"| `{d.user}` | {d.has} | {d.wants} | {d.read_at or '—'} |" for d in r.drifted[:max_ids]]
+    if len(r.drifted) > max_ids:
+        rows.append(f"| … and {len(r.drifted) - max_ids} more | | | |")
+    return [*rows, "", "What `apply` would send:"]
+
+
 def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "plan") -> str:
     lines = [f"### netmera-iac {title} · stack `{stack}`", ""]
     users = sum(r.users for r in summary.resources)
@@ -160,6 +170,8 @@ def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "p
             lines.append(f"| {r.title} | {r.op} | {r.users} | {counts} |")
         for r in summary.resources:
             lines += ["", f"#### {r.title} ({r.op})"]
+            if title == "drift" and r.drifted:
+                lines += _drift_table(r, max_ids)
             lines += [f"- **{c.verb} {len(c.ids)} user(s)**: {_shown(c.ids, max_ids)}" for c in r.changes]
             if r.note:
                 lines.append(f"- {r.note}")

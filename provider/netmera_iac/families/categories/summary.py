@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...engine import codec
-from ...engine.preview import ResourceChange, Step, adopted_before, flips, unmanaged
+from ...engine.preview import ResourceChange, Step, adopted_before, drifted, flips, unmanaged
 
 
 def _category(s: Step) -> ResourceChange:
@@ -11,8 +11,10 @@ def _category(s: Step) -> ResourceChange:
     target = f"{inputs.get('category')}" + (f"/{inputs['channel']}" if inputs.get("channel") else "")
     change = ResourceChange(f"category `{target}`", s.op)
     after = codec.str_map_in(s.new, "preferences")
-    before = adopted_before(s, after)
-    change.changes = flips(codec.str_map_in(s.old, "preferences") if before is None else before, after)
+    adopted = adopted_before(s, after)
+    before = codec.str_map_in(s.old, "preferences") if adopted is None else adopted
+    change.changes = flips(before, after)
+    change.drifted = drifted(before, after) if s.op == "update" else []
     return change
 
 

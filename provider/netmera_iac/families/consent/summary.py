@@ -6,12 +6,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...engine import codec
-from ...engine.preview import ResourceChange, Step, adopted_before, flips, unmanaged
+from ...engine.preview import ResourceChange, Step, adopted_before, drifted, flips, unmanaged
 from .ledger import ledger_from_wire
 
 
 def _ledger_states(props: Mapping[str, Any]) -> dict[str, str]:
     return {k: record.state for k, record in ledger_from_wire(codec.str_map_in(props, "ledger")).items()}
+
+
+def _observed_at(props: Mapping[str, Any]) -> dict[str, str]:
+    """When the stack saw each live state it read back (a refresh's `observed` lines)."""
+    ledger = ledger_from_wire(codec.str_map_in(props, "ledger"))
+    return {k: record.at for k, record in ledger.items() if record.how == "observed"}
 
 
 def _consent(s: Step) -> ResourceChange:
@@ -22,7 +28,9 @@ def _consent(s: Step) -> ResourceChange:
     if adopted is not None:  # read at check: only what differs from the live state is sent
         change.changes = flips(adopted, codec.str_map_in(s.new, "consents"))
     else:
-        change.changes = flips(_ledger_states(s.old), _ledger_states(s.new))
+        live, desired = _ledger_states(s.old), codec.str_map_in(s.new, "consents")
+        change.changes = flips(live, _ledger_states(s.new))
+        change.drifted = drifted(live, desired, _observed_at(s.old)) if s.op == "update" else []
     facts = s.new.get("optIns") or {}
     unheld = int(facts.get("unknownHolder") or 0) if isinstance(facts, Mapping) else 0
     if unheld:  # the stack cannot tell whose opt-out these would override (person.py)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
 from ...engine import codec
-from ...engine.preview import Change, ResourceChange, Step, adopted_before, combined_op, one_line, unmanaged
+from ...engine.preview import (
+    NOTHING,
+    Change,
+    Drifted,
+    ResourceChange,
+    Step,
+    adopted_before,
+    combined_op,
+    one_line,
+    unmanaged,
+)
 from .planner import plan_array_values
 
 
@@ -30,7 +41,18 @@ def _profiles(steps: list[Step]) -> list[ResourceChange]:
                 per_attribute[f"set {attr}"].append(user)
     change = ResourceChange("profile attributes", combined_op(steps))
     change.changes = [Change(verb, ids) for verb, ids in sorted(per_attribute.items())]
+    if change.op == "update":
+        change.drifted = [
+            Drifted(user, f"{attr}: {_shown(old.get(user, {}).get(attr))}", f"{attr}: {_shown(value)}")
+            for user, values in sorted(new.items())
+            for attr, value in sorted(values.items())
+            if (old.get(user) or {}).get(attr) != value
+        ]
     return [change]
+
+
+def _shown(value: Any) -> str:
+    return NOTHING if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _array_values(s: Step) -> ResourceChange:
