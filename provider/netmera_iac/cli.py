@@ -61,9 +61,13 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 def _summary_run(
     cli: PulumiCli, title: str, status: str, *preview_flags: str, verbose: bool = False
 ) -> tuple[int, Summary]:
+    from .workflow.progress import read_progress
     from .workflow.summary import preview_from_events, summarise
 
-    with err.status(status):
+    if err.is_terminal:
+        with read_progress(err, status) as on_event:
+            code, events, stderr = cli.preview_events(*preview_flags, on_event=on_event)
+    else:
         code, events, stderr = cli.preview_events(*preview_flags)
     if verbose:  # Pulumi's own words, in full, for the log
         for event in events:

@@ -126,10 +126,25 @@ class Calls:
                 f"({exc.error_count()} problem(s); answer: {snippet!r})"
             ) from None
 
-    def _read_many(self, ids: Sequence[str], read: Callable[[str], R]) -> dict[str, R]:
-        """One read per unique id, on the client's bounded pool."""
+    def _read_many(self, operation: str, ids: Sequence[str], read: Callable[[str], R]) -> dict[str, R]:
+        """One read per unique id, on the client's bounded pool; the caller's listener hears of each
+        (a refresh of 100,000 profiles is 100,000 reads)."""
         unique = list(dict.fromkeys(ids))
-        return dict(zip(unique, self._pool.map(read, unique), strict=True))
+        listener = LISTENER.get()
+
+        def one(ext_id: str) -> R:
+            try:
+                answer = read(ext_id)
+            except NetmeraError:
+                if listener is not None:
+                    listener.batch(operation, 1, False)
+                raise
+            if listener is not None:
+                listener.batch(operation, 1, True)
+            return answer
+
+        calls = [(contextvars.copy_context(), ext_id) for ext_id in unique]
+        return dict(zip(unique, self._pool.map(lambda c: c[0].run(one, c[1]), calls), strict=True))
 
     def _run_batches(
         self, operation: str, batches: Sequence[E], send: Callable[[E], object], size: Callable[[E], int]

@@ -140,7 +140,9 @@ class NetmeraClient(Calls):
         self, external_ids: Sequence[str], channels: Sequence[str] | None = None
     ) -> dict[str, CategoryPreferencesResponse]:
         """`getCategoryPreferences` for many users, with the client's bounded concurrency."""
-        return self._read_many(external_ids, lambda e: self.get_category_preferences(e, channels))
+        return self._read_many(
+            "getCategoryPreferences", external_ids, lambda e: self.get_category_preferences(e, channels)
+        )
 
     # -- profile attributes -----------------------------------------------------------------------------
     def set_profile_attributes(self, entries: Sequence[ProfileEntry]) -> WriteResult:
@@ -173,7 +175,9 @@ class NetmeraClient(Calls):
 
     def get_profile_attributes_many(self, ext_ids: Sequence[str]) -> dict[str, ProfileAttributesResponse]:
         """`getProfileAttributes` for many users, with the client's bounded concurrency."""
-        return self._read_many(ext_ids, lambda e: self.get_profile_attributes(ext_id=e))
+        return self._read_many(
+            "getProfileAttributes", ext_ids, lambda e: self.get_profile_attributes(ext_id=e)
+        )
 
     def app_profile_attributes(self) -> AppProfileAttributesResponse:
         """`app/profile-attributes`: the attribute definitions (data type, array flag) of the app."""
@@ -186,7 +190,7 @@ class NetmeraClient(Calls):
 
     def get_devices_many(self, ext_ids: Sequence[str]) -> dict[str, DevicesResponse]:
         """`getDevices` for many users, with the client's bounded concurrency."""
-        return self._read_many(ext_ids, self.get_devices)
+        return self._read_many("getDevices", ext_ids, self.get_devices)
 
     def get_device_tokens(self, max_per_page: int = 100, offset: int = 0) -> Iterator[DeviceTokenEntry]:
         """Every installation, following `nextPage` as given (same origin only)."""

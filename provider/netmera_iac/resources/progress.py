@@ -41,12 +41,21 @@ from ._host import current_urn, engine_status, engine_warning
 
 INTERVAL_ENV: Final = "NETMERA_IAC_PROGRESS_SECONDS"
 RETRY_WARNING_SECONDS: Final = 10.0
+READS_SHOWN: Final = 100  # fewer reads end before a status line would show
 VERBS: Final = {
     "tagUsers": "tagging",
     "untagUsers": "untagging",
     "setCategoryPreferences": "setting preferences of",
     "addEmail": "adding addresses of",
     "addMsisdn": "adding numbers of",
+    "setProfileAttributes": "setting profiles of",
+    "unsetProfileAttributes": "unsetting attributes of",
+    "getProfileAttributes": "reading profiles of",
+    "getCategoryPreferences": "reading preferences of",
+    "getDevices": "reading devices of",
+    "updateEmail": "updating addresses of",
+    "updateMsisdn": "updating numbers of",
+    "updateWhatsApp": "updating WhatsApp numbers of",
 }
 
 
@@ -160,6 +169,14 @@ class LiveProgress:
             if self.failed:
                 parts.append(f"failed calls: {self.failed}")
         return " · ".join(parts)
+
+
+def observing(operation: str, ids: int) -> contextlib.AbstractContextManager[object]:
+    """The status line of `ids` reads of one request each (a refresh, an adoption), for reads long
+    enough to need one; the same line as a send's (`reading profiles of 23,000 / 100,000 users`)."""
+    if ids < READS_SHOWN or current_urn() is None:
+        return contextlib.nullcontext()
+    return shown(LiveProgress(ids, ids, operation))
 
 
 @contextmanager

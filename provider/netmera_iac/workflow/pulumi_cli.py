@@ -14,7 +14,8 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,12 +65,28 @@ class PulumiCli:
             input=stdin,
         )
 
-    def preview_events(self, *flags: str) -> tuple[int, list[dict[str, Any]], str]:
-        """`pulumi preview --json` with streamed events: (exit code, events, stderr)."""
-        result = self.run(
-            "preview", "--json", *flags, extra_env={"PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "1"}
-        )
-        return result.returncode, list(_json_lines(result.stdout)), result.stderr
+    def preview_events(
+        self, *flags: str, on_event: Callable[[dict[str, Any]], None] | None = None
+    ) -> tuple[int, list[dict[str, Any]], str]:
+        """`pulumi preview --json` with streamed events: (exit code, events, stderr). `on_event` hears
+        each event as it arrives (a long refresh's status lines, for a progress bar)."""
+        if shutil.which("pulumi", path=self.env.get("PATH")) is None:
+            raise PulumiError('no `pulumi` on PATH: run `eval "$(tools/setup.sh)"` first')
+        args = ["pulumi", "preview", "--json", *flags, "--stack", self.stack, "--non-interactive"]
+        env = {**self.env, "PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "1"}
+        events: list[dict[str, Any]] = []
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
+            with subprocess.Popen(
+                args, cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True
+            ) as process:
+                assert process.stdout is not None
+                for line in process.stdout:
+                    for event in _json_lines(line):
+                        events.append(event)
+                        if on_event is not None:
+                            on_event(event)
+            stderr.seek(0)
+            return process.returncode, events, stderr.read()
 
     def history(self) -> list[Update]:
         """Updates of the stack, oldest first, numbered from 1."""

@@ -49,6 +49,7 @@ from ...resources._base import (
     with_plan,
 )
 from ...resources.existence import known_only, not_found_output
+from ...resources.progress import observing
 from .planner import plan_category_preferences
 
 PREFERENCES = "preferences"
@@ -170,7 +171,8 @@ class CategoryPreferencesProvider(NetmeraProvider):
         """Live preferences of the listed users for this category (and channel), where Netmera has one."""
         managed = _prefs(props)
         channels = [props["channel"]] if props.get("channel") else None
-        live = self.client().get_category_preferences_many(list(managed), channels)
+        with observing("getCategoryPreferences", len(managed)):
+            live = self.client().get_category_preferences_many(list(managed), channels)
         observed: dict[str, Preference] = {}
         for ext_id in managed:
             answer = live.get(ext_id)

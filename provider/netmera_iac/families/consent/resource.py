@@ -26,6 +26,7 @@ from pulumi.dynamic import Resource
 
 from ...engine import OPTED_IN, OPTED_OUT, GuardSettings, Preference, codec
 from ...resources._base import guard_input, interrupted_input
+from ...resources.progress import observing
 from .ledger import Addressing, Evidence, push_state
 from .provider import CONSENTS, EVIDENCE, LEDGER, RESEND, UNKNOWN_HOLDERS, ConsentProvider
 
@@ -38,7 +39,9 @@ class PushConsentProvider(ConsentProvider):
         observed: dict[str, Preference] = {}
         unstated: list[str] = []
         if addressing == "extId":
-            for ext_id, answer in client.get_devices_many(ids).items():
+            with observing("getDevices", len(ids)):
+                answers = client.get_devices_many(ids)
+            for ext_id, answer in answers.items():
                 state = push_state(d.push_permitted for d in answer.devices)
                 if state is not None:
                     observed[ext_id] = state

@@ -25,6 +25,7 @@ from ...resources._base import (
     send_journaled,
     with_plan,
 )
+from ...resources.progress import LiveProgress
 from .planner import FIELDS, REMOVE, UPDATE, Contact, ContactPlan, execute_contacts, plan_contacts
 
 CONTACTS = "contacts"
@@ -105,7 +106,8 @@ class ContactInfoProvider(NetmeraProvider):
             )
             return {**news, **contacts_input(known)}, reason, {}
 
-        send_journaled(lambda: _send(self.client(), plan), sent, {}, partial, resource_id)
+        progress = LiveProgress(plan.calls, plan.calls, next(iter(plan.updates), "updateEmail"))
+        send_journaled(lambda: _send(self.client(), plan), sent, {}, partial, resource_id, progress)
         return {**news, **contacts_input({**old, **new})}
 
 

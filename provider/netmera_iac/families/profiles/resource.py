@@ -51,6 +51,7 @@ from ...resources._base import (
     with_adopt_plan,
     with_plan,
 )
+from ...resources.progress import LiveProgress, observing
 from .planner import (
     UNKNOWN_VALUE,
     ProfilePlan,
@@ -230,7 +231,8 @@ class ProfileAttributesProvider(NetmeraProvider):
 
     def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Live values of the managed attributes; one absent reads back as unset (None)."""
-        live = self.client().get_profile_attributes_many(list(managed))
+        with observing("getProfileAttributes", len(managed)):
+            live = self.client().get_profile_attributes_many(list(managed))
         return {u: {attr: live[u].profile.get(attr) for attr in values} for u, values in managed.items()}
 
     def _apply(
@@ -257,7 +259,8 @@ class ProfileAttributesProvider(NetmeraProvider):
             )
             return {**props, **profiles_input(after)}, reason, entry
 
-        send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id)
+        progress = LiveProgress(len(plan.sets) + len(plan.unsets), plan.calls, "setProfileAttributes")
+        send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id, progress)
         if verify == "none" or not plan.sets:
             return
         if isinstance(verify, float):  # numbers cross Pulumi as doubles
