@@ -16,7 +16,7 @@ import yaml
 
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
-from tests.e2e.harness import REPO_ROOT, NetmeraStack, netmera_iac
+from tests.e2e.harness import REPO_ROOT, NetmeraStack, generated_stack, kill_up_when_sent, netmera_iac
 
 pytestmark = pytest.mark.e2e
 
@@ -89,7 +89,7 @@ def plan_and_apply(
     stack: NetmeraStack, emulator: Emulator, tmp: Path
 ) -> tuple[dict[str, dict[str, list[str]]], Counter[str]]:
     saved = tmp / "plan.json"
-    planned = netmera_iac(stack, "plan", "--max-ids", "1000", "--save-plan", str(saved))
+    planned = netmera_iac(stack, "plan", "--max-ids", "100000", "--save-plan", str(saved))
     assert planned.returncode == 0, planned.stdout + planned.stderr
     emulator.clear_requests()
     applied = netmera_iac(stack, "apply", "--plan", str(saved))
@@ -176,3 +176,29 @@ def test_a_plan_after_adopt_lists_only_what_differs_live(
     assert plan["profile attributes"] == {"set loyaltyTier": ["cust-ayse"]}
     assert plan["push permission `push-users` (by extId)"] == {"opt out": ["cust-ayse"]}
     assert sent_now == expected_sends(plan) == Counter({"setProfileAttributes": 1, "disablePush": 1})
+
+
+def test_a_plan_after_an_interrupted_apply_lists_what_up_sends_again(tmp_path: Path) -> None:
+    members = [f"u{n:06d}" for n in range(1, 5001)]
+    with generated_stack(tmp_path, "cut", len(members)) as (stack, handle):
+        stack.project.env["NETMERA_MAX_CONCURRENCY"] = "1"
+        (stack.state_dir / "tags.yaml").write_text(
+            yaml.safe_dump({"memberships": {"big": {"members": members[:1000]}}})
+        )
+        assert stack.cli("up", "--yes", "--skip-preview").returncode == 0
+        (stack.state_dir / "tags.yaml").write_text(
+            yaml.safe_dump({"memberships": {"big": {"members": members}}})
+        )
+        handle.add_fault(operation="tagUsers", fault={"kind": "latency", "latency_ms": 300}, probability=1)
+        kill_up_when_sent(stack, handle, "tagUsers", 2, settle=1.0)
+        handle.control.delete("/faults").raise_for_status()
+        assert stack.cli("cancel", "--yes").returncode == 0  # Pulumi's own advice after a kill
+        tagged = len(handle.users_of("big", app="cut"))
+        assert 1000 < tagged < len(members)  # the update was cut part-way
+        plan, sent_now = plan_and_apply(stack, handle, tmp_path)
+        (changes,) = plan.values()
+        assert set(changes) == {"tag"} and sent_now == expected_sends(plan)
+        assert len(members) - tagged <= len(changes["tag"]) <= 4000  # what is not known to be applied
+        assert handle.users_of("big", app="cut") == members
+        again = netmera_iac(stack, "plan")
+        assert again.returncode == 0 and "**No changes**" in again.stdout, again.stdout
