@@ -89,6 +89,7 @@ def plan_and_apply(
     stack: NetmeraStack, emulator: Emulator, tmp: Path
 ) -> tuple[dict[str, dict[str, list[str]]], Counter[str]]:
     saved = tmp / "plan.json"
+    stack.project.env["COLUMNS"] = "80"  # every id and count is listed whole at 80 columns
     planned = netmera_iac(stack, "plan", "--max-ids", "100000", "--save-plan", str(saved))
     assert planned.returncode == 0, planned.stdout + planned.stderr
     emulator.clear_requests()

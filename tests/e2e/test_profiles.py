@@ -97,6 +97,8 @@ def test_schema_and_app_disagreeing_fails_the_preview(tmp_path: Path) -> None:
         message = failing_preview(stack)
         assert "profile attribute 'age': the schema says INTEGER, the app says STRING" in message
         assert "profile attribute 'loyaltyTier' is not defined in the Netmera app" in message
+        assert "property appAttributes value {<nil>} has a problem" in message  # the map is not repeated
+        assert message.split("Diagnostics:")[1].count("has a problem") == 1 and "netmera-iac init" in message
         assert writes(handle) == []
 
 

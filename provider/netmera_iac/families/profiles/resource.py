@@ -174,10 +174,19 @@ class ProfileAttributesProvider(NetmeraProvider):
         if failures:
             return CheckResult(news, failures)
         failures += legacy_shard_failures(olds, "ProfileAttributes")
+        # Named after no input, so Pulumi says `value {<nil>}` instead of repeating the whole
+        # attribute map in front of each problem (8 of ~900 characters for a stack of another app).
         try:
-            failures += [CheckFailure("attributes", p) for p in self._app_problems(news["attributes"])]
+            mismatches = self._app_problems(news["attributes"])
         except NetmeraError as exc:
-            failures.append(CheckFailure("attributes", f"cannot read the app's attribute definitions: {exc}"))
+            mismatches = [f"cannot read the app's attribute definitions: {exc}"]
+        if mismatches:
+            hint = (
+                "the managed schema is the stack's own stacks/<stack>/profile-attributes.schema.json if "
+                "it has one, else schemas/profile-attributes.schema.json; `netmera-iac init` writes a "
+                "stack's own from the app's definitions"
+            )
+            failures.append(CheckFailure("appAttributes", "; ".join(mismatches) + f" ({hint})"))
         settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
         if not failures and settled and not adopting(olds, news):
             return CheckResult(with_plan(news, plan_profiles({}, {})), [])  # same digest: nothing to do
