@@ -23,6 +23,7 @@ from .family import Family, Reading, Section
 from .guards import Claim, overlaps
 from .idfile import ListFile, decode, invisible, look_alike, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
+from .tables import is_table, read_id_table
 
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
 # compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
@@ -112,9 +113,22 @@ def _schema_problems(
     validator = Draft202012Validator(json.loads(schema_file.read_text(encoding="utf-8")))
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):
+        error = _branch(error)
         reason = _reason(error, written or {})
         problems.append(f"{shown_name}: {_path(error)}: {reason} (value: {short_json(error.instance)})")
     return problems
+
+
+def _branch(error: ValidationError) -> ValidationError:
+    """For a value that fits none of a `oneOf`'s forms, the problem of the one form of its own type
+    (a path string that is absolute is explained as a path, not as "not valid under any schema")."""
+    if error.validator != "oneOf" or not error.context:
+        return error
+    wrong_type = {
+        e.relative_schema_path[0] for e in error.context if list(e.relative_schema_path)[1:] == ["type"]
+    }
+    own = [e for e in error.context if e.relative_schema_path[0] not in wrong_type]
+    return own[0] if len({e.relative_schema_path[0] for e in own}) == 1 else error
 
 
 def duplicates(ids: list[str], shown_name: str, where: str) -> list[str]:
@@ -257,11 +271,13 @@ class ListReader:
     ) -> list[str]:
         """The ids of `key` (or `<key>_file`) of `entry`; `bare`: the inline list IS the entry."""
         file_key = f"{key}_file"
-        relative = entry.get(file_key)
-        if relative is None:
+        given = entry.get(file_key)
+        if given is None:
             ids = list(entry.get(key) or [])
             problems += duplicates(ids, name, where if bare else f"{where}.{key}")
             return ids
+        # A path, or (for a table) {path, column} (the schema allows nothing else).
+        relative, column = (given["path"], given["column"]) if isinstance(given, Mapping) else (given, None)
         if key in entry:
             problems.append(f"{name}: {where}: give `{key}` or `{file_key}`, not both (value: {relative!r})")
             return []
@@ -270,9 +286,14 @@ class ListReader:
             why = "is a link or outside the stack folder" if path is None else "does not exist"
             problems.append(f"{name}: {where}.{file_key}: the file {why} (value: {relative!r})")
             return []
-        ids, found = read_ids(path, self.shown(path))
+        if is_table(path):
+            ids, found = read_id_table(path, self.shown(path), column)
+        elif column is not None:
+            ids, found = [], [f"{name}: {where}.{file_key}.column: only a .csv or .parquet table has columns"]
+        else:
+            ids, found = read_ids(path, self.shown(path))
         problems += found
-        self.files.append(ListFile(relative, tuple(ids), holder))
+        self.files.append(ListFile(relative, tuple(ids), holder, column))
         return ids
 
 

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .guards import Claim
+from .record import Content
 
 if TYPE_CHECKING:
     from .desired import DesiredState, ListReader
@@ -36,7 +37,7 @@ class Section:
 
 S = TypeVar("S", bound=Section)
 Outputs = Callable[[str], dict[str, dict[str, Any]]]  # resource type -> outputs by resource name
-Kept = tuple[dict[str, list[str]], dict[str, str]]  # ids kept as they are now, by list; changed files
+Kept = tuple[dict[str, list[str]], dict[str, Content]]  # ids kept as they are now, by list; changed files
 
 
 @dataclass
@@ -78,7 +79,7 @@ class Family(Generic[S]):
     after: tuple[str, ...] = ()
     check: Callable[[DesiredState], list[str]] | None = None
     companions: tuple[str, ...] = ()
-    rollback: Callable[[S, Outputs, dict[str, str], int], Kept] | None = None
+    rollback: Callable[[S, Outputs, dict[str, Content], int], Kept] | None = None
 
     def adapter(self) -> ModuleType:
         return importlib.import_module(self.register)

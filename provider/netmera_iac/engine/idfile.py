@@ -96,6 +96,7 @@ class ListFile:
     path: str  # relative to the stack folder, as written in the YAML
     ids: tuple[str, ...]
     holder: tuple[str, str, str, str | None] | None = None
+    column: str | None = None  # a table's id column, when not the default (engine/tables.py)
 
 
 def resolve(state_dir: Path, relative: str) -> Path | None:

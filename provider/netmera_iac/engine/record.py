@@ -8,7 +8,9 @@ checkpoint of the stack's history therefore carries the files it was applied fro
 Id list files (`members_file`, …) whose ids one resource holds exactly are recorded as a reference to
 that resource (type, name, property, count and digest), not as a second copy of every id: the same
 checkpoint holds the resource, and rollback rebuilds the file from it, checked against the digest.
-Other list files (e.g. merged with a segment) are recorded whole.
+Other list files (e.g. merged with a segment) are recorded whole. A table file (`.csv`, `.parquet`,
+engine/tables.py) is rebuilt as a table of its one id column (named as the desired state names it);
+its other columns were never part of the desired state.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from . import codec
 from .errors import CodecError, RecordError
 from .idfile import ListFile, resolve
+from .tables import DEFAULT_COLUMN, id_table_content, is_table
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
@@ -37,12 +40,24 @@ def digest(files: Mapping[str, str], lists: Mapping[str, Any] | None = None) -> 
     return h.hexdigest()[:16]
 
 
-def _pack(text: str) -> str:
-    return base64.b64encode(zlib.compress(text.encode())).decode()
+Content = str | bytes  # a restored file: text, or the bytes of a Parquet table
+
+
+def _pack(content: Content) -> str:
+    data = content.encode() if isinstance(content, str) else content
+    return base64.b64encode(zlib.compress(data)).decode()
 
 
 def _unpack(blob: Any) -> str:
-    return zlib.decompress(base64.b64decode(blob)).decode()
+    return _unpack_bytes(blob).decode()
+
+
+def _unpack_bytes(blob: Any) -> bytes:
+    return zlib.decompress(base64.b64decode(blob))
+
+
+def _binary(path: str) -> bool:
+    return is_table(path) and not path.lower().endswith(".csv")
 
 
 def record_desired_state(
@@ -63,12 +78,17 @@ def record_desired_state(
         if entry.holder is None:
             path = resolve(state_dir, entry.path)
             assert path is not None  # the loader only accepts files inside the stack folder
-            lists[entry.path] = {"data": _pack(path.read_text(encoding="utf-8"))}
+            if _binary(entry.path):
+                lists[entry.path] = {"data": _pack(path.read_bytes()), "binary": True}
+            else:
+                lists[entry.path] = {"data": _pack(path.read_text(encoding="utf-8"))}
         else:
             kind, name, prop, value = entry.holder
             known = (held or {}).get((kind, name, prop)) if value is None else None
             count, ids_digest = (known.count, known.digest) if known else codec.digest_lines(entry.ids)[:2]
             lists[entry.path] = {"holder": list(entry.holder), "count": count, "digest": ids_digest}
+            if entry.column is not None:
+                lists[entry.path]["column"] = entry.column
     packed = {name: _pack(text) for name, text in files.items()}
     # Under `__` keys: previews show only the digest of what changed, not the packed files.
     return {"format": FORMAT, "digest": digest(files, lists), "__files": packed, "__lists": lists}
@@ -76,7 +96,7 @@ def record_desired_state(
 
 def restore_desired_state(
     recorded: Any, names: Sequence[str], deployment: Mapping[str, Any] | None = None
-) -> dict[str, str]:
+) -> dict[str, Content]:
     """The files of a recorded desired state, checked against its digest. List files recorded as a
     reference are rebuilt from the resource that holds them in `deployment` (the same version)."""
     if not isinstance(recorded, Mapping) or recorded.get("format") not in READABLE_FORMATS:
@@ -85,18 +105,22 @@ def restore_desired_state(
     lists = {str(k): dict(v) for k, v in dict(recorded.get("__lists") or {}).items()}
     try:
         packed = recorded["files"] if version == 1 else recorded["__files"]
-        files = {name: _unpack(blob) for name, blob in dict(packed).items()}
+        documents = {name: _unpack(blob) for name, blob in dict(packed).items()}
     except (KeyError, TypeError, ValueError, zlib.error) as exc:
         raise RecordError(f"the recorded desired state is unreadable: {exc}") from None
-    unknown = sorted(set(files) - set(names))
-    if unknown or digest(files, lists) != recorded.get("digest"):
+    unknown = sorted(set(documents) - set(names))
+    if unknown or digest(documents, lists) != recorded.get("digest"):
         raise RecordError("the recorded desired state does not match its digest")
+    files: dict[str, Content] = dict(documents)
     for path, entry in lists.items():
-        files[path] = _unpack(entry["data"]) if "data" in entry else _rebuild(path, entry, deployment)
+        if "data" in entry:
+            files[path] = _unpack_bytes(entry["data"]) if entry.get("binary") else _unpack(entry["data"])
+        else:
+            files[path] = _rebuild(path, entry, deployment)
     return files
 
 
-def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> str:
+def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> Content:
     kind, name, prop, value = list(entry["holder"])
     inputs = _resource_inputs(deployment or {}, kind, name)
     if inputs is None:
@@ -111,6 +135,8 @@ def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] 
     count, ids_digest, _ = codec.digest_lines(ids)
     if (count, ids_digest) != (entry.get("count"), entry.get("digest")):
         raise RecordError(f"{path}: the ids {kind} {name!r} holds do not match the recorded digest")
+    if is_table(path):  # the id column alone, in the table's own format
+        return id_table_content(path, ids, entry.get("column") or DEFAULT_COLUMN)
     header = f"# Restored by `netmera-iac rollback` from {kind} {name!r}: {count} id(s), one per line.\n"
     return header + "".join(f"{i}\n" for i in ids)
 
@@ -123,7 +149,7 @@ def _resource_inputs(deployment: Mapping[str, Any], kind: str, name: str) -> Map
     return None
 
 
-def write_desired_state(state_dir: Path, files: Mapping[str, str], names: Sequence[str]) -> list[str]:
+def write_desired_state(state_dir: Path, files: Mapping[str, Content], names: Sequence[str]) -> list[str]:
     """Make `state_dir` hold exactly `files` among the desired-state files (list files are written,
     never removed: other stacks' files may share the folder); returns what changed."""
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -131,8 +157,7 @@ def write_desired_state(state_dir: Path, files: Mapping[str, str], names: Sequen
     for name in names:
         path = state_dir / name
         if name in files:
-            if not path.is_file() or path.read_text(encoding="utf-8") != files[name]:
-                path.write_text(files[name], encoding="utf-8")
+            if _write(path, files[name]):
                 changed.append(name)
         elif path.exists():
             path.unlink()
@@ -143,8 +168,16 @@ def write_desired_state(state_dir: Path, files: Mapping[str, str], names: Sequen
         target = resolve(state_dir, name)
         if target is None:
             raise RecordError(f"{name}: a recorded list file outside the stack folder")
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if _write(target, text):
             changed.append(name)
     return changed
+
+
+def _write(path: Path, content: Content) -> bool:
+    """Write `content` unless the file holds it already; True if it changed."""
+    data = content.encode() if isinstance(content, str) else content
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    path.write_bytes(data)
+    return True

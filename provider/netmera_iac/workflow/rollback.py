@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine.record import restore_desired_state, write_desired_state
+from ..engine.record import Content, restore_desired_state, write_desired_state
 from ..families import DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .pulumi_cli import PulumiCli, resource_outputs, stack_outputs
 
@@ -20,7 +20,7 @@ from .pulumi_cli import PulumiCli, resource_outputs, stack_outputs
 @dataclass
 class Restoration:
     version: int
-    files: dict[str, str]
+    files: dict[str, Content]
     kept_opted_out: dict[str, list[str]] = field(default_factory=dict)  # consent list -> ids
 
     def describe(self) -> str:

@@ -193,7 +193,7 @@ _CHECK_FAILURE = re.compile(
     r".*? has a problem: (?P<body>.*)$",
     re.S,
 )
-_FILE_PROBLEM = re.compile(r"^(?P<file>[^\s:]+\.(?:ya?ml|txt|csv|json)): (?P<rest>.+)$")
+_FILE_PROBLEM = re.compile(r"^(?P<file>[^\s:]+\.(?:ya?ml|txt|csv|parquet|json)): (?P<rest>.+)$")
 
 
 def _one_line(text: str) -> str:

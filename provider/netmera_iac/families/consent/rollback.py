@@ -17,15 +17,17 @@ import yaml
 from ...engine import OPTED_IN
 from ...engine.consent_record import linked, person_guard
 from ...engine.family import Kept, Outputs
+from ...engine.record import Content
+from ...engine.tables import DEFAULT_COLUMN, id_table_content, is_table, table_ids
 from ..contacts.desired import FILE as CONTACTS_FILE
 from .desired import FILE, LIST_NAMES, TYPES, ConsentSpec, consent_list_name
 from .person import contact_links, ledger_lines, wanted
 
 
-def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, str], version: int) -> Kept:
+def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, Content], version: int) -> Kept:
     """The ids kept opted out per list, and the restored files that change for it."""
     lines = ledger_lines((kind, props) for kind in TYPES.values() for props in outputs(kind).values())
-    contacts = (yaml.safe_load(files.get(CONTACTS_FILE) or "") or {}).get("users") or {}
+    contacts = (yaml.safe_load(str(files.get(CONTACTS_FILE) or "")) or {}).get("users") or {}
     links = linked({}, contact_links(contacts))
     found: dict[str, list[str]] = {}
     for channel in TYPES:
@@ -37,26 +39,44 @@ def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, str], version
     return blocked, (_keep_opted_out(files, blocked, version) if blocked else {})
 
 
-def _keep_opted_out(files: dict[str, str], blocked: dict[str, list[str]], version: int) -> dict[str, str]:
+def _without(files: dict[str, Content], given: Any, ids: set[str]) -> tuple[str, Content]:
+    """A list file (text or table) with `ids` taken out."""
+    path, column = (given["path"], given["column"]) if isinstance(given, dict) else (given, None)
+    if is_table(path):
+        kept = [i for i in table_ids(path, files[path], column) if i not in ids]
+        return path, id_table_content(path, kept, column or DEFAULT_COLUMN)
+    return path, "".join(f"{line}\n" for line in str(files[path]).splitlines() if line.strip() not in ids)
+
+
+def _with(files: dict[str, Content], given: Any, ids: set[str]) -> tuple[str, Content]:
+    """A list file (text or table) with `ids` added at its end."""
+    path, column = (given["path"], given["column"]) if isinstance(given, dict) else (given, None)
+    if is_table(path):
+        listed = table_ids(path, files[path], column)
+        return path, id_table_content(path, [*listed, *sorted(ids - set(listed))], column or DEFAULT_COLUMN)
+    return path, str(files[path]).rstrip("\n") + "\n" + "".join(f"{i}\n" for i in sorted(ids))
+
+
+def _keep_opted_out(
+    files: dict[str, Content], blocked: dict[str, list[str]], version: int
+) -> dict[str, Content]:
     """consent.yaml (and the list files it names) with every blocked id moved from opted_in to
     opted_out; returns the files that changed."""
-    document: dict[str, Any] = yaml.safe_load(files[FILE]) or {}
-    changed: dict[str, str] = {}
+    document: dict[str, Any] = yaml.safe_load(str(files[FILE])) or {}
+    changed: dict[str, Content] = {}
     for (channel, addressing), key in LIST_NAMES.items():
         ids = set(blocked.get(consent_list_name(channel, addressing), []))
         entry = (document.get(channel) or {}).get(key)
         if not ids or entry is None:
             continue
         if "opted_in_file" in entry:
-            path = entry["opted_in_file"]
-            changed[path] = "".join(
-                f"{line}\n" for line in files[path].splitlines() if line.strip() not in ids
-            )
+            path, content = _without(files, entry["opted_in_file"], ids)
+            changed[path] = content
         else:
             entry[OPTED_IN] = [i for i in entry.get(OPTED_IN, []) if i not in ids]
         if "opted_out_file" in entry:
-            path = entry["opted_out_file"]
-            changed[path] = files[path].rstrip("\n") + "\n" + "".join(f"{i}\n" for i in sorted(ids))
+            path, content = _with(files, entry["opted_out_file"], ids)
+            changed[path] = content
         else:
             entry["opted_out"] = [*entry.get("opted_out", []), *sorted(ids)]
         evidence = {k: v for k, v in (entry.get("evidence") or {}).items() if k not in ids}

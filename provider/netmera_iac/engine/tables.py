@@ -1,0 +1,177 @@
+"""Id lists kept as tables: a `.csv` or `.parquet` file wherever a list file is accepted.
+
+Audiences leave spreadsheets and warehouses as tables, not as one id per line; without this every
+team writes an unreviewed export script in front of the product. DuckDB (embedded, in-process) reads
+both formats vectorised: the id column is checked for nulls, duplicates and its type in SQL, so a
+1,000,000-row file costs about what the text list does, and every problem names the file, the row
+and the column. Each file gets a fresh in-memory connection that may read that one file and nothing
+else (`allowed_paths`, external access off), so a table cannot make the loader read outside the
+stack folder.
+
+Rows are numbered as a reader counts them: the first data row is row 1 (a CSV's header is not a row).
+CSV cells are read as text (an id `007` stays `007`); a Parquet id column must be a text column, since
+a number column has already lost what made ids like `007` distinct.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from .idfile import _SUSPECT_ASCII, ID, MAX_ID_LENGTH, MAX_PROBLEMS, invisible, look_alike
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+DEFAULT_COLUMN = "ext_id"
+_TEXT_TYPES = ("VARCHAR",)
+
+
+def is_table(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in TABLE_SUFFIXES
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute("SET allowed_paths = ?", [[str(path)]])
+    con.execute("SET enable_external_access = false")  # now only `path` can be read; the lock holds
+    con.execute("SET lock_configuration = true")
+    return con
+
+
+def _scan(path: Path) -> str:
+    """The table function reading `path` (its name is a parameter of the statement, never text)."""
+    if path.suffix.lower() == ".csv":
+        return "read_csv($path, header = true, all_varchar = true, auto_detect = true)"
+    return "read_parquet($path)"
+
+
+def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str], list[str]]:
+    """The ids of one column of a table file, in row order, and its problems."""
+    name = column or DEFAULT_COLUMN
+    try:
+        con = _connect(path)
+        table = con.sql(f"SELECT * FROM {_scan(path)}", params={"path": str(path)})
+        columns = dict(zip(table.columns, map(str, table.types), strict=True))
+    except duckdb.Error as exc:
+        return [], [f"{shown}: cannot be read as a {path.suffix[1:].upper()} table: {_first_line(exc)}"]
+    if name not in columns:
+        hint = "" if column else "; name the id column with `column:`"
+        listed = ", ".join(list(columns)[:12]) + (", …" if len(columns) > 12 else "")
+        return [], [f"{shown}: no column {name!r} (columns: {listed}){hint}"]
+    if columns[name] not in _TEXT_TYPES:
+        return [], [
+            f"{shown}: column {name!r} is {columns[name]}, not text: ids are text (a number column "
+            "has lost leading zeros); write the column as a string"
+        ]
+    quoted = '"' + name.replace('"', '""') + '"'
+    scan, params = _scan(path), {"path": str(path)}
+    try:
+        nulls, distinct, rows, odd = con.execute(
+            f"SELECT count(*) FILTER ({quoted} IS NULL), count(DISTINCT {quoted}), count(*), "
+            f"count(*) FILTER ({quoted} = '' OR {quoted} <> trim({quoted}) "
+            f"OR length({quoted}) > {MAX_ID_LENGTH}) FROM {scan}",
+            params,
+        ).fetchone() or (0, 0, 0, 0)
+        if nulls or distinct + nulls < rows:
+            return [], _null_and_duplicate_rows(con, scan, params, shown, name, quoted)
+        ids = [value for (value,) in con.execute(f"SELECT {quoted} FROM {scan}", params).fetchall()]
+    except duckdb.Error as exc:
+        return [], [f"{shown}: cannot be read: {_first_line(exc)}"]
+    finally:
+        con.close()
+    joined = "\n".join(ids)
+    if not odd and joined.isascii() and not _SUSPECT_ASCII.search(joined):
+        return ids, []  # ASCII, no control character, no surrounding space, none too long: all valid
+    return ids, _id_problems(ids, shown, name)
+
+
+def _null_and_duplicate_rows(
+    con: duckdb.DuckDBPyConnection, scan: str, params: dict[str, str], shown: str, name: str, quoted: str
+) -> list[str]:
+    """The rows that break the primary-key rule, first ones first (read only when there are some)."""
+    numbered = f"(SELECT row_number() OVER () AS row, {quoted} AS id FROM {scan})"
+    nulls = con.execute(
+        f"SELECT row FROM {numbered} WHERE id IS NULL ORDER BY row LIMIT {MAX_PROBLEMS}", params
+    ).fetchall()
+    problems = [
+        f"{shown}: row {row}: column {name!r} is empty (null): every row needs an id" for (row,) in nulls
+    ]
+    duplicated = con.execute(
+        f"SELECT id, list(row ORDER BY row) FROM {numbered} WHERE id IS NOT NULL GROUP BY id "
+        f"HAVING count(*) > 1 ORDER BY min(row) LIMIT {MAX_PROBLEMS}",
+        params,
+    ).fetchall()
+    problems += [
+        f"{shown}: row {rows[1]}: {value!r} in column {name!r} is listed more than once "
+        f"(first at row {rows[0]})"
+        for value, rows in duplicated
+    ]
+    return problems[:MAX_PROBLEMS]
+
+
+def _id_problems(ids: Sequence[str], shown: str, name: str) -> list[str]:
+    """The id rule of the schemas, checked in one pass; rows named only when something is wrong."""
+    problems: list[str] = []
+    for row, ext_id in enumerate(ids, start=1):
+        if len(ext_id) > MAX_ID_LENGTH or ID.fullmatch(ext_id) is None:
+            why = "longer than 256 characters" if len(ext_id) > MAX_ID_LENGTH else "not a valid id"
+            problems.append(f"{shown}: row {row}: column {name!r}: {why} (value: {ext_id[:80]!r})")
+        elif not ext_id.isascii() and (hidden := invisible(ext_id)):
+            problems.append(f"{shown}: row {row}: {ext_id[:80]!r} holds an invisible character ({hidden})")
+        if len(problems) >= MAX_PROBLEMS:
+            return problems
+    rows = {ext_id: row for row, ext_id in enumerate(ids, start=1)}
+    problems += [
+        f"{shown}: row {rows[other]}: {other!r} is {one!r} (row {rows[one]}) in another Unicode form "
+        "(equal after NFC): likely listed twice"
+        for one, other in look_alike(ids)
+    ]
+    return problems[:MAX_PROBLEMS]
+
+
+def id_table_content(name: str, ids: Sequence[str], column: str = DEFAULT_COLUMN) -> str | bytes:
+    """A table of one id column in the format `name` says: CSV text, or the bytes of a Parquet file
+    (rollback restores a table this way)."""
+    if name.lower().endswith(".csv"):
+        return _csv_cell(column) + "\n" + "".join(f"{_csv_cell(i)}\n" for i in ids)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ids.parquet"
+        write_id_table(path, ids, column)
+        return path.read_bytes()
+
+
+def write_id_table(path: Path, ids: Sequence[str], column: str = DEFAULT_COLUMN) -> None:
+    """A table file of one id column, in the format its name says."""
+    if path.suffix.lower() == ".csv":
+        path.write_text(str(id_table_content(path.name, ids, column)), encoding="utf-8")
+        return
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("CREATE TABLE t (id VARCHAR)")
+        if ids:
+            con.execute("INSERT INTO t SELECT unnest($ids)", {"ids": list(ids)})
+        quoted = '"' + column.replace('"', '""') + '"'
+        con.execute(f"COPY (SELECT id AS {quoted} FROM t) TO $path (FORMAT parquet)", {"path": str(path)})
+    finally:
+        con.close()
+
+
+def _csv_cell(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',;"\n') else value
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def table_ids(name: str, content: str | bytes, column: str | None = None) -> list[str]:
+    """The ids of a table file's content (as rollback restored it), read as the loader reads files."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"table{Path(name).suffix.lower()}"
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        ids, problems = read_id_table(path, name, column)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return ids

@@ -1,0 +1,62 @@
+"""Id lists as CSV and Parquet tables, end to end through the real CLI (issue 23, item 1 in part): a
+tag from a Parquet file and a category entry from a CSV column are applied; a change of the table is
+planned and sent with the fewest calls; a bad row fails the preview with 0 writes; rollback restores
+the table as that version applied it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from netmera_iac.engine.tables import read_id_table, write_id_table
+from tests.conftest import Emulator
+from tests.e2e.conftest import writes
+from tests.e2e.harness import NetmeraStack, netmera_iac
+
+pytestmark = pytest.mark.e2e
+
+VIP = [f"user-{n:04d}" for n in range(1, 6)]
+
+
+def test_tables_drive_a_tag_and_a_category_entry(
+    netmera_stack: NetmeraStack, emulator: Emulator, tmp_path: Path
+) -> None:
+    data = netmera_stack.state_dir / "data"
+    data.mkdir()
+    write_id_table(data / "vip.parquet", VIP)
+    (data / "promo.csv").write_text("name,customer\nAyşe,cust-ayse\nSeven,user-0007\n")
+    (netmera_stack.state_dir / "tags.yaml").write_text(
+        yaml.safe_dump({"memberships": {"vip": {"members_file": "data/vip.parquet"}}})
+    )
+    promo = {"category": "Promotion", "opted_in_file": {"path": "data/promo.csv", "column": "customer"}}
+    (netmera_stack.state_dir / "categories.yaml").write_text(yaml.safe_dump({"preferences": [promo]}))
+    netmera_stack.stack.up()
+    assert emulator.users_of("vip") == VIP
+
+    write_id_table(data / "vip.parquet", [*VIP[:4], "user-0006"])
+    emulator.clear_requests()
+    saved = tmp_path / "plan.json"
+    planned = netmera_iac(netmera_stack, "plan", "--save-plan", str(saved))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "| tag `vip` | update | 2 | tag 1, untag 1 |" in planned.stdout
+    applied = netmera_iac(netmera_stack, "apply", "--plan", str(saved))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [("tagUsers", 1), ("untagUsers", 1)]
+
+    con = duckdb.connect()
+    con.execute("COPY (SELECT * FROM (VALUES ('user-0001'), (NULL)) t(ext_id)) TO $p (FORMAT parquet)",
+                {"p": str(data / "vip.parquet")})  # fmt: skip
+    emulator.clear_requests()
+    refused = netmera_iac(netmera_stack, "plan")
+    assert refused.returncode == 1
+    problem = "stacks/e2e/data/vip.parquet\n  row 2: column 'ext_id' is empty (null): every row needs an id"
+    assert problem in refused.stdout, refused.stdout  # file, row and column, grouped by the file
+    assert writes(emulator) == []
+
+    rolled = netmera_iac(netmera_stack, "rollback", "--to", "1")
+    assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+    assert read_id_table(data / "vip.parquet", "vip", None) == (VIP, [])
+    assert emulator.users_of("vip") == VIP
