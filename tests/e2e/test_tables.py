@@ -5,6 +5,7 @@ the table as that version applied it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -60,3 +61,34 @@ def test_tables_drive_a_tag_and_a_category_entry(
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
     assert read_id_table(data / "vip.parquet", "vip", None) == (VIP, [])
     assert emulator.users_of("vip") == VIP
+
+
+def test_a_profile_table_drives_profiles_and_a_changed_cell_is_one_entry(
+    netmera_stack: NetmeraStack, emulator: Emulator, tmp_path: Path
+) -> None:
+    data = netmera_stack.state_dir / "data"
+    data.mkdir()
+    table = data / "customers.parquet"
+
+    def write(tier_of_0003: str) -> None:
+        rows = "('cust-ayse', 'gold', 1250.5), ('user-0002', 'silver', NULL), "
+        rows += f"('user-0003', '{tier_of_0003}', 10.0)"
+        select = f"SELECT * FROM (VALUES {rows}) t(ext_id, loyaltyTier, lifetimeValue)"
+        duckdb.connect().execute(f"COPY ({select}) TO $p (FORMAT parquet)", {"p": str(table)})
+
+    write("bronze")
+    (netmera_stack.state_dir / "profiles.yaml").write_text("users_file: data/customers.parquet\n")
+    netmera_stack.stack.up()
+    with emulator.api() as api:
+        answer = api.get("/getProfileAttributes", params={"extId": "user-0002"}).json()
+    assert "silver" in json.dumps(answer) and "lifetimeValue" not in json.dumps(answer)  # null: unmanaged
+
+    write("gold")
+    emulator.clear_requests()
+    saved = tmp_path / "plan.json"
+    planned = netmera_iac(netmera_stack, "plan", "--save-plan", str(saved))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "- **set loyaltyTier 1 user(s)**: `user-0003`" in planned.stdout
+    applied = netmera_iac(netmera_stack, "apply", "--plan", str(saved))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [("setProfileAttributes", 1)]

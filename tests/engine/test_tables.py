@@ -10,7 +10,7 @@ import yaml
 
 from netmera_iac.engine import DesiredStateError
 from netmera_iac.engine.record import record_desired_state, restore_desired_state, write_desired_state
-from netmera_iac.engine.tables import _connect, id_table_content, read_id_table, table_ids, write_id_table
+from netmera_iac.engine.tables import connect_to, id_table_content, read_id_table, table_ids, write_id_table
 from netmera_iac.families import DESIRED_STATE_FILES, load_desired_state
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -60,7 +60,7 @@ def test_a_table_can_read_that_one_file_and_nothing_else(tmp_path: Path) -> None
     mine, other = tmp_path / "mine.csv", tmp_path / "other.csv"
     mine.write_text("ext_id\nu1\n")
     other.write_text("ext_id\nsecret\n")
-    con = _connect(mine)
+    con = connect_to(mine)
     assert con.execute("SELECT count(*) FROM read_csv($p)", {"p": str(mine)}).fetchone() == (1,)
     with pytest.raises(duckdb.PermissionException):
         con.execute("SELECT * FROM read_csv($p)", {"p": str(other)})

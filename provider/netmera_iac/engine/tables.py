@@ -32,7 +32,7 @@ def is_table(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+def connect_to(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET allowed_paths = ?", [[str(path)]])
     con.execute("SET enable_external_access = false")  # now only `path` can be read; the lock holds
@@ -40,9 +40,9 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _scan(path: Path) -> str:
+def scan_of(path: Path) -> str:
     """The table function reading `path` (its name is a parameter of the statement, never text)."""
-    if path.suffix.lower() == ".csv":
+    if path.suffix.lower() == ".csv":  # every cell as text; a column's type is checked by casting it
         return "read_csv($path, header = true, all_varchar = true, auto_detect = true)"
     return "read_parquet($path)"
 
@@ -51,11 +51,11 @@ def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str]
     """The ids of one column of a table file, in row order, and its problems."""
     name = column or DEFAULT_COLUMN
     try:
-        con = _connect(path)
-        table = con.sql(f"SELECT * FROM {_scan(path)}", params={"path": str(path)})
+        con = connect_to(path)
+        table = con.sql(f"SELECT * FROM {scan_of(path)}", params={"path": str(path)})
         columns = dict(zip(table.columns, map(str, table.types), strict=True))
     except duckdb.Error as exc:
-        return [], [f"{shown}: cannot be read as a {path.suffix[1:].upper()} table: {_first_line(exc)}"]
+        return [], [f"{shown}: cannot be read as a {path.suffix[1:].upper()} table: {first_line(exc)}"]
     if name not in columns:
         hint = "" if column else "; name the id column with `column:`"
         listed = ", ".join(list(columns)[:12]) + (", …" if len(columns) > 12 else "")
@@ -66,7 +66,7 @@ def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str]
             "has lost leading zeros); write the column as a string"
         ]
     quoted = '"' + name.replace('"', '""') + '"'
-    scan, params = _scan(path), {"path": str(path)}
+    scan, params = scan_of(path), {"path": str(path)}
     try:
         nulls, distinct, rows, odd = con.execute(
             f"SELECT count(*) FILTER ({quoted} IS NULL), count(DISTINCT {quoted}), count(*), "
@@ -78,7 +78,7 @@ def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str]
             return [], _null_and_duplicate_rows(con, scan, params, shown, name, quoted)
         ids = [value for (value,) in con.execute(f"SELECT {quoted} FROM {scan}", params).fetchall()]
     except duckdb.Error as exc:
-        return [], [f"{shown}: cannot be read: {_first_line(exc)}"]
+        return [], [f"{shown}: cannot be read: {first_line(exc)}"]
     finally:
         con.close()
     joined = "\n".join(ids)
@@ -162,7 +162,7 @@ def _csv_cell(value: str) -> str:
     return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',;"\n') else value
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 

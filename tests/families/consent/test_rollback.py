@@ -10,9 +10,7 @@ from netmera_iac.families.consent.rollback import _keep_opted_out
 
 def test_blocked_ids_move_to_opted_out_in_text_and_table_files() -> None:
     consent = {
-        "push": {
-            "users": {"opted_in_file": "in.txt", "opted_out_file": {"path": "out.csv", "column": "c"}}
-        },
+        "push": {"users": {"opted_in_file": "in.txt", "opted_out_file": {"path": "out.csv", "column": "c"}}},
         "email": {"users": {"opted_in_file": "mail.parquet", "opted_out": ["u9"]}},
     }
     files = {

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...engine.family import Reading, Section
+from ...engine.idfile import ListFile, resolve
 from ..tags.desired import SHARDS_IGNORED
 from .schema import (
     AttributeSpec,
@@ -21,6 +22,7 @@ from .schema import (
     load_attribute_schema,
     validate_profiles,
 )
+from .table import read_profile_table
 
 FILE = "profiles.yaml"
 
@@ -47,6 +49,27 @@ class ProfilesSpec(Section):
         yield self.source, self.profiles.keys()
 
 
+def _table_users(
+    reading: Reading,
+    name: str,
+    doc: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    specs: Mapping[str, AttributeSpec],
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """`users_file`: the values as a table (table.py), recorded whole for rollback like a list file."""
+    given = doc["users_file"]
+    relative, column = (given["path"], given["column"]) if isinstance(given, Mapping) else (given, None)
+    if "users" in doc:
+        return {}, [f"{name}: give `users` or `users_file`, not both (value: {relative!r})"]
+    path = resolve(reading.state_dir, relative)
+    if path is None or not path.is_file():
+        why = "is a link or outside the stack folder" if path is None else "does not exist"
+        return {}, [f"{name}: users_file: the file {why} (value: {relative!r})"]
+    users, problems = read_profile_table(path, reading.shown(path), column, schema, specs)
+    reading.lists.files.append(ListFile(relative, (), None, column))
+    return users, problems
+
+
 def parse(reading: Reading) -> ProfilesSpec | None:
     """Check `profiles.yaml` against the managed-attribute schema; None (with problems) if invalid."""
     name, doc = reading.documents[FILE]
@@ -61,7 +84,10 @@ def parse(reading: Reading) -> ProfilesSpec | None:
         return None
     found: list[str] = []
     users: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (doc.get("users") or {}).items()}
-    found += validate_profiles(users, schema, name, "users")
+    if "users_file" in doc:
+        users, found = _table_users(reading, name, doc, schema, specs)
+    else:
+        found += validate_profiles(users, schema, name, "users")
     present: dict[str, dict[str, tuple[Any, ...]]] = {}
     absent: dict[str, dict[str, tuple[Any, ...]]] = {}
     for attr, forms in (doc.get("arrays") or {}).items():
