@@ -22,6 +22,17 @@ pytestmark = pytest.mark.e2e
 VIP = [f"user-{n:04d}" for n in range(1, 6)]
 
 
+def reviewed(stack: NetmeraStack, emulator: Emulator, tmp: Path) -> tuple[str, list[tuple[object, object]]]:
+    """`netmera-iac plan --save-plan`, then `apply --plan`: the plan's text and the writes it sent."""
+    emulator.clear_requests()
+    saved = tmp / "plan.json"
+    planned = netmera_iac(stack, "plan", "--save-plan", str(saved))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    applied = netmera_iac(stack, "apply", "--plan", str(saved))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    return planned.stdout, [(r["operation"], r["ids"]) for r in writes(emulator)]
+
+
 def test_tables_drive_a_tag_and_a_category_entry(
     netmera_stack: NetmeraStack, emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -38,14 +49,9 @@ def test_tables_drive_a_tag_and_a_category_entry(
     assert emulator.users_of("vip") == VIP
 
     write_id_table(data / "vip.parquet", [*VIP[:4], "user-0006"])
-    emulator.clear_requests()
-    saved = tmp_path / "plan.json"
-    planned = netmera_iac(netmera_stack, "plan", "--save-plan", str(saved))
-    assert planned.returncode == 0, planned.stdout + planned.stderr
-    assert "| tag `vip` | update | 2 | tag 1, untag 1 |" in planned.stdout
-    applied = netmera_iac(netmera_stack, "apply", "--plan", str(saved))
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [("tagUsers", 1), ("untagUsers", 1)]
+    planned, sent = reviewed(netmera_stack, emulator, tmp_path)
+    assert "| tag `vip` | update | 2 | tag 1, untag 1 |" in planned
+    assert sent == [("tagUsers", 1), ("untagUsers", 1)]
 
     con = duckdb.connect()
     con.execute("COPY (SELECT * FROM (VALUES ('user-0001'), (NULL)) t(ext_id)) TO $p (FORMAT parquet)",
@@ -84,11 +90,6 @@ def test_a_profile_table_drives_profiles_and_a_changed_cell_is_one_entry(
     assert "silver" in json.dumps(answer) and "lifetimeValue" not in json.dumps(answer)  # null: unmanaged
 
     write("gold")
-    emulator.clear_requests()
-    saved = tmp_path / "plan.json"
-    planned = netmera_iac(netmera_stack, "plan", "--save-plan", str(saved))
-    assert planned.returncode == 0, planned.stdout + planned.stderr
-    assert "- **set loyaltyTier 1 user(s)**: `user-0003`" in planned.stdout
-    applied = netmera_iac(netmera_stack, "apply", "--plan", str(saved))
-    assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [("setProfileAttributes", 1)]
+    planned, sent = reviewed(netmera_stack, emulator, tmp_path)
+    assert "- **set loyaltyTier 1 user(s)**: `user-0003`" in planned
+    assert sent == [("setProfileAttributes", 1)]
