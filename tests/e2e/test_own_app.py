@@ -4,11 +4,17 @@ applied from its saved plan, which sends exactly that change."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pty
 import re
+import select
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -139,3 +145,35 @@ def test_init_refuses_before_writing_anything(tmp_path: Path, emulator: Emulator
         ["pulumi", "stack", "ls", "--json"], cwd=root, env=env, capture_output=True, text=True, check=True
     )
     assert yaml.safe_load(listed.stdout) == []
+
+
+def test_init_asks_on_a_terminal_for_what_flags_do_not_give(tmp_path: Path, emulator: Emulator) -> None:
+    """Base URL, key (not echoed) and segments to adopt, answered at the prompts of a real terminal.
+    Each answer goes in once its prompt has ended in ": ": click writes a hidden prompt's text, then
+    getpass turns echo off (flushing any input typed before) and writes the final space."""
+    root = fresh_clone(tmp_path)
+    env = engine_env(tmp_path / "state", tmp_path / "home") | {"TERM": "dumb", "COLUMNS": "80"}
+    command = [sys.executable, "-m", "netmera_iac.cli", "init", "--stack", "other"]
+    pid, terminal = pty.fork()  # the child's controlling terminal is the pty, as in a real session
+    if pid == 0:
+        os.chdir(root)
+        os.execve(command[0], command, env)
+    answers = [("Base URL", emulator.base_url), ("(not shown)", OTHER_KEY), ("Adopt which", "Members")]
+    seen, status = b"", None
+    deadline = time.monotonic() + 120
+    while status is None and time.monotonic() < deadline:
+        if select.select([terminal], [], [], 0.2)[0]:
+            with contextlib.suppress(OSError):  # the child has closed the terminal
+                seen += os.read(terminal, 4096)
+        last = seen.rsplit(b"\n", 1)[-1]
+        if answers and answers[0][0].encode() in last and last.endswith(b": "):
+            os.write(terminal, answers.pop(0)[1].encode() + b"\n")
+        done, code = os.waitpid(pid, os.WNOHANG)
+        status = code if done else None
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+    os.close(terminal)
+    shown = seen.decode(errors="replace")
+    assert status is not None and os.waitstatus_to_exitcode(status) == 0, shown
+    assert answers == [] and OTHER_KEY not in shown  # every prompt answered; the key never echoed
+    assert "adopted 3 user(s)" in shown and (root / "stacks" / "other" / "profiles.yaml").is_file()
