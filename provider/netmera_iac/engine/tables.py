@@ -47,12 +47,31 @@ def scan_of(path: Path) -> str:
     return "read_parquet($path)"
 
 
+def quote_identifier(name: str) -> str:
+    """A column name as SQL text (any name a table may hold, quotes included)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str], list[str]]:
     """The ids of one column of a table file, in row order, and its problems."""
-    name = column or DEFAULT_COLUMN
     try:
         con = connect_to(path)
-        table = con.sql(f"SELECT * FROM {scan_of(path)}", params={"path": str(path)})
+    except duckdb.Error as exc:
+        return [], [f"{shown}: cannot be read: {first_line(exc)}"]
+    try:
+        return read_id_column(con, path, shown, column)
+    finally:
+        con.close()
+
+
+def read_id_column(
+    con: duckdb.DuckDBPyConnection, path: Path, shown: str, column: str | None
+) -> tuple[list[str], list[str]]:
+    """`read_id_table` on a connection the caller keeps (a profile table reads its values next)."""
+    name = column or DEFAULT_COLUMN
+    scan, params = scan_of(path), {"path": str(path)}
+    try:
+        table = con.sql(f"SELECT * FROM {scan}", params=params)
         columns = dict(zip(table.columns, map(str, table.types), strict=True))
     except duckdb.Error as exc:
         return [], [f"{shown}: cannot be read as a {path.suffix[1:].upper()} table: {first_line(exc)}"]
@@ -65,8 +84,7 @@ def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str]
             f"{shown}: column {name!r} is {columns[name]}, not text: ids are text (a number column "
             "has lost leading zeros); write the column as a string"
         ]
-    quoted = '"' + name.replace('"', '""') + '"'
-    scan, params = scan_of(path), {"path": str(path)}
+    quoted = quote_identifier(name)
     try:
         nulls, distinct, rows, odd = con.execute(
             f"SELECT count(*) FILTER ({quoted} IS NULL), count(DISTINCT {quoted}), count(*), "
@@ -79,8 +97,6 @@ def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str]
         ids = [value for (value,) in con.execute(f"SELECT {quoted} FROM {scan}", params).fetchall()]
     except duckdb.Error as exc:
         return [], [f"{shown}: cannot be read: {first_line(exc)}"]
-    finally:
-        con.close()
     joined = "\n".join(ids)
     if not odd and joined.isascii() and not _SUSPECT_ASCII.search(joined):
         return ids, []  # ASCII, no control character, no surrounding space, none too long: all valid
@@ -152,8 +168,8 @@ def write_id_table(path: Path, ids: Sequence[str], column: str = DEFAULT_COLUMN)
         con.execute("CREATE TABLE t (id VARCHAR)")
         if ids:
             con.execute("INSERT INTO t SELECT unnest($ids)", {"ids": list(ids)})
-        quoted = '"' + column.replace('"', '""') + '"'
-        con.execute(f"COPY (SELECT id AS {quoted} FROM t) TO $path (FORMAT parquet)", {"path": str(path)})
+        column_sql = quote_identifier(column)
+        con.execute(f"COPY (SELECT id AS {column_sql} FROM t) TO $path (FORMAT parquet)", {"path": str(path)})
     finally:
         con.close()
 

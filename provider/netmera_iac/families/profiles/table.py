@@ -25,7 +25,7 @@ import duckdb
 from jsonschema import Draft202012Validator
 
 from ...engine.idfile import MAX_PROBLEMS
-from ...engine.tables import DEFAULT_COLUMN, connect_to, first_line, read_id_table, scan_of
+from ...engine.tables import DEFAULT_COLUMN, connect_to, first_line, quote_identifier, read_id_column, scan_of
 from .schema import MAX_SAFE_INTEGER, AttributeSpec
 
 SQL_TYPES: Final = {
@@ -57,10 +57,6 @@ _SQL_KEYWORDS: Final = {"enum", "minimum", "maximum", "exclusiveMinimum", "exclu
 _IGNORED: Final = {"type", "description", "title", "x-netmera-type", "$comment", "examples", "default"}
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -74,12 +70,15 @@ def read_profile_table(
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The users' values of a table file (null cells left out), and its problems."""
     id_name = column or DEFAULT_COLUMN
-    _, problems = read_id_table(path, shown, column)  # the id column, as for a list (nulls, repeats)
-    if problems:
-        return {}, problems
-    con = connect_to(path)
+    try:
+        con = connect_to(path)
+    except duckdb.Error as exc:
+        return {}, [f"{shown}: cannot be read: {first_line(exc)}"]
     params = {"path": str(path)}
     try:
+        ids, problems = read_id_column(con, path, shown, column)  # as for a list (nulls, repeats)
+        if problems:
+            return {}, problems
         scan = scan_of(path)
         columns = dict(zip(*_described(con, scan, params), strict=True))
         attributes = [c for c in columns if c != id_name]
@@ -96,26 +95,29 @@ def read_profile_table(
         for name in attributes:
             expression, found = _typed(con, scan, params, shown, name, columns[name], specs[name], csv)
             problems += found
-            selected.append(f"{expression} AS {_quote(name)}")
+            selected.append(f"{expression} AS {quote_identifier(name)}")
         if problems:
             return {}, problems[:MAX_PROBLEMS]
         chosen = ", ".join(selected) or "1 AS _"
-        typed = f"(SELECT row_number() OVER () AS row, {_quote(id_name)} AS id, {chosen} FROM {scan})"
+        typed = (
+            f"(SELECT row_number() OVER () AS row, {quote_identifier(id_name)} AS id, {chosen} FROM {scan})"
+        )
         for name in attributes:
             problems += _constraints(con, typed, params, shown, name, (schema.get("properties") or {})[name])
             if len(problems) >= MAX_PROBLEMS:
                 return {}, problems[:MAX_PROBLEMS]
         if problems:
             return {}, problems
-        rows = con.execute(
-            f"SELECT id, {', '.join(map(_quote, attributes)) or 'NULL'} FROM {typed} ORDER BY row", params
+        rows = con.execute(  # the ids were read above, in the same order
+            f"SELECT {', '.join(map(quote_identifier, attributes)) or 'NULL'} FROM {typed} ORDER BY row",
+            params,
         ).fetchall()
     except duckdb.Error as exc:
         return {}, [f"{shown}: cannot be read: {first_line(exc)}"]
     finally:
         con.close()
     users: dict[str, dict[str, Any]] = {}
-    for ext_id, *cells in rows:
+    for ext_id, cells in zip(ids, rows, strict=True):
         managed = {a: v for a, v in zip(attributes, cells, strict=True) if v is not None}
         if managed:
             users[ext_id] = managed
@@ -140,7 +142,7 @@ def _typed(
     csv: bool,
 ) -> tuple[str, list[str]]:
     """The column as its Netmera type (a SQL expression), or the problems that keep it from being one."""
-    q = _quote(name)
+    q = quote_identifier(name)
     if spec.is_array:
         element = SQL_TYPES[spec.data_type]
         if csv:
@@ -178,7 +180,7 @@ def _constraints(
     prop: Mapping[str, Any],
 ) -> list[str]:
     """The rows whose value breaks the column's schema, first ones first."""
-    q = _quote(name)
+    q = quote_identifier(name)
     declared = {**prop, **{k: v for k, v in (prop.get("items") or {}).items() if k not in prop}}
     tests: list[tuple[str, str]] = []
     if "enum" in declared:
