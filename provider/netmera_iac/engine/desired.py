@@ -21,7 +21,7 @@ from jsonschema.exceptions import ValidationError
 from .errors import DesiredStateError
 from .family import Family, Reading, Section
 from .guards import Claim, overlaps
-from .idfile import ListFile, decode, invisible, look_alike, read_ids, resolve
+from .idfile import ListFile, decode, file_reference, invisible, look_alike, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
 from .tables import is_table, read_id_table
 
@@ -259,6 +259,15 @@ class ListReader:
         self.shown = shown
         self.files: list[ListFile] = []
 
+    def locate(self, relative: str, where: str, problems: list[str]) -> Path | None:
+        """The file a desired state names, if it is a file inside the stack folder; else a problem."""
+        path = resolve(self.state_dir, relative)
+        if path is not None and path.is_file():
+            return path
+        why = "is a link or outside the stack folder" if path is None else "does not exist"
+        problems.append(f"{where}: the file {why} (value: {relative!r})")
+        return None
+
     def ids(
         self,
         entry: Mapping[str, Any],
@@ -276,15 +285,12 @@ class ListReader:
             ids = list(entry.get(key) or [])
             problems += duplicates(ids, name, where if bare else f"{where}.{key}")
             return ids
-        # A path, or (for a table) {path, column} (the schema allows nothing else).
-        relative, column = (given["path"], given["column"]) if isinstance(given, Mapping) else (given, None)
+        relative, column = file_reference(given)
         if key in entry:
             problems.append(f"{name}: {where}: give `{key}` or `{file_key}`, not both (value: {relative!r})")
             return []
-        path = resolve(self.state_dir, relative)
-        if path is None or not path.is_file():
-            why = "is a link or outside the stack folder" if path is None else "does not exist"
-            problems.append(f"{name}: {where}.{file_key}: the file {why} (value: {relative!r})")
+        path = self.locate(relative, f"{name}: {where}.{file_key}", problems)
+        if path is None:
             return []
         if is_table(path):
             ids, found = read_id_table(path, self.shown(path), column)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 MAX_ID_LENGTH = 256
 # The schemas' extId: no surrounding white space, no control characters (ids travel as lines).
@@ -97,6 +98,14 @@ class ListFile:
     ids: tuple[str, ...]
     holder: tuple[str, str, str, str | None] | None = None
     column: str | None = None  # a table's id column, when not the default (engine/tables.py)
+
+
+def file_reference(given: Any) -> tuple[str, str | None]:
+    """A desired state's file reference as (path, column): a path, or a table's `{path, column}`
+    (the schemas allow nothing else)."""
+    if isinstance(given, Mapping):
+        return str(given["path"]), str(given["column"])
+    return str(given), None
 
 
 def resolve(state_dir: Path, relative: str) -> Path | None:

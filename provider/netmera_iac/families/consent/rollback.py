@@ -17,6 +17,7 @@ import yaml
 from ...engine import OPTED_IN
 from ...engine.consent_record import linked, person_guard
 from ...engine.family import Kept, Outputs
+from ...engine.idfile import file_reference
 from ...engine.record import Content
 from ...engine.tables import DEFAULT_COLUMN, id_table_content, is_table, table_ids
 from ..contacts.desired import FILE as CONTACTS_FILE
@@ -41,7 +42,7 @@ def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, Content], ver
 
 def _without(files: dict[str, Content], given: Any, ids: set[str]) -> tuple[str, Content]:
     """A list file (text or table) with `ids` taken out."""
-    path, column = (given["path"], given["column"]) if isinstance(given, dict) else (given, None)
+    path, column = file_reference(given)
     if is_table(path):
         kept = [i for i in table_ids(path, files[path], column) if i not in ids]
         return path, id_table_content(path, kept, column or DEFAULT_COLUMN)
@@ -50,7 +51,7 @@ def _without(files: dict[str, Content], given: Any, ids: set[str]) -> tuple[str,
 
 def _with(files: dict[str, Content], given: Any, ids: set[str]) -> tuple[str, Content]:
     """A list file (text or table) with `ids` added at its end."""
-    path, column = (given["path"], given["column"]) if isinstance(given, dict) else (given, None)
+    path, column = file_reference(given)
     if is_table(path):
         listed = table_ids(path, files[path], column)
         return path, id_table_content(path, [*listed, *sorted(ids - set(listed))], column or DEFAULT_COLUMN)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...engine.family import Reading, Section
-from ...engine.idfile import ListFile, resolve
+from ...engine.idfile import ListFile, file_reference
 from ..tags.desired import SHARDS_IGNORED
 from .schema import (
     AttributeSpec,
@@ -57,14 +57,13 @@ def _table_users(
     specs: Mapping[str, AttributeSpec],
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """`users_file`: the values as a table (table.py), recorded whole for rollback like a list file."""
-    given = doc["users_file"]
-    relative, column = (given["path"], given["column"]) if isinstance(given, Mapping) else (given, None)
+    relative, column = file_reference(doc["users_file"])
     if "users" in doc:
         return {}, [f"{name}: give `users` or `users_file`, not both (value: {relative!r})"]
-    path = resolve(reading.state_dir, relative)
-    if path is None or not path.is_file():
-        why = "is a link or outside the stack folder" if path is None else "does not exist"
-        return {}, [f"{name}: users_file: the file {why} (value: {relative!r})"]
+    problems: list[str] = []
+    path = reading.lists.locate(relative, f"{name}: users_file", problems)
+    if path is None:
+        return {}, problems
     users, problems = read_profile_table(path, reading.shown(path), column, schema, specs)
     reading.lists.files.append(ListFile(relative, (), None, column))
     return users, problems
