@@ -62,6 +62,7 @@ def _summary_run(
     cli: PulumiCli, title: str, status: str, *preview_flags: str, verbose: bool = False
 ) -> tuple[int, Summary]:
     from .workflow.progress import read_progress
+    from .workflow.pulumi_cli import last_line
     from .workflow.summary import preview_from_events, summarise
 
     if err.is_terminal:
@@ -76,8 +77,7 @@ def _summary_run(
                 err.print(str(said).rstrip(), markup=False, highlight=False)
         err.print(stderr.rstrip(), markup=False, highlight=False)
     if code != 0 and not events:  # the preview never started (no such stack, no backend): no summary
-        said = [line.strip() for line in stderr.splitlines() if line.strip()]
-        raise _fail(f"{title}: {said[-1] if said else f'pulumi preview failed (exit {code})'}", 2)
+        raise _fail(f"{title}: {last_line(stderr) or f'pulumi preview failed (exit {code})'}", 2)
     preview = preview_from_events(events)
     summary = summarise(preview)
     if code != 0 and not summary.problems:

@@ -73,9 +73,14 @@ class Plan:
         return sum(op.calls for op in self.operations)
 
     @property
+    def touched(self) -> set[str]:
+        """The distinct ids this plan sends."""
+        return {i for op in self.operations for i in op.ids}
+
+    @property
     def users_changed(self) -> int:
         """Distinct ids this plan changes (what policies cap per run)."""
-        return len({i for op in self.operations for i in op.ids})
+        return len(self.touched)
 
     def ids(self, name: str) -> tuple[str, ...]:
         return tuple(i for op in self.operations if op.name == name for i in op.ids)

@@ -22,7 +22,7 @@ from ..engine.errors import NetmeraIacError
 from ..engine.passphrase import DEMO_PASSPHRASE, DEMO_STACK, given_passphrase
 from ..families.profiles.schema import ATTRIBUTE_SCHEMA, schema_of_app
 from ..models import AttributeDefinition, Segment
-from .pulumi_cli import PulumiCli, PulumiError
+from .pulumi_cli import PulumiCli, PulumiError, last_line
 
 # Pulumi's own rule for a stack name, kept narrow: it also names a folder under stacks/.
 STACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
@@ -134,9 +134,10 @@ def create_stack(cli: PulumiCli, root: Path, new: NewStack, api_key: str, facts:
 def _run(cli: PulumiCli, *args: str, stdin: str | None = None) -> None:
     result = cli.run(*args, stdin=stdin)
     if result.returncode != 0:
-        said = [line.strip() for line in result.stderr.splitlines() if line.strip()]
         # The key is never an argument, so what the CLI says cannot hold it.
-        raise PulumiError(f"pulumi {args[0]} {args[1]}: {said[-1] if said else f'exit {result.returncode}'}")
+        raise PulumiError(
+            f"pulumi {args[0]} {args[1]}: {last_line(result.stderr) or f'exit {result.returncode}'}"
+        )
 
 
 def segment_offer(segments: Sequence[Segment]) -> list[str]:

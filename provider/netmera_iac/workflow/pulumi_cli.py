@@ -54,10 +54,8 @@ class PulumiCli:
     ) -> subprocess.CompletedProcess[str]:
         """`stdin`: a value the CLI reads there (a secret never goes into the arguments, which other
         users of the machine can list)."""
-        if shutil.which("pulumi", path=self.env.get("PATH")) is None:
-            raise PulumiError('no `pulumi` on PATH: run `eval "$(tools/setup.sh)"` first')
         return subprocess.run(
-            ["pulumi", *args, "--stack", self.stack, "--non-interactive"],
+            self._argv(*args),
             cwd=self.cwd,
             env={**self.env, **(extra_env or {})},
             capture_output=True,
@@ -65,14 +63,18 @@ class PulumiCli:
             input=stdin,
         )
 
+    def _argv(self, *args: str) -> list[str]:
+        """The command line of `pulumi <args>` on this stack, once the CLI is known to be there."""
+        if shutil.which("pulumi", path=self.env.get("PATH")) is None:
+            raise PulumiError('no `pulumi` on PATH: run `eval "$(tools/setup.sh)"` first')
+        return ["pulumi", *args, "--stack", self.stack, "--non-interactive"]
+
     def preview_events(
         self, *flags: str, on_event: Callable[[dict[str, Any]], None] | None = None
     ) -> tuple[int, list[dict[str, Any]], str]:
         """`pulumi preview --json` with streamed events: (exit code, events, stderr). `on_event` hears
         each event as it arrives (a long refresh's status lines, for a progress bar)."""
-        if shutil.which("pulumi", path=self.env.get("PATH")) is None:
-            raise PulumiError('no `pulumi` on PATH: run `eval "$(tools/setup.sh)"` first')
-        args = ["pulumi", "preview", "--json", *flags, "--stack", self.stack, "--non-interactive"]
+        args = self._argv("preview", "--json", *flags)
         env = {**self.env, "PULUMI_ENABLE_STREAMING_JSON_PREVIEW": "1"}
         events: list[dict[str, Any]] = []
         with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr:
@@ -174,6 +176,12 @@ def _stamp(name: str) -> int:
         return int(name.split(".")[0].rsplit("-", 1)[1])
     except (IndexError, ValueError):
         return 0
+
+
+def last_line(text: str) -> str | None:
+    """What a CLI said last on stderr (its error), without the blank lines after it."""
+    said = [line.strip() for line in text.splitlines() if line.strip()]
+    return said[-1] if said else None
 
 
 def _json_lines(text: str) -> Iterator[dict[str, Any]]:

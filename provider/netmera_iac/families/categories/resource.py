@@ -105,7 +105,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
             except NetmeraError as exc:
                 return CheckResult(news, [CheckFailure("adopt", f"cannot read the live preferences: {exc}")])
             plan = plan_category_preferences(news["category"], news.get("channel"), new, live)
-            sent = {i for op in plan.operations for i in op.ids}
+            sent = plan.touched
             news = with_adopt_plan(news, plan, {i: live.get(i) for i in sorted(sent)})
         elif not failures:
             applied = _applied(olds, news)
@@ -199,7 +199,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
         props = {**props, **not_found_output(props, unknown)}
         if plan.empty:
             return props
-        sent = {i for op in plan.operations for i in op.ids}
+        sent = plan.touched
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             done = exc.progress.of("setCategoryPreferences")

@@ -178,7 +178,7 @@ class ConsentProvider(NetmeraProvider):
                 guarded = str(ConsentBlocked(self._name(news), blocked))
                 return CheckResult(news, [CheckFailure("consentGuard", guarded)])
             plan = plan_consent(self.channel, news["addressing"], consents, seen)
-            live = {i: observed.get(i) for i in sorted({i for op in plan.operations for i in op.ids})}
+            live = {i: observed.get(i) for i in sorted(plan.touched)}
             facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
             news = {**with_adopt_plan(news, plan, live), **_ledger_output({}), "optIns": facts}
         elif not failures:
@@ -232,7 +232,7 @@ class ConsentProvider(NetmeraProvider):
         props = {**props, **not_found_output(props, unknown)}
         if plan.empty:
             return {**props, **_ledger_output(ledger)}
-        ids = {i for op in plan.operations for i in op.ids}
+        ids = plan.touched
         record = self._record()
         # The person's record first: an opt-out being sent counts as one from now on, wherever the
         # next run happens, even if this process never reports back (engine/consent_record.py).

@@ -144,7 +144,7 @@ class TagProvider(NetmeraProvider):
 
         if plan.empty:
             return recorded({**news, **uncertain_input(())})
-        touched = {i for op in plan.operations for i in op.ids}
+        touched = plan.touched
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             # The journal keeps every id sent: Pulumi keeps the old inputs (see Journal.failed).
