@@ -23,6 +23,7 @@ from .engine.errors import BackendError
 from .engine.family import in_order
 from .engine.passphrase import passphrase_problems
 from .engine.record import record_desired_state
+from .engine.sources import DEFAULT_TIMEOUT_SECONDS, QUERY_LINE, QuerySettings
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .reads import check_api_key
 from .resources._base import stack_journal
@@ -41,6 +42,7 @@ class StackSettings:
     max_ids: int
     allow_forget_consent: bool
     check_existence: bool = False
+    query_timeout: int = DEFAULT_TIMEOUT_SECONDS
 
 
 def _share(raw: str) -> float:
@@ -79,6 +81,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "allowForgetConsent": (_boolean, False, "true or false"),
     "allowInsecureHttp": (_boolean, False, "true or false"),  # read by client/settings.py
     "checkExistence": (_boolean, False, "true or false"),  # resources/existence.py
+    "queryTimeoutSeconds": (_whole(1, 3600), DEFAULT_TIMEOUT_SECONDS, "a whole number of seconds, 1 to 3600"),
 }
 
 
@@ -100,8 +103,31 @@ def stack_settings(get: Callable[[str], str | None]) -> StackSettings:
         allow_mass_change=values["allowMassChange"],
     )
     return StackSettings(
-        guard, values["maxIdsPerResource"], values["allowForgetConsent"], values["checkExistence"]
+        guard,
+        values["maxIdsPerResource"],
+        values["allowForgetConsent"],
+        values["checkExistence"],
+        values["queryTimeoutSeconds"],
     )
+
+
+def query_settings(config: pulumi.Config, settings: StackSettings) -> QuerySettings:
+    """The sources' passwords (`netmera-iac:sourcePasswords`, a secret map of source name to password)
+    and the bounds every query runs within."""
+    key = f"{PROJECT_CONFIG}:sourcePasswords"
+    raw = config.get_object("sourcePasswords")
+    if raw is not None and not is_config_secret(key):
+        raise DesiredStateError([
+            f"stack config {key}: stored in plain text in the stack's config file; store it encrypted "
+            f"with `pulumi config set --secret --path '{key}.<source>' <password>`, and change the "
+            "passwords, since they were committed in clear (value: hidden)"
+        ])  # fmt: skip
+    if raw is not None and not (isinstance(raw, dict) and all(isinstance(v, str) for v in raw.values())):
+        raise DesiredStateError(
+            [f"stack config {key}: must be a map of source name to password (value: hidden)"]
+        )
+    passwords = {str(k): str(v) for k, v in (raw or {}).items()}
+    return QuerySettings(passwords, settings.query_timeout, settings.max_ids)
 
 
 def api_key_problems() -> list[str]:
@@ -176,7 +202,10 @@ def main() -> None:
         key_problems = passphrase_problems(pulumi.get_stack(), os.environ) + api_key_problems()
         if key_problems:
             raise DesiredStateError(key_problems)
-        desired = load_desired_state(state_dir, root / "schemas", shown_root=root)
+        queries = query_settings(config, settings)
+        desired = load_desired_state(state_dir, root / "schemas", shown_root=root, queries=queries)
+        for where, source, rows in desired.queries:  # `netmera-iac plan` lists them as the sources read
+            pulumi.log.info(f"{QUERY_LINE}{where}: {rows:,} row(s) from {source}")
         if pulumi.runtime.is_dry_run():
             check_api_key()  # after the files: an invalid desired state fails without a request
         desired = resolve(desired)

@@ -284,7 +284,8 @@ def test_a_segment_can_stand_for_members(tmp_path: Path) -> None:
     )
     assert section(state, TAGS).memberships[0].segment == 5883
     assert problems(tmp_path / "x", tags="memberships:\n  vip: {description: neither}\n") == [
-        "stacks/t/tags.yaml: memberships.vip: `members`, `members_file` or `segment` is required "
+        "stacks/t/tags.yaml: memberships.vip: `members`, `members_file`, `members_query` or `segment` "
+        "is required "
         '(value: {"description": "neither"})'
     ]
 
@@ -388,7 +389,7 @@ def test_a_desired_state_file_under_another_name_is_refused(tmp_path: Path) -> N
     assert caught.value.problems == [
         "stacks/t/tag.yml: not a desired-state file of this folder; expected any of: tags.yaml, "
         "categories.yaml, profiles.yaml, profile-attributes.schema.json, consent.yaml, contacts.yaml, "
-        "erasure.yaml, push-approvals.yaml "
+        "erasure.yaml, push-approvals.yaml, sources.yaml "
         "(id lists in other files are named by members_file, opted_in_file or opted_out_file)"
     ]
 

@@ -12,6 +12,7 @@ from pulumi.dynamic import Resource
 
 import netmera_iac.families
 from netmera_iac.engine.family import Family, in_order
+from netmera_iac.engine.sources import SOURCES_FILE
 from netmera_iac.families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
@@ -23,7 +24,9 @@ def test_every_file_has_its_schema_and_belongs_to_one_family() -> None:
     missing = [f for f in documents if not (SCHEMAS / f"{f.rsplit('.', 1)[0]}.schema.json").is_file()]
     assert missing == []
     companions = [f for family in FAMILIES for f in family.companions]
-    assert sorted(DESIRED_STATE_FILES) == sorted(documents + companions)
+    # sources.yaml belongs to the stack, not to one family: every family's entries may name its sources
+    assert (SCHEMAS / "sources.schema.json").is_file()
+    assert sorted(DESIRED_STATE_FILES) == sorted([*documents, *companions, SOURCES_FILE])
 
 
 def test_every_adapter_registers_and_every_resource_type_has_a_family() -> None:

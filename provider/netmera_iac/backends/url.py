@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
+from ..engine.redact import shown_url
+
 # Pulumi's self-managed ("DIY") backends, all of which keep blobs netmera-iac can reach too.
 DIY_SCHEMES = ("file", "s3", "gs", "azblob", "postgres", "postgresql")
-_SECRET_PARAMS = ("password", "secret", "token", "key", "sig", "credential")
 
 
 @dataclass(frozen=True)
@@ -46,22 +47,7 @@ class BackendUrl:
         return self.scheme in DIY_SCHEMES
 
 
-def shown(raw: str) -> str:
-    """`raw` with any password in its user part and any secret-looking query value replaced by ****."""
-    try:
-        parts = urlsplit(raw.strip())
-    except ValueError:
-        return "<an unreadable URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        name = user.split(":", 1)[0]
-        netloc = f"{name}:****@{host}" if ":" in user else f"{name}@{host}"
-    query = "&".join(
-        f"{k}={'****' if any(s in k.lower() for s in _SECRET_PARAMS) else v}"
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+shown = shown_url  # one rule for every URL that may carry a secret (engine/redact.py)
 
 
 def first_line(text: str, limit: int = 240) -> str:

@@ -9,6 +9,7 @@ checks across families (overlaps, erasing a managed user) run here on the whole.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,10 @@ from jsonschema.exceptions import ValidationError
 from .errors import DesiredStateError
 from .family import Family, Reading, Section
 from .guards import Claim, overlaps
-from .idfile import ListFile, decode, file_reference, invisible, look_alike, read_ids, resolve
+from .idfile import ListFile, QueryOrigin, decode, file_reference, invisible, look_alike, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
-from .tables import is_table, read_id_table
+from .sources import LOCAL, SOURCES_FILE, Queries, QuerySettings, Source, parse_sources
+from .tables import Rows, is_table, read_id_column, read_id_table
 
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
 # compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
@@ -40,6 +42,7 @@ class DesiredState:
     files: tuple[str, ...] = ()
     list_files: tuple[ListFile, ...] = ()  # id lists kept in their own files, for the recorded state
     warnings: tuple[str, ...] = ()
+    queries: tuple[tuple[str, str, int], ...] = ()  # (entry, source as shown, rows), for the plan
 
     def of(self, family: Family[S]) -> S | None:
         section = self.sections.get(family.name)
@@ -254,10 +257,24 @@ def _read_yaml(
 class ListReader:
     """Id lists given inline (`members: [...]`) or as a list file (`members_file: path`)."""
 
-    def __init__(self, state_dir: Path, shown: Callable[[Path], str]) -> None:
+    def __init__(self, state_dir: Path, shown: Callable[[Path], str], queries: Queries | None = None) -> None:
         self.state_dir = state_dir
         self.shown = shown
         self.files: list[ListFile] = []
+        self.queries = queries
+
+    def query(
+        self, asked: Mapping[str, Any], key: str, name: str, where: str, problems: list[str]
+    ) -> tuple[Rows | None, QueryOrigin]:
+        """The rows an entry's `<key>` query (`{source, sql}`) returned, or None with its problems."""
+        source, sql = str(asked.get("source") or LOCAL), str(asked["sql"])
+        origin = QueryOrigin(Path(name).name, key, source, sql)
+        if self.queries is None:
+            problems.append(f"{name}: {where}.{key}: queries are not read here")
+            return None, origin
+        rows, found = self.queries.rows(source, sql, f"{name}: {where}.{key}" if where else f"{name}: {key}")
+        problems += found
+        return rows, origin
 
     def locate(self, relative: str, where: str, problems: list[str]) -> Path | None:
         """The file a desired state names, if it is a file inside the stack folder; else a problem."""
@@ -279,8 +296,20 @@ class ListReader:
         bare: bool = False,
     ) -> list[str]:
         """The ids of `key` (or `<key>_file`) of `entry`; `bare`: the inline list IS the entry."""
-        file_key = f"{key}_file"
+        file_key, query_key = f"{key}_file", f"{key}_query"
         given = entry.get(file_key)
+        if query_key in entry:
+            forms = [k for k in (key, file_key) if k in entry]
+            if forms:
+                problems.append(f"{name}: {where}: give `{forms[0]}` or `{query_key}`, not both")
+                return []
+            rows, origin = self.query(entry[query_key], query_key, name, where, problems)
+            ids, found = read_id_column(rows, None) if rows is not None else ([], [])
+            problems += found
+            self.files.append(
+                ListFile(restored_path(name, where, key, ".txt"), tuple(ids), holder, query=origin)
+            )
+            return ids
         if given is None:
             ids = list(entry.get(key) or [])
             problems += duplicates(ids, name, where if bare else f"{where}.{key}")
@@ -303,6 +332,13 @@ class ListReader:
         return ids
 
 
+def restored_path(name: str, where: str, key: str, suffix: str) -> str:
+    """Where `netmera-iac rollback` writes what an entry's query returned (in place of the query):
+    `restored/tags.memberships.vip.members.txt`, one file per entry and list."""
+    stem = re.sub(r"[^\w.-]+", "_", ".".join(p for p in (Path(name).stem, where, key) if p)).strip("._")
+    return f"restored/{stem[:180]}{suffix}"
+
+
 def opted_in_out(
     entry: Mapping[str, Any], name: str, where: str, lists: ListReader, resource: tuple[str, str, str]
 ) -> tuple[dict[str, Preference], list[str], list[str], list[str]]:
@@ -322,9 +358,14 @@ def opted_in_out(
 
 
 def load(
-    state_dir: Path, schema_dir: Path, families: Sequence[Family[Any]], shown_root: Path | None = None
+    state_dir: Path,
+    schema_dir: Path,
+    families: Sequence[Family[Any]],
+    shown_root: Path | None = None,
+    queries: QuerySettings | None = None,
 ) -> DesiredState:
-    """Read the files of every family under `state_dir` (each optional)."""
+    """Read the files of every family under `state_dir` (each optional); `queries`: how the entries'
+    queries run (engine/sources.py), with the stack's passwords and bounds."""
     problems: list[str] = []
     shown_root = shown_root or state_dir.parent.parent
 
@@ -358,31 +399,43 @@ def load(
         problems.extend(schema_problems)
         return None if schema_problems else (name, doc)
 
-    lists = ListReader(state_dir, shown)
+    sources = {LOCAL: Source(LOCAL)}
+    declared = valid_document(SOURCES_FILE)
+    if declared is not None:
+        sources, source_problems = parse_sources(declared[1], declared[0])
+        problems.extend(source_problems)
+    runner = Queries(state_dir, sources, queries or QuerySettings())  # connects only when a query runs
+    lists = ListReader(state_dir, shown, runner)
     warnings: list[str] = []
     sections: dict[str, Section] = {}
-    for family in families:
-        for companion in family.companions:
-            path = state_dir / companion
-            if path.is_symlink() or (path.exists() and not path.is_file()):
-                problems.append(f"{shown(path)}: must be a regular file inside the stack folder, not a link")
-            if path.exists() or path.is_symlink():
-                files.append(shown(path))
-        documents = {f: found for f in family.files if (found := valid_document(f)) is not None}
-        if not documents:
-            continue
-        reading = Reading(documents, schema_dir, state_dir, lists, shown)
-        section = family.parse(reading)
-        problems += reading.problems
-        warnings += reading.warnings
-        if section is not None:
-            sections[family.name] = section
-    state = DesiredState(sections, tuple(files), tuple(lists.files), tuple(warnings))
+    try:
+        for family in families:
+            for companion in family.companions:
+                path = state_dir / companion
+                if path.is_symlink() or (path.exists() and not path.is_file()):
+                    problems.append(
+                        f"{shown(path)}: must be a regular file inside the stack folder, not a link"
+                    )
+                if path.exists() or path.is_symlink():
+                    files.append(shown(path))
+            documents = {f: found for f in family.files if (found := valid_document(f)) is not None}
+            if not documents:
+                continue
+            reading = Reading(documents, schema_dir, state_dir, lists, shown)
+            section = family.parse(reading)
+            problems += reading.problems
+            warnings += reading.warnings
+            if section is not None:
+                sections[family.name] = section
+    finally:
+        runner.close()
+    counted = tuple((where, source.shown(), rows) for where, source, rows in runner.counted)
+    state = DesiredState(sections, tuple(files), tuple(lists.files), tuple(warnings), counted)
     for family in families:
         if family.check is not None:
             problems += family.check(state)
     problems += overlaps(state.claims())
-    known = [f for family in families for f in (*family.files, *family.companions)]
+    known = [*(f for family in families for f in (*family.files, *family.companions)), SOURCES_FILE]
     problems += _unknown_files(state_dir, shown, known)
     if problems:
         raise DesiredStateError(problems)

@@ -11,6 +11,9 @@
     ├── PartialApplyError           a plan failed part-way; says what was applied (engine/execute.py;
     │                               also a `NetmeraError`: it carries the client's error as `cause`)
     ├── RecordError                 a recorded desired state cannot be read or rebuilt (rollback)
+    ├── QueryError                  an entry's query failed or timed out (engine/sources.py; it
+    │   │                           becomes a problem of the desired state, never raised past it)
+    │   └── SourceUnreachable       a source's database cannot be opened: said once per source
     ├── CodecError                  an id that cannot be encoded, a value that cannot be decoded
     │                               (engine/codec.py; also a `ValueError`)
     ├── ProfileSchemaError          the managed-attribute schema itself is unusable
@@ -58,6 +61,14 @@ class VerificationError(NetmeraIacError):
 
 class RecordError(NetmeraIacError):
     """A recorded desired state cannot be read (missing, unknown format, or corrupted)."""
+
+
+class QueryError(NetmeraIacError):
+    """The message is one line, scrubbed of the source's password."""
+
+
+class SourceUnreachable(QueryError):
+    pass
 
 
 class BackendError(NetmeraIacError):

@@ -94,10 +94,26 @@ class ListFile:
     exactly this file's ids (value: only the ids mapped to it, e.g. opted_in); rollback then rebuilds
     the file from that resource instead of the stack keeping a second copy of every id."""
 
-    path: str  # relative to the stack folder, as written in the YAML
+    path: str  # relative to the stack folder, as written in the YAML (a query's: where rollback writes it)
     ids: tuple[str, ...]
     holder: tuple[str, str, str, str | None] | None = None
     column: str | None = None  # a table's id column, when not the default (engine/tables.py)
+    query: QueryOrigin | None = None  # the ids (or rows) a query returned, not a file
+    rows: bool = False  # the holder's collection is a map of values per id (a profile table): `ids` its keys
+
+
+@dataclass(frozen=True)
+class QueryOrigin:
+    """Where a query stands in the desired state, so rollback can put a file in its place: the file
+    (`tags.yaml`), the key (`members_query`) and the query as written, which names the entry."""
+
+    document: str
+    key: str
+    source: str
+    sql: str
+
+    def recorded(self) -> dict[str, str]:
+        return {"file": self.document, "key": self.key, "source": self.source, "sql": self.sql}
 
 
 def file_reference(given: Any) -> tuple[str, str | None]:

@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import codec
 from .errors import CodecError, RecordError
 from .idfile import ListFile, resolve
-from .tables import DEFAULT_COLUMN, id_table_content, is_table
+from .sources import LOCAL
+from .tables import DEFAULT_COLUMN, id_table_content, is_table, rows_table_content
 
 FORMAT = 2
 READABLE_FORMATS = (1, 2)
@@ -75,7 +79,14 @@ def record_desired_state(
     for entry in list_files:
         if entry.path in lists:
             continue
-        if entry.holder is None:
+        if entry.holder is None and entry.query is not None:  # no resource holds them alone: the ids
+            lists[entry.path] = {
+                "data": _pack(_list_text(entry.ids, f"{entry.query.key} of {entry.query.document}"))
+            }
+        elif entry.rows:
+            kind, name, prop, _ = entry.holder or ("", "", "", None)
+            lists[entry.path] = {"holder": [kind, name, prop, None], "count": len(entry.ids), "rows": True}
+        elif entry.holder is None:
             path = resolve(state_dir, entry.path)
             assert path is not None  # the loader only accepts files inside the stack folder
             if _binary(entry.path):
@@ -89,6 +100,8 @@ def record_desired_state(
             lists[entry.path] = {"holder": list(entry.holder), "count": count, "digest": ids_digest}
             if entry.column is not None:
                 lists[entry.path]["column"] = entry.column
+        if entry.query is not None:
+            lists[entry.path]["query"] = entry.query.recorded()
     packed = {name: _pack(text) for name, text in files.items()}
     # Under `__` keys: previews show only the digest of what changed, not the packed files.
     return {"format": FORMAT, "digest": digest(files, lists), "__files": packed, "__lists": lists}
@@ -115,9 +128,67 @@ def restore_desired_state(
     for path, entry in lists.items():
         if "data" in entry:
             files[path] = _unpack_bytes(entry["data"]) if entry.get("binary") else _unpack(entry["data"])
+        elif entry.get("rows"):
+            files[path] = _rebuild_rows(path, entry, deployment)
         else:
             files[path] = _rebuild(path, entry, deployment)
+    for path, entry in lists.items():
+        query = entry.get("query")
+        if isinstance(query, Mapping) and isinstance(files.get(query["file"]), str):
+            files[query["file"]] = in_place_of_query(str(files[query["file"]]), query, path)
     return files
+
+
+def in_place_of_query(text: str, query: Mapping[str, Any], path: str) -> str:
+    """The YAML `text` with the entry's query (`members_query: {source, sql}`, matched by key, source and
+    SQL) replaced by the file rollback wrote (`members_file: restored/….txt`), the rest of the file as
+    written: the version rolled back to is restored as what it returned, not run again today."""
+    key = str(query["key"])
+    new_key = key.removesuffix("_query") + "_file"
+    spans: list[tuple[int, int]] = []
+
+    def walk(node: yaml.Node) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == key and isinstance(v, yaml.MappingNode):
+                    given = {a.value: b.value for a, b in v.value if isinstance(b, yaml.ScalarNode)}
+                    if (given.get("source") or LOCAL) == query["source"] and given.get("sql") == query["sql"]:
+                        end = len(text[: v.end_mark.index].rstrip())  # a block value ends before the next key
+                        spans.append((k.start_mark.index, end))
+                walk(v)
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                walk(v)
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root)
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + f"{new_key}: {json.dumps(path)}" + text[end:]
+    return text
+
+
+def _list_text(ids: Sequence[str], what: str) -> str:
+    return f"# Restored by `netmera-iac rollback`: the {len(ids)} id(s) the {what} returned.\n" + "".join(
+        f"{i}\n" for i in ids
+    )
+
+
+def _rebuild_rows(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> bytes:
+    """A table of the values per id the holder kept (a profile query's rows), as Parquet."""
+    kind, name, prop, _ = list(entry["holder"])
+    inputs = _resource_inputs(deployment or {}, kind, name)
+    if inputs is None:
+        raise RecordError(f"{path}: recorded as held by {kind} {name!r}, which is not in that version")
+    try:
+        rows = codec.json_map_in(inputs, prop)
+    except CodecError as exc:
+        raise RecordError(f"{path}: {kind} {name!r} holds an unreadable {prop}: {exc}") from None
+    if len(rows) != entry.get("count"):
+        raise RecordError(
+            f"{path}: {kind} {name!r} holds {len(rows)} rows, not the {entry.get('count')} recorded"
+        )
+    return rows_table_content(rows)
 
 
 def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> Content:

@@ -15,9 +15,12 @@ a number column has already lost what made ids like `007` distinct.
 
 from __future__ import annotations
 
+import json
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -52,47 +55,75 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@dataclass
+class Rows:
+    """Rows DuckDB scans: a table file, or what a query returned (engine/sources.py materialises it
+    on its own connection). `scan` is the SQL naming them, `params` its parameters; `text_cells`: every
+    cell is text (a CSV), so a column's type comes from casting; `from_query`: the id column, unless
+    named, is `ext_id` or else the first one (a query's first column is its id)."""
+
+    con: duckdb.DuckDBPyConnection
+    scan: str
+    params: dict[str, str]
+    shown: str
+    text_cells: bool = False
+    from_query: bool = False
+
+    def columns(self) -> dict[str, str]:
+        table = self.con.execute(f"DESCRIBE SELECT * FROM {self.scan}", self.params).fetchall()
+        return {str(r[0]): str(r[1]) for r in table}
+
+    def id_column(self, column: str | None, columns: Sequence[str]) -> str:
+        if column or not self.from_query or DEFAULT_COLUMN in columns or not columns:
+            return column or DEFAULT_COLUMN
+        return columns[0]
+
+
+def file_rows(path: Path, shown: str) -> Rows:
+    """The rows of a table file, on a connection that may read that file alone."""
+    return Rows(connect_to(path), scan_of(path), {"path": str(path)}, shown, path.suffix.lower() == ".csv")
+
+
 def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str], list[str]]:
     """The ids of one column of a table file, in row order, and its problems."""
     try:
-        con = connect_to(path)
+        rows = file_rows(path, shown)
     except duckdb.Error as exc:
         return [], [f"{shown}: cannot be read: {first_line(exc)}"]
     try:
-        return read_id_column(con, path, shown, column)
+        return read_id_column(rows, column, f" as a {path.suffix[1:].upper()} table")
     finally:
-        con.close()
+        rows.con.close()
 
 
-def read_id_column(
-    con: duckdb.DuckDBPyConnection, path: Path, shown: str, column: str | None
-) -> tuple[list[str], list[str]]:
-    """`read_id_table` on a connection the caller keeps (a profile table reads its values next)."""
-    name = column or DEFAULT_COLUMN
-    scan, params = scan_of(path), {"path": str(path)}
+def read_id_column(rows: Rows, column: str | None, what: str = "") -> tuple[list[str], list[str]]:
+    """The ids of `rows` (a profile table reads its values next, on the same connection): no null,
+    no repeat, text, each a valid id. `what` says what the rows were read as, for a failed scan."""
+    con, scan, params, shown = rows.con, rows.scan, rows.params, rows.shown
     try:
-        table = con.sql(f"SELECT * FROM {scan}", params=params)
-        columns = dict(zip(table.columns, map(str, table.types), strict=True))
+        columns = rows.columns()
     except duckdb.Error as exc:
-        return [], [f"{shown}: cannot be read as a {path.suffix[1:].upper()} table: {first_line(exc)}"]
+        return [], [f"{shown}: cannot be read{what}: {first_line(exc)}"]
+    name = rows.id_column(column, list(columns))
     if name not in columns:
         hint = "" if column else "; name the id column with `column:`"
         listed = ", ".join(list(columns)[:12]) + (", …" if len(columns) > 12 else "")
         return [], [f"{shown}: no column {name!r} (columns: {listed}){hint}"]
     if columns[name] not in _TEXT_TYPES:
+        fix = f"select it as text ({name}::text)" if rows.from_query else "write the column as a string"
         return [], [
             f"{shown}: column {name!r} is {columns[name]}, not text: ids are text (a number column "
-            "has lost leading zeros); write the column as a string"
+            f"has lost leading zeros); {fix}"
         ]
     quoted = quote_identifier(name)
     try:
-        nulls, distinct, rows, odd = con.execute(
+        nulls, distinct, count, odd = con.execute(
             f"SELECT count(*) FILTER ({quoted} IS NULL), count(DISTINCT {quoted}), count(*), "
             f"count(*) FILTER ({quoted} = '' OR {quoted} <> trim({quoted}) "
             f"OR length({quoted}) > {MAX_ID_LENGTH}) FROM {scan}",
             params,
         ).fetchone() or (0, 0, 0, 0)
-        if nulls or distinct + nulls < rows:
+        if nulls or distinct + nulls < count:
             return [], _null_and_duplicate_rows(con, scan, params, shown, name, quoted)
         ids = [value for (value,) in con.execute(f"SELECT {quoted} FROM {scan}", params).fetchall()]
     except duckdb.Error as exc:
@@ -191,3 +222,28 @@ def table_ids(name: str, content: str | bytes, column: str | None = None) -> lis
     if problems:
         raise ValueError("; ".join(problems))
     return ids
+
+
+def rows_table_content(rows: Mapping[str, Mapping[str, Any]], column: str = DEFAULT_COLUMN) -> bytes:
+    """Values per id as the bytes of a Parquet table: column `column` and one column per key, typed
+    as DuckDB reads the values (numbers, text, booleans, lists). Rollback writes a profile query's
+    rows this way, and the profile table reader reads them back."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lines, table = Path(tmp) / "rows.jsonl", Path(tmp) / "rows.parquet"
+        with lines.open("w", encoding="utf-8") as out:
+            for ext_id, values in rows.items():
+                out.write(json.dumps({column: ext_id, **values}, ensure_ascii=False) + "\n")
+        con = duckdb.connect(":memory:")
+        try:
+            if rows:
+                con.execute(
+                    "COPY (SELECT * FROM read_json($lines, format = 'newline_delimited')) "
+                    "TO $table (FORMAT parquet)",
+                    {"lines": str(lines), "table": str(table)},
+                )
+            else:
+                con.execute(f"COPY (SELECT NULL::VARCHAR AS {quote_identifier(column)} LIMIT 0) TO $table "
+                            "(FORMAT parquet)", {"table": str(table)})  # fmt: skip
+        finally:
+            con.close()
+        return table.read_bytes()

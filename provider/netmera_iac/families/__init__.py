@@ -14,6 +14,7 @@ from typing import Any
 
 from ..engine.desired import DesiredState, load
 from ..engine.family import Family
+from ..engine.sources import SOURCES_FILE, QuerySettings
 from . import approvals, categories, consent, contacts, erasure, profiles, tags
 
 FAMILIES: tuple[Family[Any], ...] = (
@@ -26,12 +27,15 @@ FAMILIES: tuple[Family[Any], ...] = (
     approvals.FAMILY,
 )
 # Every file a stack folder may hold, in the registry's order.
-DESIRED_STATE_FILES: tuple[str, ...] = tuple(
-    f for family in FAMILIES for f in (*family.files, *family.companions)
+DESIRED_STATE_FILES: tuple[str, ...] = (
+    *(f for family in FAMILIES for f in (*family.files, *family.companions)),
+    SOURCES_FILE,  # the stack's query sources (engine/sources.py), recorded and restored with the rest
 )
 BY_TYPE: dict[str, Family[Any]] = {kind: family for family in FAMILIES for kind in family.types}
 
 
-def load_desired_state(state_dir: Path, schema_dir: Path, shown_root: Path | None = None) -> DesiredState:
+def load_desired_state(
+    state_dir: Path, schema_dir: Path, shown_root: Path | None = None, queries: QuerySettings | None = None
+) -> DesiredState:
     """The desired state of a stack folder, every family's section validated (engine/desired.py)."""
-    return load(state_dir, schema_dir, FAMILIES, shown_root)
+    return load(state_dir, schema_dir, FAMILIES, shown_root, queries)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.preview import ResourceChange, Step, one_line
+from ..engine.sources import QUERY_LINE
 from ..families import BY_TYPE, FAMILIES
 
 SKIPPED_TYPES = ("Stack", "StackManifest")  # short type names
@@ -32,6 +33,7 @@ class Summary:
     unchanged: int
     problems: list[str]  # guards and policies that fired (error diagnostics and policy violations)
     warnings: list[str] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)  # per entry: its source and the rows it returned
 
     @property
     def changed(self) -> bool:
@@ -66,7 +68,7 @@ def preview_from_events(events: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             )
         elif "diagnosticEvent" in event:
             diag = event["diagnosticEvent"]
-            if diag.get("severity") in ("error", "warning"):
+            if diag.get("severity") in ("error", "warning") or _is_query_line(diag):
                 diagnostics.append({"message": f"{diag.get('prefix', '')}{diag.get('message', '')}",
                                     "severity": diag["severity"], "urn": diag.get("urn")})  # fmt: skip
         elif "policyEvent" in event:
@@ -108,7 +110,18 @@ def summarise(preview: Mapping[str, Any]) -> Summary:
         if by_family[family.name]:
             resources.extend(family.summarise(by_family[family.name]))
     problems, warnings = _diagnostics(preview)
-    return Summary(sorted(resources, key=lambda r: r.title), unchanged, problems, warnings)
+    queries = [
+        str(d.get("message", "")).strip().removeprefix(QUERY_LINE)
+        for d in preview.get("diagnostics") or []
+        if _is_query_line(d)
+    ]
+    return Summary(sorted(resources, key=lambda r: r.title), unchanged, problems, warnings, queries)
+
+
+def _is_query_line(diagnostic: Mapping[str, Any]) -> bool:
+    """The program's line per query (program.py): which source an entry read, and how many rows."""
+    message = str(diagnostic.get("message", "")).strip()
+    return diagnostic.get("severity") == "info" and message.startswith(QUERY_LINE)
 
 
 def _diagnostics(preview: Mapping[str, Any]) -> tuple[list[str], list[str]]:
@@ -116,7 +129,7 @@ def _diagnostics(preview: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     warnings: list[str] = []
     for d in preview.get("diagnostics") or []:
         message = str(d.get("message", "")).strip()
-        if not message or any(noise in message for noise in NOISE):
+        if not message or any(noise in message for noise in NOISE) or _is_query_line(d):
             continue
         (problems if d.get("severity") == "error" else warnings).append(message)
     for v in preview.get("policyViolations") or []:
@@ -163,6 +176,8 @@ def to_markdown(summary: Summary, stack: str, max_ids: int = 20, title: str = "p
         if summary.problems
         else "No guard or policy fired."
     )
+    if summary.queries:  # what each query returned now: the users below enter and leave because of it
+        lines += ["", "#### Queries read"] + [f"- {q}" for q in summary.queries]
     if summary.resources:
         lines += ["", "| Resource | Step | Users | Changes |", "|---|---|---:|---|"]
         for r in summary.resources:

@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...engine.desired import restored_path
 from ...engine.family import Reading, Section
 from ...engine.idfile import ListFile, file_reference
 from ..tags.desired import SHARDS_IGNORED
@@ -22,7 +23,7 @@ from .schema import (
     load_attribute_schema,
     validate_profiles,
 )
-from .table import read_profile_table
+from .table import read_profile_rows, read_profile_table
 
 FILE = "profiles.yaml"
 
@@ -69,6 +70,29 @@ def _table_users(
     return users, problems
 
 
+def _query_users(
+    reading: Reading,
+    name: str,
+    doc: Mapping[str, Any],
+    schema: Mapping[str, Any],
+    specs: Mapping[str, AttributeSpec],
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """`users_query`: the values as a query's rows, checked as a table's are. Recorded as a reference
+    to the profiles resource, which holds exactly these values: rollback writes them as a table."""
+    problems: list[str] = []
+    given = [k for k in ("users", "users_file") if k in doc]
+    if given:
+        return {}, [f"{name}: give `{given[0]}` or `users_query`, not both"]
+    rows, origin = reading.lists.query(doc["users_query"], "users_query", name, "", problems)
+    if rows is None:
+        return {}, problems
+    users, problems = read_profile_rows(rows, None, schema, specs)
+    path = restored_path(name, "", "users", ".parquet")
+    holder = ("ProfileAttributes", "profiles", "profiles", None)
+    reading.lists.files.append(ListFile(path, tuple(users), holder, query=origin, rows=True))
+    return users, problems
+
+
 def parse(reading: Reading) -> ProfilesSpec | None:
     """Check `profiles.yaml` against the managed-attribute schema; None (with problems) if invalid."""
     name, doc = reading.documents[FILE]
@@ -83,7 +107,9 @@ def parse(reading: Reading) -> ProfilesSpec | None:
         return None
     found: list[str] = []
     users: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (doc.get("users") or {}).items()}
-    if "users_file" in doc:
+    if "users_query" in doc:
+        users, found = _query_users(reading, name, doc, schema, specs)
+    elif "users_file" in doc:
         users, found = _table_users(reading, name, doc, schema, specs)
     else:
         found += validate_profiles(users, schema, name, "users")

@@ -25,7 +25,7 @@ import duckdb
 from jsonschema import Draft202012Validator
 
 from ...engine.idfile import MAX_PROBLEMS
-from ...engine.tables import DEFAULT_COLUMN, connect_to, first_line, quote_identifier, read_id_column, scan_of
+from ...engine.tables import Rows, file_rows, first_line, quote_identifier, read_id_column
 from .schema import MAX_SAFE_INTEGER, AttributeSpec
 
 SQL_TYPES: Final = {
@@ -69,18 +69,31 @@ def read_profile_table(
     path: Path, shown: str, column: str | None, schema: Mapping[str, Any], specs: Mapping[str, AttributeSpec]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The users' values of a table file (null cells left out), and its problems."""
-    id_name = column or DEFAULT_COLUMN
     try:
-        con = connect_to(path)
+        rows = file_rows(path, shown)
     except duckdb.Error as exc:
         return {}, [f"{shown}: cannot be read: {first_line(exc)}"]
-    params = {"path": str(path)}
     try:
-        ids, problems = read_id_column(con, path, shown, column)  # as for a list (nulls, repeats)
+        return read_profile_rows(rows, column, schema, specs, f" as a {path.suffix[1:].upper()} table")
+    finally:
+        rows.con.close()
+
+
+def read_profile_rows(
+    rows: Rows,
+    column: str | None,
+    schema: Mapping[str, Any],
+    specs: Mapping[str, AttributeSpec],
+    what: str = "",
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The users' values of `rows` (a table file, or what `users_query` returned), and its problems."""
+    con, scan, params, shown = rows.con, rows.scan, rows.params, rows.shown
+    try:
+        ids, problems = read_id_column(rows, column, what)  # as for a list (nulls, repeats)
         if problems:
             return {}, problems
-        scan = scan_of(path)
-        columns = dict(zip(*_described(con, scan, params), strict=True))
+        columns = rows.columns()
+        id_name = rows.id_column(column, list(columns))
         attributes = [c for c in columns if c != id_name]
         problems += [
             f"{shown}: column {c!r} is not an attribute of the managed schema (its attributes: "
@@ -90,10 +103,9 @@ def read_profile_table(
         ]
         if problems:
             return {}, problems
-        csv = path.suffix.lower() == ".csv"
         selected = []
         for name in attributes:
-            expression, found = _typed(con, scan, params, shown, name, columns[name], specs[name], csv)
+            expression, found = _typed(rows, name, columns[name], specs[name])
             problems += found
             selected.append(f"{expression} AS {quote_identifier(name)}")
         if problems:
@@ -108,40 +120,23 @@ def read_profile_table(
                 return {}, problems[:MAX_PROBLEMS]
         if problems:
             return {}, problems
-        rows = con.execute(  # the ids were read above, in the same order
+        values = con.execute(  # the ids were read above, in the same order
             f"SELECT {', '.join(map(quote_identifier, attributes)) or 'NULL'} FROM {typed} ORDER BY row",
             params,
         ).fetchall()
     except duckdb.Error as exc:
         return {}, [f"{shown}: cannot be read: {first_line(exc)}"]
-    finally:
-        con.close()
     users: dict[str, dict[str, Any]] = {}
-    for ext_id, cells in zip(ids, rows, strict=True):
+    for ext_id, cells in zip(ids, values, strict=True):
         managed = {a: v for a, v in zip(attributes, cells, strict=True) if v is not None}
         if managed:
             users[ext_id] = managed
     return users, []
 
 
-def _described(
-    con: duckdb.DuckDBPyConnection, scan: str, params: dict[str, str]
-) -> tuple[list[str], list[str]]:
-    table = con.execute(f"DESCRIBE SELECT * FROM {scan}", params).fetchall()
-    return [str(r[0]) for r in table], [str(r[1]) for r in table]
-
-
-def _typed(
-    con: duckdb.DuckDBPyConnection,
-    scan: str,
-    params: dict[str, str],
-    shown: str,
-    name: str,
-    sql_type: str,
-    spec: AttributeSpec,
-    csv: bool,
-) -> tuple[str, list[str]]:
+def _typed(rows: Rows, name: str, sql_type: str, spec: AttributeSpec) -> tuple[str, list[str]]:
     """The column as its Netmera type (a SQL expression), or the problems that keep it from being one."""
+    con, scan, params, shown, csv = rows.con, rows.scan, rows.params, rows.shown, rows.text_cells
     q = quote_identifier(name)
     if spec.is_array:
         element = SQL_TYPES[spec.data_type]
@@ -165,7 +160,10 @@ def _typed(
         ]
     base = sql_type.split("(")[0]
     if base not in _FITS[spec.data_type]:
-        return q, [f"{shown}: column {name!r} is {sql_type}, which does not hold {spec.data_type} values"]
+        fix = f"; cast it in the query (as {SQL_TYPES[spec.data_type]})" if rows.from_query else ""
+        return q, [
+            f"{shown}: column {name!r} is {sql_type}, which does not hold {spec.data_type} values{fix}"
+        ]
     if spec.data_type == "DATE" and base not in _INTEGERS:
         return f"epoch_ms(CAST({q} AS TIMESTAMP))", []  # a date or timestamp column: epoch milliseconds
     return f"CAST({q} AS {SQL_TYPES[spec.data_type]})", []

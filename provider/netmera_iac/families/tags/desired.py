@@ -63,8 +63,8 @@ def parse(reading: Reading) -> TagsSpec:
         where = f"memberships.{tag}"
         holder = None if "segment" in spec else ("TagMembership", tag, "members", None)
         members = lists.ids(spec, "members", name, where, problems, holder)
-        if "members" not in spec and "members_file" not in spec and "segment" not in spec:
-            needed = "`members`, `members_file` or `segment` is required"
+        if not {"members", "members_file", "members_query", "segment"} & set(spec):
+            needed = "`members`, `members_file`, `members_query` or `segment` is required"
             problems.append(f"{name}: {where}: {needed} (value: {short_json(spec)})")
         if "shards" in spec:
             reading.warnings.append(f"{name}: {where}.shards: {SHARDS_IGNORED} (value: {spec['shards']})")
