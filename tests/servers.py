@@ -197,6 +197,16 @@ class PostgresServer:
             raise RuntimeError(f"psql failed: {result.stderr.strip()}")
         return result.stdout.strip()
 
+    def copy_in(self, table: str, csv: Path, database: str) -> None:
+        """Load a CSV file (no header) into `table` with COPY, as a bulk export would."""
+        with csv.open("rb") as rows:
+            subprocess.run(
+                [*self.as_user, _pg_bin("psql"), "-h", str(self.folder), "-p", str(self.port),
+                 "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1",
+                 "-c", f"copy {table} from stdin (format csv)"],
+                stdin=rows, capture_output=True, check=True,
+            )  # fmt: skip
+
     def database(self, name: str) -> str:
         self.psql(f'create database "{name}" owner {PG_USER}')
         return name

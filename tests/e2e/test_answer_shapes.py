@@ -31,8 +31,7 @@ def _outputs(stack: NetmeraStack, kind: str, name: str) -> dict[str, Any]:
 def test_a_refresh_of_every_family_passes_in_the_alternative_shapes(
     netmera_stack: NetmeraStack, emulator: Emulator
 ) -> None:
-    for path in (REPO_ROOT / "stacks" / "demo").glob("*.yaml"):
-        shutil.copy(path, netmera_stack.state_dir / path.name)
+    shutil.copytree(REPO_ROOT / "stacks" / "demo", netmera_stack.state_dir, dirs_exist_ok=True)  # with data/
     # The two families the demo stack leaves out, so that every family is refreshed.
     (netmera_stack.state_dir / "erasure.yaml").write_text(
         "confirm: erase these users permanently\nusers: [user-0049]\n"

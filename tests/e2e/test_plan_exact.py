@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
@@ -105,17 +106,31 @@ def edit(stack: NetmeraStack, name: str, change: Callable[[dict[str, Any]], None
     path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
+def edit_table(stack: NetmeraStack, name: str, *updates: str) -> None:
+    """Change the demo's customer table as the CRM team's export would (the tag and the profiles
+    are queries over it)."""
+    path = stack.state_dir / name
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT * FROM read_parquet($p)", {"p": str(path)})
+    for update in updates:
+        con.execute(update)
+    con.execute("COPY t TO $p (FORMAT parquet)", {"p": str(path)})
+    con.close()
+
+
 def change_every_family(stack: NetmeraStack) -> None:
-    def tags(d: dict[str, Any]) -> None:
-        d["memberships"]["vip"]["members"][-1] = "user-0006"
+    edit_table(
+        stack,
+        "data/customers.parquet",
+        "UPDATE t SET crm_vip = false WHERE ext_id = 'user-0005'",
+        "INSERT INTO t (ext_id, crm_vip) VALUES ('user-0006', true)",
+        "UPDATE t SET age = 42 WHERE ext_id = 'cust-mehmet'",
+        "UPDATE t SET tier = NULL WHERE ext_id = 'user-0001'",
+    )
 
     def categories(d: dict[str, Any]) -> None:
         d["preferences"][0].update(opted_in=["cust-ayse", "user-0007"])
         d["preferences"][0].update(opted_out=["cust-mehmet", "user-0040", "user-0001"])
-
-    def profiles(d: dict[str, Any]) -> None:
-        d["users"]["cust-mehmet"]["age"] = 42
-        d["users"]["user-0001"]["loyaltyTier"] = None
 
     def consent(d: dict[str, Any]) -> None:
         d["push"]["users"].update(opted_in=["cust-mehmet", "user-0002"], opted_out=["user-0040", "user-0001"])
@@ -124,8 +139,7 @@ def change_every_family(stack: NetmeraStack) -> None:
     def contacts(d: dict[str, Any]) -> None:
         d["users"]["user-0007"]["email"] = "u7@shop.example.com"
 
-    for name, change in [("tags", tags), ("categories", categories), ("profiles", profiles),
-                         ("consent", consent), ("contacts", contacts)]:  # fmt: skip
+    for name, change in [("categories", categories), ("consent", consent), ("contacts", contacts)]:
         edit(stack, f"{name}.yaml", change)
 
 

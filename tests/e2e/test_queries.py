@@ -100,6 +100,17 @@ def test_postgresql_drives_a_tag_a_category_consent_and_profiles(
     ]  # fmt: skip
     assert emulator.users_of("vip") == ["cust-ayse", "user-0001", "user-0002"]
 
+    # A query that returns nothing (a failed export, a truncated table) meets the empty-set guard.
+    postgres.psql("update customers set ltv = 0", db)
+    emulator.clear_requests()
+    empty = netmera_iac(netmera_stack, "plan")
+    assert empty.returncode == 1
+    assert "the desired set is empty, which would remove every user it manages" in empty.stdout, empty.stdout
+    assert writes(emulator) == []
+    postgres.psql(
+        "update customers set ltv = 1100 where ext_id in ('user-0001', 'user-0002', 'cust-ayse')", db
+    )
+
     # A bad query: refused at preview, naming the file, the entry and the source; nothing is sent.
     (netmera_stack.state_dir / "tags.yaml").write_text(
         'memberships:\n  vip:\n    members_query: {source: crm, sql: "select ext_id from customers union all '
@@ -171,3 +182,54 @@ def test_duckdb_over_the_stack_folder_drives_a_tag_and_profiles(
     assert "memberships.vip.members_query (source local" in refused.stdout, refused.stdout
     assert "Permission Error" in refused.stdout
     assert writes(emulator) == []
+
+
+def test_consent_evidence_columns_let_a_reviewed_re_opt_in_through_the_guard(
+    netmera_stack: NetmeraStack, emulator: Emulator, postgres: PostgresServer
+) -> None:
+    db = postgres.database(f"crm_{uuid.uuid4().hex[:8]}")
+    postgres.psql(
+        "create table consents (ext_id text primary key, email_ok boolean, consent_source text, "
+        "consent_at timestamptz);"
+        "insert into consents values ('user-0001', true, 'signup form', now() - interval '30 days'),"
+        " ('user-0002', false, null, null), ('user-0003', true, null, null);"
+        f"grant select on consents to {PG_USER};",
+        db,
+    )
+    (netmera_stack.state_dir / "sources.yaml").write_text(
+        f'sources:\n  crm: {{url: "{postgres.url(db, password=False)}"}}\n'
+    )
+    columns = "ext_id, consent_source as evidence_source, consent_at as evidence_at"
+    (netmera_stack.state_dir / "consent.yaml").write_text(
+        "email:\n  users:\n"
+        f'    opted_in_query: {{source: crm, sql: "select {columns} from consents where email_ok"}}\n'
+        '    opted_out_query: {source: crm, sql: "select ext_id from consents where not email_ok"}\n'
+    )
+    netmera_stack.stack.set_config(
+        "netmera-iac:sourcePasswords.crm", auto.ConfigValue(PG_PASSWORD, secret=True), path=True
+    )
+    assert netmera_stack.stack.up().summary.result == "succeeded"
+
+    # user-0002 ticks the box again, but the table has no evidence yet: the guard holds at preview.
+    postgres.psql("update consents set email_ok = true where ext_id = 'user-0002'", db)
+    emulator.clear_requests()
+    blocked = netmera_iac(netmera_stack, "plan")
+    assert blocked.returncode == 1
+    assert "consent guard (email): email.users: user-0002 (person user-0002) opted out" in blocked.stdout
+    assert "no evidence in the desired state" in blocked.stdout, blocked.stdout
+    assert writes(emulator) == []
+
+    # The preference centre's record arrives in the table: where and when, later than the opt-out.
+    postgres.psql(
+        "update consents set consent_source = 'preference centre', consent_at = now() "
+        "where ext_id = 'user-0002'",
+        db,
+    )
+    emulator.clear_requests()
+    saved = netmera_stack.project.work_dir / "plan.json"
+    planned = netmera_iac(netmera_stack, "plan", "--save-plan", str(saved))
+    assert planned.returncode == 0, planned.stdout
+    assert "opt in 1" in planned.stdout, planned.stdout
+    applied = netmera_iac(netmera_stack, "apply", "--plan", str(saved))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert [(r["operation"], r["ids"]) for r in writes(emulator)] == [("enableMail", 1)]

@@ -118,8 +118,7 @@ def test_the_demo_stack_applies_then_previews_no_change(
 ) -> None:
     shared = any_shared
     stack = NetmeraStack.create(tmp_path, emulator.base_url, DEMO_API_KEY, "demo", shared.url, shared.env)
-    for path in (REPO_ROOT / "stacks" / "demo").glob("*.yaml"):
-        shutil.copy(path, stack.state_dir / path.name)
+    shutil.copytree(REPO_ROOT / "stacks" / "demo", stack.state_dir, dirs_exist_ok=True)  # with data/
     up = stack.cli("up", "--yes", "--refresh")
     assert up.returncode == 0, _said(up)
     assert emulator.users_of("vip") and emulator.counts()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import duckdb
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -25,7 +26,7 @@ from .guards import Claim, overlaps
 from .idfile import ListFile, QueryOrigin, decode, file_reference, invisible, look_alike, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
 from .sources import LOCAL, SOURCES_FILE, Queries, QuerySettings, Source, parse_sources
-from .tables import Rows, is_table, read_id_column, read_id_table
+from .tables import Rows, file_rows, first_line, is_table, read_evidence, read_id_column
 
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
 # compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
@@ -262,6 +263,8 @@ class ListReader:
         self.shown = shown
         self.files: list[ListFile] = []
         self.queries = queries
+        # Consent evidence a table or query gave beside the ids, by (file shown, entry, key).
+        self.evidence: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}
 
     def query(
         self, asked: Mapping[str, Any], key: str, name: str, where: str, problems: list[str]
@@ -305,6 +308,8 @@ class ListReader:
                 return []
             rows, origin = self.query(entry[query_key], query_key, name, where, problems)
             ids, found = read_id_column(rows, None) if rows is not None else ([], [])
+            if rows is not None and not found:
+                self.evidence[name, where, key], found = read_evidence(rows, None)
             problems += found
             self.files.append(
                 ListFile(restored_path(name, where, key, ".txt"), tuple(ids), holder, query=origin)
@@ -322,7 +327,7 @@ class ListReader:
         if path is None:
             return []
         if is_table(path):
-            ids, found = read_id_table(path, self.shown(path), column)
+            ids, found = self._table(path, column, (name, where, key))
         elif column is not None:
             ids, found = [], [f"{name}: {where}.{file_key}.column: only a .csv or .parquet table has columns"]
         else:
@@ -330,6 +335,23 @@ class ListReader:
         problems += found
         self.files.append(ListFile(relative, tuple(ids), holder, column))
         return ids
+
+    def _table(
+        self, path: Path, column: str | None, place: tuple[str, str, str]
+    ) -> tuple[list[str], list[str]]:
+        """A table's ids, and the consent evidence columns beside them if it has them."""
+        shown = self.shown(path)
+        try:
+            rows = file_rows(path, shown)
+        except duckdb.Error as exc:
+            return [], [f"{shown}: cannot be read: {first_line(exc)}"]
+        try:
+            ids, found = read_id_column(rows, column, f" as a {path.suffix[1:].upper()} table")
+            if not found:
+                self.evidence[place], found = read_evidence(rows, column)
+            return ids, found
+        finally:
+            rows.con.close()
 
 
 def restored_path(name: str, where: str, key: str, suffix: str) -> str:

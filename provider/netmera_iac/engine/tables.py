@@ -134,6 +134,52 @@ def read_id_column(rows: Rows, column: str | None, what: str = "") -> tuple[list
     return ids, _id_problems(ids, shown, name)
 
 
+EVIDENCE_COLUMNS = ("evidence_source", "evidence_at")
+_ZONED = ("TIMESTAMP WITH TIME ZONE",)
+
+
+def read_evidence(rows: Rows, column: str | None) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Consent evidence per id from the columns `evidence_source` and `evidence_at` (where the consent
+    came from, and when: a zoned timestamp or RFC 3339 text), if the rows have them; a row with
+    neither has none. The times are checked by the consent family, as evidence written in YAML is."""
+    columns = rows.columns()
+    present = [c for c in EVIDENCE_COLUMNS if c in columns]
+    if not present:
+        return {}, []
+    if len(present) == 1:
+        other = next(c for c in EVIDENCE_COLUMNS if c not in present)
+        return {}, [f"{rows.shown}: column {present[0]!r} needs column {other!r} beside it"]
+    at_type = columns["evidence_at"]
+    if at_type.startswith("TIMESTAMP") and at_type not in _ZONED:
+        return {}, [
+            f"{rows.shown}: column 'evidence_at' is {at_type}, a time without a zone: give it a zone "
+            "(TIMESTAMP WITH TIME ZONE, or text such as 2026-11-28T09:00:00Z)"
+        ]
+    if at_type not in (*_ZONED, *_TEXT_TYPES):
+        return {}, [f"{rows.shown}: column 'evidence_at' is {at_type}, not a time"]
+    at = (
+        "strftime(evidence_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')"
+        if at_type in _ZONED
+        else "evidence_at"
+    )
+    q = quote_identifier(rows.id_column(column, list(columns)))
+    try:
+        found = rows.con.execute(
+            f"SELECT n, id, ev_source, ev_at FROM (SELECT row_number() OVER () AS n, {q} AS id, "
+            f"CAST(evidence_source AS VARCHAR) AS ev_source, {at} AS ev_at FROM {rows.scan}) "
+            "WHERE ev_source IS NOT NULL OR ev_at IS NOT NULL ORDER BY n",
+            rows.params,
+        ).fetchall()
+    except duckdb.Error as exc:
+        return {}, [f"{rows.shown}: the evidence columns cannot be read: {first_line(exc)}"]
+    problems = [
+        f"{rows.shown}: row {row} ({ext_id}): evidence needs both evidence_source and evidence_at"
+        for row, ext_id, src, at in found
+        if src is None or at is None
+    ][:MAX_PROBLEMS]
+    return {ext_id: (src, at) for _, ext_id, src, at in found if src is not None and at is not None}, problems
+
+
 def _null_and_duplicate_rows(
     con: duckdb.DuckDBPyConnection, scan: str, params: dict[str, str], shown: str, name: str, quoted: str
 ) -> list[str]:

@@ -12,7 +12,7 @@ from ...engine.consent_record import parse_time
 from ...engine.desired import opted_in_out
 from ...engine.family import Reading, Section
 from ...engine.guards import Claim
-from ...engine.plan import OPTED_IN, Preference
+from ...engine.plan import OPTED_IN, OPTED_OUT, Preference
 from .ledger import Addressing, Channel, Evidence
 
 NAME = "consent"
@@ -75,6 +75,19 @@ class ConsentSpec(Section):
             yield Claim(c.source, "consent", c.name, "authoritative", c.consents.keys())
 
 
+def _evidence(path: str, source: str, at: str, found: list[str]) -> Evidence | None:
+    """Evidence as the consent guard compares it: a time with a zone, not in the future."""
+    try:
+        given = parse_time(at)
+    except ValueError as exc:
+        found.append(f"{path}.at: not an RFC 3339 time with a zone: {exc} (value: {at!r})")
+        return None
+    if given > datetime.now(UTC):
+        found.append(f"{path}.at: consent cannot be given in the future (value: {at!r})")
+        return None
+    return Evidence(source, at)
+
+
 def parse(reading: Reading) -> ConsentSpec:
     """The lists of `consent.yaml`, with addresses, numbers and evidence times checked."""
     name, doc = reading.documents[FILE]
@@ -106,15 +119,17 @@ def parse(reading: Reading) -> ConsentSpec:
             if consents.get(ext_id) != OPTED_IN:
                 found.append(f"{path}: evidence for an id that is not opted_in (value: {ext_id!r})")
                 continue
-            try:
-                given = parse_time(proof["at"])
-            except ValueError as exc:
-                found.append(f"{path}.at: not an RFC 3339 time with a zone: {exc} (value: {proof['at']!r})")
-                continue
-            if given > datetime.now(UTC):
-                found.append(f"{path}.at: consent cannot be given in the future (value: {proof['at']!r})")
-                continue
-            evidence[ext_id] = Evidence(proof["source"], proof["at"])
+            if (checked := _evidence(path, proof["source"], proof["at"], found)) is not None:
+                evidence[ext_id] = checked
+        # Evidence columns of an opted_in table or query (engine/tables.py: evidence_source, evidence_at).
+        for ext_id, (given_source, at) in lists.evidence.get((name, where, OPTED_IN), {}).items():
+            path = f"{name}: {where}.opted_in: {ext_id!r}: evidence"
+            if ext_id in evidence:
+                found.append(f"{path}: given both under `evidence` and in the table's columns; keep one")
+            elif (checked := _evidence(path, given_source, at, found)) is not None:
+                evidence[ext_id] = checked
+        if lists.evidence.get((name, where, OPTED_OUT)):
+            found.append(f"{name}: {where}.opted_out: evidence columns are for opted_in lists only")
         if entry.get("check_existence") and addressing != "extId":
             found.append(
                 f"{name}: {where}.check_existence: Netmera can say which external ids it knows, not "

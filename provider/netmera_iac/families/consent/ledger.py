@@ -148,8 +148,8 @@ class ConsentBlocked(GuardViolation):
             f"{resource}: consent guard: {len(blocked)} user(s) would be opted in again after opting out:"
             f"\n  {shown}{more}\n"
             "Opt them in only with evidence: add `evidence: {<id>: {source: <where consent was given>, "
-            "at: <RFC 3339 time later than the opt-out>}}` to the list in the desired state, or leave "
-            "them opted out."
+            "at: <RFC 3339 time later than the opt-out>}}` to the list in the desired state (or, for a "
+            "table or query, the columns evidence_source and evidence_at), or leave them opted out."
         )
 
 

@@ -88,7 +88,7 @@ def judge(spec: ConsentSpec, record: Mapping[str, Mapping[str, Line]], links: Li
                 f"consent guard ({channel}): {len(blocked)} opt-in(s) of people who opted out, by any "
                 f"of their addresses:\n  {shown}{more}\nOpt them in only with evidence later than the "
                 "opt-out (`evidence: {<id as listed>: {source: …, at: …}}` in the list that opts "
-                "them in), or leave them opted out."
+                "them in, or its table's evidence_source and evidence_at), or leave them opted out."
             )
         for c in lists:
             resend = _stale(c, lines, links)
