@@ -176,10 +176,7 @@ def _list_text(ids: Sequence[str], what: str) -> str:
 
 def _rebuild_rows(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> bytes:
     """A table of the values per id the holder kept (a profile query's rows), as Parquet."""
-    kind, name, prop, _ = list(entry["holder"])
-    inputs = _resource_inputs(deployment or {}, kind, name)
-    if inputs is None:
-        raise RecordError(f"{path}: recorded as held by {kind} {name!r}, which is not in that version")
+    kind, name, prop, _, inputs = _held_by(path, entry, deployment)
     try:
         rows = codec.json_map_in(inputs, prop)
     except CodecError as exc:
@@ -191,11 +188,19 @@ def _rebuild_rows(path: str, entry: Mapping[str, Any], deployment: Mapping[str, 
     return rows_table_content(rows)
 
 
-def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> Content:
+def _held_by(
+    path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None
+) -> tuple[str, str, str, str | None, Mapping[str, Any]]:
+    """The holder a recorded list names (type, name, property, value) and its inputs in that version."""
     kind, name, prop, value = list(entry["holder"])
     inputs = _resource_inputs(deployment or {}, kind, name)
     if inputs is None:
         raise RecordError(f"{path}: recorded as held by {kind} {name!r}, which is not in that version")
+    return kind, name, prop, value, inputs
+
+
+def _rebuild(path: str, entry: Mapping[str, Any], deployment: Mapping[str, Any] | None) -> Content:
+    kind, name, prop, value, inputs = _held_by(path, entry, deployment)
     try:
         if value is None:
             ids = sorted(codec.ids_in(inputs, prop))

@@ -57,39 +57,30 @@ def _table_users(
     schema: Mapping[str, Any],
     specs: Mapping[str, AttributeSpec],
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """`users_file`: the values as a table (table.py), recorded whole for rollback like a list file."""
-    relative, column = file_reference(doc["users_file"])
-    if "users" in doc:
-        return {}, [f"{name}: give `users` or `users_file`, not both (value: {relative!r})"]
-    problems: list[str] = []
-    path = reading.lists.locate(relative, f"{name}: users_file", problems)
-    if path is None:
-        return {}, problems
-    users, problems = read_profile_table(path, reading.shown(path), column, schema, specs)
-    reading.lists.files.append(ListFile(relative, (), None, column))
-    return users, problems
-
-
-def _query_users(
-    reading: Reading,
-    name: str,
-    doc: Mapping[str, Any],
-    schema: Mapping[str, Any],
-    specs: Mapping[str, AttributeSpec],
-) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """`users_query`: the values as a query's rows, checked as a table's are. Recorded as a reference
-    to the profiles resource, which holds exactly these values: rollback writes them as a table."""
-    problems: list[str] = []
-    given = [k for k in ("users", "users_file") if k in doc]
+    """`users_file` or `users_query`: the values as a table's (or a query's) rows, checked per column
+    (table.py). A file is recorded whole for rollback like a list file; a query as a reference to the
+    profiles resource, which holds exactly its values, so rollback writes them as a table."""
+    key = "users_query" if "users_query" in doc else "users_file"
+    given = [k for k in ("users", "users_file") if k in doc and k != key]
     if given:
-        return {}, [f"{name}: give `{given[0]}` or `users_query`, not both"]
-    rows, origin = reading.lists.query(doc["users_query"], "users_query", name, "", problems)
-    if rows is None:
+        shown = f" (value: {file_reference(doc[key])[0]!r})" if key == "users_file" else ""
+        return {}, [f"{name}: give `{given[0]}` or `{key}`, not both{shown}"]
+    problems: list[str] = []
+    if key == "users_query":
+        rows, origin = reading.lists.query(doc[key], key, name, "", problems)
+        if rows is None:
+            return {}, problems
+        users, problems = read_profile_rows(rows, None, schema, specs)
+        path = restored_path(name, "", "users", ".parquet")
+        holder = ("ProfileAttributes", "profiles", "profiles", None)
+        reading.lists.files.append(ListFile(path, tuple(users), holder, query=origin, rows=True))
+        return users, problems
+    relative, column = file_reference(doc[key])
+    table = reading.lists.locate(relative, f"{name}: {key}", problems)
+    if table is None:
         return {}, problems
-    users, problems = read_profile_rows(rows, None, schema, specs)
-    path = restored_path(name, "", "users", ".parquet")
-    holder = ("ProfileAttributes", "profiles", "profiles", None)
-    reading.lists.files.append(ListFile(path, tuple(users), holder, query=origin, rows=True))
+    users, problems = read_profile_table(table, reading.shown(table), column, schema, specs)
+    reading.lists.files.append(ListFile(relative, (), None, column))
     return users, problems
 
 
@@ -107,9 +98,7 @@ def parse(reading: Reading) -> ProfilesSpec | None:
         return None
     found: list[str] = []
     users: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (doc.get("users") or {}).items()}
-    if "users_query" in doc:
-        users, found = _query_users(reading, name, doc, schema, specs)
-    elif "users_file" in doc:
+    if "users_query" in doc or "users_file" in doc:
         users, found = _table_users(reading, name, doc, schema, specs)
     else:
         found += validate_profiles(users, schema, name, "users")
