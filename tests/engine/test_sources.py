@@ -62,6 +62,7 @@ def test_postgresql_gets_the_secret_password_encoded_a_connect_timeout_and_a_rea
         "application_name": ["netmera-iac"],
     }
     assert connect.setup == ("SET TRANSACTION READ ONLY", "SET LOCAL statement_timeout = '42s'")
+    assert connect.transaction  # autocommit off: the READ ONLY transaction is the query's own
     assert SECRET not in repr(connect) and SECRET not in source.shown()
     # No password in config: libpq's own PGPASSWORD / ~/.pgpass apply, the URL stays without one.
     bare = adbc_connect(source, QuerySettings({}))
@@ -76,6 +77,7 @@ def test_snowflake_and_bigquery_options() -> None:
     assert snow.driver == "adbc_driver_snowflake"
     assert snow.options == {"uri": "loader:s3cr%20et@acme-eu1/ANALYTICS/CRM?warehouse=XS&role=READER"}
     assert snow.setup == ("ALTER SESSION SET STATEMENT_TIMEOUT_IN_SECONDS = 60",)
+    assert not snow.transaction  # the warehouses' drivers run each query on its own
     key = '{"type": "service_account", "private_key": "-----BEGIN"}'
     bq = adbc_connect(Source("bq", "bigquery://acme-prod/crm"), QuerySettings({"bq": key}, env={}))
     assert bq.driver == "adbc_driver_bigquery"

@@ -120,3 +120,24 @@ def test_rollback_restores_a_table_in_its_own_format(tmp_path: Path) -> None:
     write_desired_state(target, files, DESIRED_STATE_FILES)
     assert read_id_table(target / "data" / "vip.parquet", "vip", None) == (["u1", "u2"], [])
     assert id_table_content("x.csv", ["a,b", "c"], "my id") == 'my id\n"a,b"\nc\n'
+
+
+def test_rows_table_content_types_a_column_that_starts_empty_from_every_row(tmp_path: Path) -> None:
+    """Rollback writes a profile query's rows as Parquet; a column absent from the first 30,000 users
+    must still come back typed and whole."""
+    from netmera_iac.engine.tables import rows_table_content
+
+    rows: dict[str, dict[str, object]] = {f"u{i:05d}": {"tier": "gold"} for i in range(30_000)}
+    rows |= {"late-1": {"tier": "silver", "age": 41, "brands": ["acme"]}, "late-2": {"age": 7}}
+    table = tmp_path / "rows.parquet"
+    table.write_bytes(rows_table_content(rows))
+    con = duckdb.connect()
+    types = dict(con.execute("DESCRIBE SELECT * FROM read_parquet($p)", {"p": str(table)}).fetchall()[i][:2]
+                 for i in range(4))  # fmt: skip
+    assert types == {"ext_id": "VARCHAR", "tier": "VARCHAR", "age": "BIGINT", "brands": "VARCHAR[]"}
+    late = con.execute(
+        "SELECT ext_id, tier, age, brands FROM read_parquet($p) WHERE age IS NOT NULL ORDER BY ext_id",
+        {"p": str(table)},
+    ).fetchall()
+    assert late == [("late-1", "silver", 41, ["acme"]), ("late-2", None, 7, None)]
+    assert con.execute("SELECT count(*) FROM read_parquet($p)", {"p": str(table)}).fetchone() == (30_002,)

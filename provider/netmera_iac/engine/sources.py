@@ -124,6 +124,7 @@ class Connect:
     options: dict[str, str] = field(repr=False)
     setup: tuple[str, ...] = ()
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    transaction: bool = False  # run in a transaction of our own (PostgreSQL: READ ONLY), rolled back
 
 
 def adbc_connect(source: Source, settings: QuerySettings) -> Connect:
@@ -143,7 +144,7 @@ def adbc_connect(source: Source, settings: QuerySettings) -> Connect:
             netloc = f"{user}:{quote(password, safe='')}@{host}"
         uri = urlunsplit(("postgresql", netloc, parts.path, urlencode(query), ""))
         read_only = ("SET TRANSACTION READ ONLY", f"SET LOCAL statement_timeout = '{timeout}s'")
-        return Connect(driver, {"uri": uri}, read_only, secrets)
+        return Connect(driver, {"uri": uri}, read_only, secrets, transaction=True)
     if kind == "snowflake":
         # The Go driver's DSN: user[:password]@account/database/schema?warehouse=…&role=…
         user, _, account = parts.netloc.rpartition("@")
@@ -295,7 +296,8 @@ class Queries:
         try:
             database = adbc.AdbcDatabase(driver=module._driver_path(), **connect.options)
             connection = adbc.AdbcConnection(database)
-            connection.set_options(**{"adbc.connection.autocommit": "false"})
+            if connect.transaction:
+                connection.set_options(**{"adbc.connection.autocommit": "false"})
         except adbc.Error as exc:
             raise SourceUnreachable(_one_line(exc, connect)) from None
         self._adbc[source.name] = (database, connection)
@@ -322,8 +324,9 @@ class Queries:
                     raise QueryError(f"failed: {_one_line(exc, connect)}{_hint(exc)}") from None
         finally:
             statement.close()
-            with contextlib.suppress(adbc.Error):  # read only: nothing to keep; the next query starts clean
-                connection.rollback()
+            if connect.transaction:
+                with contextlib.suppress(adbc.Error):  # read only: nothing to keep; the next starts clean
+                    connection.rollback()
 
     def close(self) -> None:
         for database, connection in self._adbc.values():

@@ -272,8 +272,9 @@ def table_ids(name: str, content: str | bytes, column: str | None = None) -> lis
 
 def rows_table_content(rows: Mapping[str, Mapping[str, Any]], column: str = DEFAULT_COLUMN) -> bytes:
     """Values per id as the bytes of a Parquet table: column `column` and one column per key, typed
-    as DuckDB reads the values (numbers, text, booleans, lists). Rollback writes a profile query's
-    rows this way, and the profile table reader reads them back."""
+    as DuckDB reads the values (numbers, text, booleans, lists), every row sampled (a column empty
+    for its first rows must not be typed from them). Rollback writes a profile query's rows this way,
+    and the profile table reader reads them back."""
     with tempfile.TemporaryDirectory() as tmp:
         lines, table = Path(tmp) / "rows.jsonl", Path(tmp) / "rows.parquet"
         with lines.open("w", encoding="utf-8") as out:
@@ -283,7 +284,7 @@ def rows_table_content(rows: Mapping[str, Mapping[str, Any]], column: str = DEFA
         try:
             if rows:
                 con.execute(
-                    "COPY (SELECT * FROM read_json($lines, format = 'newline_delimited')) "
+                    "COPY (SELECT * FROM read_json($lines, format = 'newline_delimited', sample_size = -1)) "
                     "TO $table (FORMAT parquet)",
                     {"lines": str(lines), "table": str(table)},
                 )
