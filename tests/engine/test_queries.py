@@ -235,3 +235,16 @@ def test_what_a_query_returned_is_recorded_and_restored_as_a_file_in_its_place(
     assert sorted(again.of(TAGS).memberships[0].members) == sorted(members)  # type: ignore[union-attr]
     assert again.of(PROFILES).profiles == values  # type: ignore[union-attr]
     assert again.queries == ()
+
+
+def test_without_a_configured_password_libpq_takes_pgpassword(
+    crm: tuple[PostgresServer, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pg, db = crm
+    tags = "memberships:\n  vip:\n    members_query: {source: crm, sql: select ext_id from customers}\n"
+    folder = _stack(tmp_path, pg.url(db, password=False), tags=tags)
+    monkeypatch.setenv("PGPASSWORD", PG_PASSWORD)
+    assert len(_load(folder, password=None).of(TAGS).memberships[0].members) == 2000  # type: ignore[union-attr]
+    monkeypatch.setenv("PGPASSWORD", "not-" + PG_PASSWORD)
+    (refused,) = _problems(folder, password=None)
+    assert "password authentication failed" in refused and "not-" not in refused

@@ -65,8 +65,10 @@ def test_postgresql_gets_the_secret_password_encoded_a_connect_timeout_and_a_rea
     assert connect.transaction  # autocommit off: the READ ONLY transaction is the query's own
     assert SECRET not in repr(connect) and SECRET not in source.shown()
     # No password in config: libpq's own PGPASSWORD / ~/.pgpass apply, the URL stays without one.
-    bare = adbc_connect(source, QuerySettings({}))
+    bare = adbc_connect(source, QuerySettings({}, env={}))
     assert urlsplit(bare.options["uri"]).password is None and bare.secrets == ()
+    from_env = adbc_connect(source, QuerySettings({}, env={"PGPASSWORD": "env-secret"}))
+    assert from_env.secrets == ("env-secret",) and "env-secret" not in from_env.options["uri"]
 
 
 def test_snowflake_and_bigquery_options() -> None:

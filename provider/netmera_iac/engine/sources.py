@@ -132,9 +132,10 @@ def adbc_connect(source: Source, settings: QuerySettings) -> Connect:
     parts = urlsplit(source.url)
     kind, driver, _ = SCHEMES[parts.scheme.lower()]
     password = settings.passwords.get(source.name)
-    secrets = (password,) if password else ()
+    secrets: tuple[str, ...] = (password,) if password else ()
     timeout = settings.timeout_seconds
     if kind == "postgresql":
+        secrets += tuple(v for v in (settings.env.get("PGPASSWORD"),) if v)  # libpq's own, scrubbed too
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         query.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
         query.setdefault("application_name", "netmera-iac")
