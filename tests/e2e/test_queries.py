@@ -126,7 +126,10 @@ def test_postgresql_drives_a_tag_a_category_consent_and_profiles(
     # Rollback to version 1: what the queries returned then, written in place of the queries.
     rolled = netmera_iac(netmera_stack, "rollback", "--to", "1")
     assert rolled.returncode == 0, rolled.stdout + rolled.stderr
-    assert "restored/tags.memberships.vip.members.txt" in rolled.stdout
+    assert (
+        "in place of a query, what it returned then: tags.yaml: members_query (source crm) -> "
+        "restored/tags.memberships.vip.members.txt" in rolled.stdout
+    ), rolled.stdout
     tags = (netmera_stack.state_dir / "tags.yaml").read_text()
     assert 'members_file: "restored/tags.memberships.vip.members.txt"' in tags and "members_query" not in tags
     restored = netmera_stack.state_dir / "restored" / "tags.memberships.vip.members.txt"

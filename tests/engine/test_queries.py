@@ -220,7 +220,12 @@ def test_what_a_query_returned_is_recorded_and_restored_as_a_file_in_its_place(
         {"urn": "urn:pulumi:q::p::pulumi-python:dynamic/netmera:ProfileAttributes::profiles",
          "inputs": codec.collection("profiles", codec.encode_json_map(values), "users")},
     ]}  # fmt: skip
-    files = restore_desired_state(recorded, DESIRED_STATE_FILES, deployment)
+    replaced: list[str] = []
+    files = restore_desired_state(recorded, DESIRED_STATE_FILES, deployment, replaced)
+    assert replaced == [
+        "tags.yaml: members_query (source crm) -> restored/tags.memberships.vip.members.txt",
+        "profiles.yaml: users_query (source crm) -> restored/profiles.users.parquet",
+    ]
     assert files["tags.yaml"] == tags.replace(
         "    members_query:\n      source: crm\n      sql: select ext_id from customers where ltv > 1995\n",
         '    members_file: "restored/tags.memberships.vip.members.txt"\n',

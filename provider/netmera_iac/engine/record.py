@@ -108,10 +108,14 @@ def record_desired_state(
 
 
 def restore_desired_state(
-    recorded: Any, names: Sequence[str], deployment: Mapping[str, Any] | None = None
+    recorded: Any,
+    names: Sequence[str],
+    deployment: Mapping[str, Any] | None = None,
+    replaced: list[str] | None = None,
 ) -> dict[str, Content]:
     """The files of a recorded desired state, checked against its digest. List files recorded as a
-    reference are rebuilt from the resource that holds them in `deployment` (the same version)."""
+    reference are rebuilt from the resource that holds them in `deployment` (the same version). A
+    query is replaced by the file of what it returned; `replaced` gets a line for each, to be shown."""
     if not isinstance(recorded, Mapping) or recorded.get("format") not in READABLE_FORMATS:
         raise RecordError("no desired state recorded in this version (or an unknown format)")
     version = recorded.get("format")
@@ -136,6 +140,8 @@ def restore_desired_state(
         query = entry.get("query")
         if isinstance(query, Mapping) and isinstance(files.get(query["file"]), str):
             files[query["file"]] = in_place_of_query(str(files[query["file"]]), query, path)
+            if replaced is not None:
+                replaced.append(f"{query['file']}: {query['key']} (source {query['source']}) -> {path}")
     return files
 
 

@@ -22,9 +22,11 @@ class Restoration:
     version: int
     files: dict[str, Content]
     kept_opted_out: dict[str, list[str]] = field(default_factory=dict)  # consent list -> ids
+    in_place_of_queries: list[str] = field(default_factory=list)  # what each query returned, as a file
 
     def describe(self) -> str:
         lines = [f"desired state of version {self.version}: {', '.join(sorted(self.files)) or 'no files'}"]
+        lines += [f"in place of a query, what it returned then: {q}" for q in self.in_place_of_queries]
         for name, ids in sorted(self.kept_opted_out.items()):
             shown = ", ".join(ids[:20]) + (f" … (+{len(ids) - 20})" if len(ids) > 20 else "")
             lines.append(f"kept opted out (consent guard, {name}): {len(ids)} user(s): {shown}")
@@ -33,15 +35,16 @@ class Restoration:
 
 def prepare_rollback(cli: PulumiCli, version: int, schema_dir: Path) -> Restoration:
     old = cli.export(version)
+    replaced: list[str] = []
     files = restore_desired_state(
-        stack_outputs(old).get("desiredState"), DESIRED_STATE_FILES, old.get("deployment")
+        stack_outputs(old).get("desiredState"), DESIRED_STATE_FILES, old.get("deployment"), replaced
     )
     latest = cli.export()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "stacks" / cli.stack
         write_desired_state(folder, files, DESIRED_STATE_FILES)
         desired = load_desired_state(folder, schema_dir, shown_root=Path(tmp))
-    plan = Restoration(version, dict(files))
+    plan = Restoration(version, dict(files), in_place_of_queries=replaced)
     for family in FAMILIES:
         section = desired.of(family)
         if family.rollback is None or section is None:
