@@ -9,12 +9,16 @@ write calls counted in the emulator's request log against the minimum (Σ ⌈cha
 and operation); whether the emulator's members equal the desired state afterwards; state size; peak
 resident memory of the CLI and of the dynamic-provider process on each side.
 
-    .venv/bin/python -m bench.bench_tags [--scenario two|ten|million|all]
+    .venv/bin/python -m bench.bench_tags [--scenario two|ten|million|all] [--source file|postgresql]
+
+`--source postgresql`: netmera-iac reads each tag's ids with a `members_query` from a real PostgreSQL
+server (a throw-away cluster on loopback; the churn is a table update), the floor still from files.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -26,12 +30,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
+from pulumi import automation as auto
 
 from bench.common import RATE, new_stack, timed
 from netmera_iac.emulator.fixtures import hex32_id
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
 from tests.e2e.harness import Project
+from tests.servers import PG_PASSWORD, PG_USER, postgres_server
 
 FLOOR = Path(__file__).resolve().parent / "floor"
 SCENARIOS = {"two": (2, 100_000), "ten": (10, 100_000), "million": (1, 1_000_000)}
@@ -96,7 +102,7 @@ def state_mb(folder: Path) -> float:
     return round(max(p.stat().st_size for p in files) / 1e6, 1)
 
 
-def run(scenario: str, tmp: Path) -> dict[str, Any]:
+def run(scenario: str, tmp: Path, source: str = "file") -> dict[str, Any]:
     count, members = SCENARIOS[scenario]
     churn = members // 200  # 0.5 % out + 0.5 % in = 1 % of the members change
     tags = [f"tag-{t:02d}" for t in range(count)]
@@ -106,20 +112,48 @@ def run(scenario: str, tmp: Path) -> dict[str, Any]:
     generated = {"count": members + churn, "prefix": "u", "ids": "hex32"}
     app = {"id": "bench", "name": "bench", "api_keys": [DEMO_API_KEY], "generated_users": generated}
     fixture.write_text(yaml.safe_dump({"apps": [app]}))
-    report: dict[str, Any] = {"tags": count, "members_per_tag": members}
-    with ServedEmulator(fixture=str(fixture)) as served, Emulator(served) as emulator, PeakMemory() as memory:
+    report: dict[str, Any] = {"tags": count, "members_per_tag": members, "source": source}
+    with contextlib.ExitStack() as servers:
+        served = servers.enter_context(ServedEmulator(fixture=str(fixture)))
+        emulator = servers.enter_context(Emulator(served))
+        memory = servers.enter_context(PeakMemory())
+        pg = servers.enter_context(postgres_server()) if source == "postgresql" else None
         netmera = new_stack(tmp / "netmera", served.base_url)
         floor = Project.create(tmp, "floor", FLOOR)
         floor_stack = floor.stack("bench")
         (floor.work_dir / "lists").mkdir()
         (netmera.state_dir / "lists").mkdir()
 
+        if pg is not None:
+            db = pg.database("crm")
+            pg.psql(
+                f"create table members (tag text, ext_id text); alter table members owner to {PG_USER}", db
+            )
+            (netmera.state_dir / "sources.yaml").write_text(
+                f'sources:\n  crm: {{url: "{pg.url(db, password=False)}"}}\n'
+            )
+            netmera.stack.set_config(
+                "netmera-iac:sourcePasswords.crm", auto.ConfigValue(PG_PASSWORD, secret=True), path=True
+            )
+
         def write(members_now: list[str]) -> None:
             text = "\n".join(members_now) + "\n"
             for tag in tags:
                 (netmera.state_dir / "lists" / f"{tag}.txt").write_text(text)
                 (floor.work_dir / "lists" / f"{tag}.txt").write_text(text)
-            doc = {"memberships": {t: {"members_file": f"lists/{t}.txt"} for t in tags}}
+            doc: dict[str, Any] = {"memberships": {t: {"members_file": f"lists/{t}.txt"} for t in tags}}
+            if pg is not None:  # the same ids as rows of a table, one query per tag
+                rows = tmp / "members.csv"
+                rows.write_text("".join(f"{t},{i}\n" for t in tags for i in members_now))
+                pg.psql("truncate members", db)
+                pg.copy_in("members", rows, db)
+                pg.psql("analyze members", db)
+                sql = "select ext_id from members where tag = '{}'"
+                doc = {
+                    "memberships": {
+                        t: {"members_query": {"source": "crm", "sql": sql.format(t)}} for t in tags
+                    }
+                }
             (netmera.state_dir / "tags.yaml").write_text(yaml.safe_dump(doc))
 
         phases = [
@@ -160,12 +194,13 @@ def run(scenario: str, tmp: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument("--source", choices=["file", "postgresql"], default="file")
     args = parser.parse_args()
     os.environ["NETMERA_MAX_REQUESTS_PER_SECOND"] = RATE
     report = {}
     for scenario in SCENARIOS if args.scenario == "all" else [args.scenario]:
         with tempfile.TemporaryDirectory() as tmp:
-            report[scenario] = run(scenario, Path(tmp))
+            report[scenario] = run(scenario, Path(tmp), args.source)
             print(json.dumps({scenario: report[scenario]}, indent=2), flush=True)
 
 
