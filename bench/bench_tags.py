@@ -48,7 +48,10 @@ class PeakMemory:
 
     KINDS: ClassVar[dict[str, Callable[[bytes, bytes], bool]]] = {
         "cli": lambda argv0, cmd: argv0 == b"pulumi" or argv0.endswith(b"/pulumi"),
-        "provider": lambda argv0, cmd: b"pulumi.dynamic" in cmd or b"pulumi/dynamic" in cmd,
+        # Pulumi's host, or ours, which the built CLI starts instead (tools/pulumi/build.sh)
+        "provider": lambda argv0, cmd: any(
+            h in cmd for h in (b"pulumi.dynamic", b"pulumi/dynamic", b"netmera_iac.resources.host")
+        ),
     }
 
     def __init__(self) -> None:
