@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import duckdb
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -26,7 +25,7 @@ from .guards import Claim, overlaps
 from .idfile import ListFile, QueryOrigin, decode, file_reference, invisible, look_alike, read_ids, resolve
 from .plan import OPTED_IN, OPTED_OUT, Preference, abbreviate
 from .sources import LOCAL, SOURCES_FILE, Queries, QuerySettings, Source, parse_sources
-from .tables import Rows, file_rows, first_line, is_table, read_evidence, read_id_column
+from .tables import Evidence, Rows, is_table, read_evidence, read_id_column, read_table
 
 # Ids one resource may hold (netmera-iac:maxIdsPerResource). Each collection crosses Pulumi as one
 # compressed value (engine/codec.py): 5,000,000 ids of 32 characters are ~120 MB, well inside the
@@ -258,13 +257,13 @@ def _read_yaml(
 class ListReader:
     """Id lists given inline (`members: [...]`) or as a list file (`members_file: path`)."""
 
-    def __init__(self, state_dir: Path, shown: Callable[[Path], str], queries: Queries | None = None) -> None:
+    def __init__(self, state_dir: Path, shown: Callable[[Path], str], queries: Queries) -> None:
         self.state_dir = state_dir
         self.shown = shown
         self.files: list[ListFile] = []
         self.queries = queries
         # Consent evidence a table or query gave beside the ids, by (file shown, entry, key).
-        self.evidence: dict[tuple[str, str, str], dict[str, tuple[str, str]]] = {}
+        self.evidence: dict[tuple[str, str, str], Evidence] = {}
 
     def query(
         self, asked: Mapping[str, Any], key: str, name: str, where: str, problems: list[str]
@@ -272,9 +271,6 @@ class ListReader:
         """The rows an entry's `<key>` query (`{source, sql}`) returned, or None with its problems."""
         source, sql = str(asked.get("source") or LOCAL), str(asked["sql"])
         origin = QueryOrigin(Path(name).name, key, source, sql)
-        if self.queries is None:
-            problems.append(f"{name}: {where}.{key}: queries are not read here")
-            return None, origin
         rows, found = self.queries.rows(source, sql, f"{name}: {where}.{key}" if where else f"{name}: {key}")
         problems += found
         return rows, origin
@@ -297,8 +293,10 @@ class ListReader:
         problems: list[str],
         holder: tuple[str, str, str, str | None] | None,
         bare: bool = False,
+        evidence: bool = False,
     ) -> list[str]:
-        """The ids of `key` (or `<key>_file`) of `entry`; `bare`: the inline list IS the entry."""
+        """The ids of `key` (or `<key>_file`, `<key>_query`) of `entry`; `bare`: the inline list IS the
+        entry; `evidence`: a consent list, whose table or query may give evidence beside the ids."""
         file_key, query_key = f"{key}_file", f"{key}_query"
         given = entry.get(file_key)
         if query_key in entry:
@@ -308,7 +306,7 @@ class ListReader:
                 return []
             rows, origin = self.query(entry[query_key], query_key, name, where, problems)
             ids, found = read_id_column(rows, None) if rows is not None else ([], [])
-            if rows is not None and not found:
+            if evidence and rows is not None and not found:
                 self.evidence[name, where, key], found = read_evidence(rows, None)
             problems += found
             self.files.append(
@@ -327,7 +325,7 @@ class ListReader:
         if path is None:
             return []
         if is_table(path):
-            ids, found = self._table(path, column, (name, where, key))
+            ids, self.evidence[name, where, key], found = read_table(path, self.shown(path), column, evidence)
         elif column is not None:
             ids, found = [], [f"{name}: {where}.{file_key}.column: only a .csv or .parquet table has columns"]
         else:
@@ -335,23 +333,6 @@ class ListReader:
         problems += found
         self.files.append(ListFile(relative, tuple(ids), holder, column))
         return ids
-
-    def _table(
-        self, path: Path, column: str | None, place: tuple[str, str, str]
-    ) -> tuple[list[str], list[str]]:
-        """A table's ids, and the consent evidence columns beside them if it has them."""
-        shown = self.shown(path)
-        try:
-            rows = file_rows(path, shown)
-        except duckdb.Error as exc:
-            return [], [f"{shown}: cannot be read: {first_line(exc)}"]
-        try:
-            ids, found = read_id_column(rows, column, f" as a {path.suffix[1:].upper()} table")
-            if not found:
-                self.evidence[place], found = read_evidence(rows, column)
-            return ids, found
-        finally:
-            rows.con.close()
 
 
 def restored_path(name: str, where: str, key: str, suffix: str) -> str:
@@ -362,15 +343,22 @@ def restored_path(name: str, where: str, key: str, suffix: str) -> str:
 
 
 def opted_in_out(
-    entry: Mapping[str, Any], name: str, where: str, lists: ListReader, resource: tuple[str, str, str]
+    entry: Mapping[str, Any],
+    name: str,
+    where: str,
+    lists: ListReader,
+    resource: tuple[str, str, str],
+    evidence: bool = False,
 ) -> tuple[dict[str, Preference], list[str], list[str], list[str]]:
-    """An entry's `opted_in`/`opted_out` lists (inline or `_file`) as one map, and their problems
-    (duplicates, both). `resource` (type, name, property) holds the map, so rollback can rebuild
-    list files."""
+    """An entry's `opted_in`/`opted_out` lists (inline, `_file` or `_query`) as one map, and their
+    problems (duplicates, both). `resource` (type, name, property) holds the map, so rollback can
+    rebuild list files; `evidence`: read evidence columns too (consent lists, not categories)."""
     problems: list[str] = []
     kind, target, prop = resource
-    ins = lists.ids(entry, OPTED_IN, name, where, problems, (kind, target, prop, OPTED_IN))
-    outs = lists.ids(entry, OPTED_OUT, name, where, problems, (kind, target, prop, OPTED_OUT))
+    ins = lists.ids(entry, OPTED_IN, name, where, problems, (kind, target, prop, OPTED_IN), evidence=evidence)
+    outs = lists.ids(
+        entry, OPTED_OUT, name, where, problems, (kind, target, prop, OPTED_OUT), evidence=evidence
+    )
     problems += [
         f"{name}: {where}: {i!r} is both opted_in and opted_out" for i in sorted(set(ins) & set(outs))
     ]

@@ -84,14 +84,27 @@ def file_rows(path: Path, shown: str) -> Rows:
     return Rows(connect_to(path), scan_of(path), {"path": str(path)}, shown, path.suffix.lower() == ".csv")
 
 
+Evidence = dict[str, tuple[str, str]]  # consent evidence per id: (where it was given, when)
+
+
 def read_id_table(path: Path, shown: str, column: str | None) -> tuple[list[str], list[str]]:
     """The ids of one column of a table file, in row order, and its problems."""
+    ids, _, problems = read_table(path, shown, column)
+    return ids, problems
+
+
+def read_table(
+    path: Path, shown: str, column: str | None, evidence: bool = False
+) -> tuple[list[str], Evidence, list[str]]:
+    """`read_id_table`, and with `evidence` (a consent list) the evidence columns beside the ids."""
     try:
         rows = file_rows(path, shown)
     except duckdb.Error as exc:
-        return [], [f"{shown}: cannot be read: {first_line(exc)}"]
+        return [], {}, [f"{shown}: cannot be read: {first_line(exc)}"]
     try:
-        return read_id_column(rows, column, f" as a {path.suffix[1:].upper()} table")
+        ids, problems = read_id_column(rows, column, f" as a {path.suffix[1:].upper()} table")
+        given, problems = read_evidence(rows, column) if evidence and not problems else ({}, problems)
+        return ids, given, problems
     finally:
         rows.con.close()
 
@@ -138,7 +151,7 @@ EVIDENCE_COLUMNS = ("evidence_source", "evidence_at")
 _ZONED = ("TIMESTAMP WITH TIME ZONE",)
 
 
-def read_evidence(rows: Rows, column: str | None) -> tuple[dict[str, tuple[str, str]], list[str]]:
+def read_evidence(rows: Rows, column: str | None) -> tuple[Evidence, list[str]]:
     """Consent evidence per id from the columns `evidence_source` and `evidence_at` (where the consent
     came from, and when: a zoned timestamp or RFC 3339 text), if the rows have them; a row with
     neither has none. The times are checked by the consent family, as evidence written in YAML is."""

@@ -93,3 +93,15 @@ def test_bad_evidence_columns_are_refused_naming_the_file_and_row(tmp_path: Path
     assert _problems(out) == [
         "stacks/c/consent.yaml: email.users.opted_out: evidence columns are for opted_in lists only"
     ]
+
+
+def test_evidence_columns_mean_nothing_outside_consent_and_are_not_read_there(tmp_path: Path) -> None:
+    half = "SELECT 'u1' AS ext_id, 'form' AS evidence_source"  # refused in a consent list (above)
+    folder = _stack(tmp_path, "email: {}\n", **{"t.parquet": half})
+    (folder / "consent.yaml").unlink()
+    (folder / "tags.yaml").write_text("memberships:\n  vip: {members_file: data/t.parquet}\n")
+    (folder / "categories.yaml").write_text(
+        "preferences:\n  - category: News\n    opted_in_file: data/t.parquet\n"
+    )
+    state = load_desired_state(folder, SCHEMAS, shown_root=folder.parent.parent)
+    assert state.sections["tags"].memberships[0].members == ("u1",)  # type: ignore[attr-defined]

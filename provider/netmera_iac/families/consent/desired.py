@@ -99,7 +99,7 @@ def parse(reading: Reading) -> ConsentSpec:
             continue
         where = f"{channel}.{key}"
         resource = (TYPES[channel], consent_list_name(channel, addressing), "consents")
-        consents, found, ins, outs = opted_in_out(entry, name, where, lists, resource)
+        consents, found, ins, outs = opted_in_out(entry, name, where, lists, resource, evidence=True)
         handle_problem = {
             "emailList": email_problem,
             "msisdnList": msisdn_problem,
