@@ -15,6 +15,7 @@ a number column has already lost what made ids like `007` distinct.
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -69,7 +70,9 @@ class Rows:
     text_cells: bool = False
     from_query: bool = False
 
+    @functools.cached_property
     def columns(self) -> dict[str, str]:
+        """Name -> type, described once (a CSV's description sniffs the file again)."""
         table = self.con.execute(f"DESCRIBE SELECT * FROM {self.scan}", self.params).fetchall()
         return {str(r[0]): str(r[1]) for r in table}
 
@@ -114,7 +117,7 @@ def read_id_column(rows: Rows, column: str | None, what: str = "") -> tuple[list
     no repeat, text, each a valid id. `what` says what the rows were read as, for a failed scan."""
     con, scan, params, shown = rows.con, rows.scan, rows.params, rows.shown
     try:
-        columns = rows.columns()
+        columns = rows.columns
     except duckdb.Error as exc:
         return [], [f"{shown}: cannot be read{what}: {first_line(exc)}"]
     name = rows.id_column(column, list(columns))
@@ -155,7 +158,7 @@ def read_evidence(rows: Rows, column: str | None) -> tuple[Evidence, list[str]]:
     """Consent evidence per id from the columns `evidence_source` and `evidence_at` (where the consent
     came from, and when: a zoned timestamp or RFC 3339 text), if the rows have them; a row with
     neither has none. The times are checked by the consent family, as evidence written in YAML is."""
-    columns = rows.columns()
+    columns = rows.columns
     present = [c for c in EVIDENCE_COLUMNS if c in columns]
     if not present:
         return {}, []

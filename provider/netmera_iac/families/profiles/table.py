@@ -92,7 +92,7 @@ def read_profile_rows(
         ids, problems = read_id_column(rows, column, what)  # as for a list (nulls, repeats)
         if problems:
             return {}, problems
-        columns = rows.columns()
+        columns = rows.columns
         id_name = rows.id_column(column, list(columns))
         attributes = [c for c in columns if c != id_name]
         problems += [
