@@ -92,26 +92,27 @@ def parse_sources(doc: Mapping[str, Any], shown_name: str) -> tuple[dict[str, So
     sources: dict[str, Source] = {LOCAL: Source(LOCAL)}
     problems: list[str] = []
     for name, spec in (doc.get("sources") or {}).items():
-        url = str(spec["url"]).strip()
-        where = f"{shown_name}: sources.{name}.url"
-        parts = urlsplit(url)
-        if name != LOCAL:
-            sources[name] = Source(name, url, refused=True)
         if name == LOCAL:
             problems.append(f"{shown_name}: sources.{LOCAL}: the name is taken by the embedded DuckDB source")
-        elif parts.scheme.lower() not in SCHEMES:
-            known = ", ".join(sorted(SCHEMES))
-            problems.append(f"{where}: scheme {parts.scheme or '(none)'!r} is not one of {known} "
-                            f"(value: {shown_url(url)!r})")  # fmt: skip
-        elif parts.password is not None:
-            problems.append(
-                f"{where}: holds a password, which would be committed in clear; take it out of the URL "
-                f"and set it with `pulumi config set --secret --path 'netmera-iac:sourcePasswords.{name}'` "
-                f"(value: {shown_url(url)!r})"
-            )
-        else:
-            sources[name] = Source(name, url)
+            continue
+        url = str(spec["url"]).strip()
+        problem = _url_problem(url, name)
+        if problem:
+            problems.append(f"{shown_name}: sources.{name}.url: {problem} (value: {shown_url(url)!r})")
+        sources[name] = Source(name, url, refused=problem is not None)
     return sources, problems
+
+
+def _url_problem(url: str, name: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in SCHEMES:
+        return f"scheme {parts.scheme or '(none)'!r} is not one of {', '.join(sorted(SCHEMES))}"
+    if parts.password is not None:
+        return (
+            "holds a password, which would be committed in clear; take it out of the URL and set it with "
+            f"`pulumi config set --secret --path 'netmera-iac:sourcePasswords.{name}'`"
+        )
+    return None
 
 
 @dataclass(frozen=True)
@@ -221,8 +222,8 @@ class Queries:
         self.settings = settings
         self.counted: list[tuple[str, Source, int]] = []  # (entry, source, rows) for the plan
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._adbc: dict[str, Any] = {}
-        self._unreachable: dict[str, str] = {}
+        self._adbc: dict[str, tuple[Any, Any, Connect]] = {}  # source -> (database, connection, how)
+        self._unreachable: set[str] = set()
         self._n = 0
 
     def _local(self) -> duckdb.DuckDBPyConnection:
@@ -255,7 +256,7 @@ class Queries:
             else:
                 self._run_adbc(source, table, sql)
         except SourceUnreachable as exc:
-            self._unreachable[source.name] = str(exc)
+            self._unreachable.add(source.name)
             said = f"{SOURCES_FILE}: source {source.shown()} cannot be reached (first used by {where})"
             return None, [f"{said}: {exc}"]
         except QueryError as exc:
@@ -276,17 +277,23 @@ class Queries:
             with _in_folder(self.state_dir), _deadline(self.settings.timeout_seconds, con.interrupt) as fired:
                 con.execute(f"CREATE TEMP TABLE {table} AS {bounded(sql, self.settings.max_rows)}")
         except (duckdb.Error, RuntimeError) as exc:
-            if fired.is_set():
-                raise QueryError(f"took longer than {self.settings.timeout_seconds} s "
-                                 "(netmera-iac:queryTimeoutSeconds)") from None  # fmt: skip
-            raise QueryError(f"failed: {first_line(exc)}{_hint(exc)}") from None
+            raise self._failed(first_line(exc), exc, fired) from None
+
+    def _failed(self, said: str, exc: Exception, fired: threading.Event) -> QueryError:
+        """The error of a query that failed, or that was cancelled because it ran out of time."""
+        if fired.is_set():
+            return QueryError(
+                f"took longer than {self.settings.timeout_seconds} s (netmera-iac:queryTimeoutSeconds)"
+            )
+        return QueryError(f"failed: {said}{_hint(exc)}")
 
     def _connection(self, source: Source) -> tuple[Any, Connect]:
         import adbc_driver_manager as adbc
 
-        connect = adbc_connect(source, self.settings)
         if source.name in self._adbc:
-            return self._adbc[source.name], connect
+            _, connection, connect = self._adbc[source.name]
+            return connection, connect
+        connect = adbc_connect(source, self.settings)
         try:
             module = importlib.import_module(connect.driver)
         except ImportError:
@@ -301,13 +308,13 @@ class Queries:
                 connection.set_options(**{"adbc.connection.autocommit": "false"})
         except adbc.Error as exc:
             raise SourceUnreachable(_one_line(exc, connect)) from None
-        self._adbc[source.name] = (database, connection)
-        return self._adbc[source.name], connect
+        self._adbc[source.name] = (database, connection, connect)
+        return connection, connect
 
     def _run_adbc(self, source: Source, table: str, sql: str) -> None:
         import adbc_driver_manager as adbc
 
-        (_, connection), connect = self._connection(source)
+        connection, connect = self._connection(source)
         statement = adbc.AdbcStatement(connection)
         try:
             with _deadline(self.settings.timeout_seconds, statement.cancel) as fired:
@@ -319,10 +326,7 @@ class Queries:
                     stream, _ = statement.execute_query()
                     self._local().from_arrow(stream).create(table)
                 except (adbc.Error, duckdb.Error) as exc:
-                    if fired.is_set():
-                        raise QueryError(f"took longer than {self.settings.timeout_seconds} s "
-                                         "(netmera-iac:queryTimeoutSeconds)") from None  # fmt: skip
-                    raise QueryError(f"failed: {_one_line(exc, connect)}{_hint(exc)}") from None
+                    raise self._failed(_one_line(exc, connect), exc, fired) from None
         finally:
             statement.close()
             if connect.transaction:
@@ -330,7 +334,7 @@ class Queries:
                     connection.rollback()
 
     def close(self) -> None:
-        for database, connection in self._adbc.values():
+        for database, connection, _ in self._adbc.values():
             for part in (connection, database):
                 with contextlib.suppress(Exception):  # a broken connection must not hide the result
                     part.close()
