@@ -16,7 +16,7 @@ import pytest
 from pulumi import automation as auto
 
 from tests.conftest import Emulator
-from tests.e2e.conftest import writes
+from tests.e2e.conftest import refused_plan, writes
 from tests.e2e.harness import NetmeraStack, netmera_iac
 from tests.servers import PG_PASSWORD, PG_USER, PostgresServer
 
@@ -102,11 +102,8 @@ def test_postgresql_drives_a_tag_a_category_consent_and_profiles(
 
     # A query that returns nothing (a failed export, a truncated table) meets the empty-set guard.
     postgres.psql("update customers set ltv = 0", db)
-    emulator.clear_requests()
-    empty = netmera_iac(netmera_stack, "plan")
-    assert empty.returncode == 1
+    empty = refused_plan(netmera_stack, emulator)
     assert "the desired set is empty, which would remove every user it manages" in empty.stdout, empty.stdout
-    assert writes(emulator) == []
     postgres.psql(
         "update customers set ltv = 1100 where ext_id in ('user-0001', 'user-0002', 'cust-ayse')", db
     )
@@ -116,12 +113,9 @@ def test_postgresql_drives_a_tag_a_category_consent_and_profiles(
         'memberships:\n  vip:\n    members_query: {source: crm, sql: "select ext_id from customers union all '
         "select 'user-0001'\"}\n"
     )
-    emulator.clear_requests()
-    refused = netmera_iac(netmera_stack, "plan")
-    assert refused.returncode == 1
+    refused = refused_plan(netmera_stack, emulator)
     assert "memberships.vip.members_query (source crm" in refused.stdout, refused.stdout
     assert "'user-0001' in column 'ext_id' is listed more than once" in refused.stdout
-    assert writes(emulator) == []
 
     # Rollback to version 1: what the queries returned then, written in place of the queries.
     rolled = netmera_iac(netmera_stack, "rollback", "--to", "1")
@@ -179,12 +173,9 @@ def test_duckdb_over_the_stack_folder_drives_a_tag_and_profiles(
         f"memberships:\n  vip:\n    members_query: {{sql: \"select ext_id from '{outside}'\"}}\n"
     )
     (netmera_stack.state_dir / "profiles.yaml").unlink()
-    emulator.clear_requests()
-    refused = netmera_iac(netmera_stack, "plan")
-    assert refused.returncode == 1
+    refused = refused_plan(netmera_stack, emulator)
     assert "memberships.vip.members_query (source local" in refused.stdout, refused.stdout
     assert "Permission Error" in refused.stdout
-    assert writes(emulator) == []
 
 
 def test_consent_evidence_columns_let_a_reviewed_re_opt_in_through_the_guard(
@@ -215,12 +206,9 @@ def test_consent_evidence_columns_let_a_reviewed_re_opt_in_through_the_guard(
 
     # user-0002 ticks the box again, but the table has no evidence yet: the guard holds at preview.
     postgres.psql("update consents set email_ok = true where ext_id = 'user-0002'", db)
-    emulator.clear_requests()
-    blocked = netmera_iac(netmera_stack, "plan")
-    assert blocked.returncode == 1
+    blocked = refused_plan(netmera_stack, emulator)
     assert "consent guard (email): email.users: user-0002 (person user-0002) opted out" in blocked.stdout
     assert "no evidence in the desired state" in blocked.stdout, blocked.stdout
-    assert writes(emulator) == []
 
     # The preference centre's record arrives in the table: where and when, later than the opt-out.
     postgres.psql(
