@@ -83,9 +83,8 @@ def record_desired_state(
             lists[entry.path] = {
                 "data": _pack(_list_text(entry.ids, f"{entry.query.key} of {entry.query.document}"))
             }
-        elif entry.rows:
-            kind, name, prop, _ = entry.holder or ("", "", "", None)
-            lists[entry.path] = {"holder": [kind, name, prop, None], "count": len(entry.ids), "rows": True}
+        elif entry.rows and entry.holder is not None:  # values per id, held whole by one resource
+            lists[entry.path] = {"holder": list(entry.holder), "count": len(entry.ids), "rows": True}
         elif entry.holder is None:
             path = resolve(state_dir, entry.path)
             assert path is not None  # the loader only accepts files inside the stack folder
