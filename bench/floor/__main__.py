@@ -1,6 +1,7 @@
 """The engine floor: what Pulumi itself costs to carry the same ids, with no planning and no calls.
 
-One trivial dynamic resource per list file in `lists/`, holding its ids as one compressed string under
+One trivial dynamic resource per list file in `lists/`, holding its lines (ids, or `<id>\t<value>`
+for families whose collection is a map) as one compressed string under
 a hidden key (read, sorted and compressed exactly as netmera-iac's program does). Its provider plans
 nothing and sends nothing, so a phase's time here is the least any provider could take.
 """
@@ -39,4 +40,4 @@ class FloorTag(Resource, module="floor", name="FloorTag"):
 
 
 for path in sorted(Path("lists").glob("*.txt")):
-    FloorTag(path.stem, path.read_text().split())
+    FloorTag(path.stem, path.read_text().splitlines())

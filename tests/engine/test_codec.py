@@ -144,3 +144,58 @@ def test_the_streamed_difference_spans_many_chunks_and_checks_the_digest(
     forged = codec.encode_ids(old).rpartition(":")[2]
     with pytest.raises(CodecError, match="digest or count"):
         codec.diff_ids(codec.encode_ids(old), f"{head}:{forged}")
+
+
+maps = st.dictionaries(ids, st.sampled_from(["opted_in", "opted_out", "x"]), max_size=40)
+
+
+@given(maps, maps)
+def test_the_streamed_map_difference_is_the_dict_difference(old: dict[str, str], new: dict[str, str]) -> None:
+    diff = codec.diff_str_maps(codec.encode_str_map(old), codec.encode_str_map(new))
+    assert diff.changed == {k: (old.get(k), v) for k, v in new.items() if old.get(k) != v}
+    assert diff.removed == {k: v for k, v in old.items() if k not in new}
+
+
+def test_keys_holding_characters_below_the_tab_merge_in_line_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`a\\x01` sorts before `a` as a line (`a\\x01\\t…` < `a\\t…`) though after it as a key: the merge
+    compares keys with their tab, so neither is taken for removed and added."""
+    monkeypatch.setattr(codec, "_CHUNK", 8)
+    old = {"a": "opted_in", "a\x01": "opted_in", "b": "opted_out"}
+    new = {"a": "opted_out", "a\x01": "opted_in", "b": "opted_out", "a\x02b": "opted_in"}
+    diff = codec.diff_str_maps(codec.encode_str_map(old), codec.encode_str_map(new))
+    assert diff.changed == {"a": ("opted_in", "opted_out"), "a\x02b": (None, "opted_in")}
+    assert diff.removed == {}
+
+
+def test_a_few_values_and_the_first_keys_are_read_without_the_whole_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(codec, "_CHUNK", 64)  # lines cut across chunks
+    mapping = {f"user-{n:05d}": "opted_in" if n % 3 else "opted_out" for n in range(3000)}
+    props = codec.collection("prefs", codec.encode_str_map(mapping), "users")
+    assert codec.values_among(props, "prefs", ["user-00003", "user-00004", "nobody"]) == {
+        "user-00003": "opted_out",
+        "user-00004": "opted_in",
+    }
+    assert codec.first_keys(props, "prefs", 3) == ["user-00000", "user-00001", "user-00002"]
+    legacy = {"prefs": {"b": "opted_in", "a": "opted_out"}}
+    assert codec.values_among(legacy, "prefs", ["a"]) == {"a": "opted_out"}
+    assert codec.first_keys(legacy, "prefs", 5) == ["a", "b"]
+    assert codec.str_map_diff_in(legacy, props, "prefs").removed == {"a": "opted_out", "b": "opted_in"}
+
+
+@given(maps, maps)
+def test_a_streamed_patch_is_the_value_of_the_patched_map(
+    old: dict[str, str], updates: dict[str, str]
+) -> None:
+    patched = codec.patch_str_map(codec.encode_str_map(old) if old else None, updates)
+    assert patched == codec.encode_str_map({**old, **updates})
+
+
+def test_a_streamed_patch_over_many_batches_keeps_the_canonical_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(codec, "_CHUNK", 64)
+    old = {f"user-{n:06d}": "opted_in applied 2026-12-01T00:00:00.000Z" for n in range(70_000)}
+    updates = {"user-000005": "opted_out planned", "user-999999": "opted_in planned", "a\x01": "x"}
+    assert codec.patch_str_map(codec.encode_str_map(old), updates) == codec.encode_str_map({**old, **updates})

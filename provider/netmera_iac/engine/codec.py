@@ -183,6 +183,143 @@ def diff_ids(old: str | None, new: str | None) -> tuple[list[str], list[str]]:
     return added, removed
 
 
+@dataclass(frozen=True)
+class MapDiff:
+    """What changed between two encoded maps: `changed` holds every key that is new or has another
+    value (key -> (old value or None, new value)), `removed` every key only in the old map."""
+
+    changed: dict[str, tuple[str | None, str]]
+    removed: dict[str, str]
+
+
+def entries(value: str | None) -> Iterator[tuple[bytes, bytes]]:
+    """(key with its tab, value) of each line of an encoded map, streamed: comparing keys with the
+    tab kept orders them exactly as the lines are sorted, whatever characters below the tab a key
+    holds, so two maps can be merged line by line."""
+    for line in _stream_ids(value):
+        cut = line.find(b"\t") + 1
+        if not cut:
+            raise CodecError(f"corrupted encoded map: a line without a value ({line[:40]!r})")
+        yield line[:cut], line[cut:]
+
+
+def diff_str_maps(old: str | None, new: str | None) -> MapDiff:
+    """The difference of two encoded `key<TAB>value` maps by one merge of the two sorted streams:
+    memory grows with the difference, not with the maps (as `diff_ids` does for id sets)."""
+    changed: dict[str, tuple[str | None, str]] = {}
+    removed: dict[str, str] = {}
+    a, b = entries(old), entries(new)
+    x, y = next(a, None), next(b, None)
+    while x is not None and y is not None:
+        if x[0] == y[0]:
+            if x[1] != y[1]:
+                changed[y[0][:-1].decode()] = (x[1].decode(), y[1].decode())
+            x, y = next(a, None), next(b, None)
+        elif x[0] < y[0]:
+            removed[x[0][:-1].decode()] = x[1].decode()
+            x = next(a, None)
+        else:
+            changed[y[0][:-1].decode()] = (None, y[1].decode())
+            y = next(b, None)
+    while x is not None:
+        removed[x[0][:-1].decode()] = x[1].decode()
+        x = next(a, None)
+    while y is not None:
+        changed[y[0][:-1].decode()] = (None, y[1].decode())
+        y = next(b, None)
+    return MapDiff(changed, removed)
+
+
+def patched_entries(value: str | None, updates: Mapping[str, str]) -> Iterator[tuple[bytes, bytes]]:
+    """The entries of encoded map `value` with `updates` put over them (replacing or adding keys),
+    in line order, streamed: a few updates over a million lines hold the updates only."""
+    pending = sorted((k.encode() + b"\t", v.encode()) for k, v in updates.items())
+    i = 0
+    for entry in entries(value):
+        while i < len(pending) and pending[i][0] < entry[0]:
+            yield pending[i]
+            i += 1
+        if i < len(pending) and pending[i][0] == entry[0]:
+            yield pending[i]
+            i += 1
+        else:
+            yield entry
+    yield from pending[i:]
+
+
+def encode_entries(items: Iterable[tuple[bytes, bytes]]) -> str:
+    """Encode `(key with its tab, value)` entries given in line order, compressing as they come, so
+    the whole canonical text is never held (only its compressed form)."""
+    deflate, sha, count, parts = zlib.compressobj(_LEVEL), hashlib.sha256(), 0, []
+    batch: list[bytes] = []
+
+    def flush() -> None:
+        text = b"\n".join(batch)
+        if count > len(batch):
+            text = b"\n" + text
+        sha.update(text)
+        parts.append(deflate.compress(text))
+        batch.clear()
+
+    for key, value in items:
+        batch.append(key + value)
+        count += 1
+        if len(batch) >= 65536:
+            flush()
+    if batch:
+        flush()
+    parts.append(deflate.flush())
+    return f"{FORMAT}:{count}:{sha.hexdigest()}:{base64.b64encode(b''.join(parts)).decode('ascii')}"
+
+
+def patch_str_map(value: str | None, updates: Mapping[str, str]) -> str:
+    """Encoded map `value` with `updates` over it, the same value `encode_str_map` of the patched
+    dict gives, streamed."""
+    for key, line in updates.items():
+        _check_key(key)
+        if "\n" in line or "\r" in line:
+            raise CodecError(f"cannot encode the value of {key!r}: it holds a line break")
+    return encode_entries(patched_entries(value, updates))
+
+
+def str_map_diff_in(olds: Mapping[str, Any], news: Mapping[str, Any], name: str) -> MapDiff:
+    """The difference of map `name` between two resources' properties: streamed when both are
+    encoded, through whole maps when either was written before this format."""
+    old, new = olds.get(hidden(name)), news.get(hidden(name))
+    if (old is None or isinstance(old, str)) and isinstance(new, str) and not is_legacy(olds, name):
+        return diff_str_maps(old, new)
+    was, now = str_map_in(olds, name), str_map_in(news, name)
+    return MapDiff(
+        {k: (was.get(k), v) for k, v in now.items() if was.get(k) != v},
+        {k: v for k, v in was.items() if k not in now},
+    )
+
+
+def values_among(props: Mapping[str, Any], name: str, candidates: Iterable[str]) -> dict[str, str]:
+    """The values map `name` holds for a few `candidates`, by one streamed pass (no map of it all)."""
+    wanted = {c.encode() + b"\t" for c in candidates}
+    if not wanted:
+        return {}
+    value = props.get(hidden(name))
+    if not isinstance(value, str):
+        whole = str_map_in(props, name)
+        return {k: whole[k] for k in (w[:-1].decode() for w in wanted) if k in whole}
+    return {k[:-1].decode(): v.decode() for k, v in entries(value) if k in wanted}
+
+
+def first_keys(props: Mapping[str, Any], name: str, count: int) -> list[str]:
+    """The `count` smallest keys of map `name`, reading only as far as they go."""
+    value = props.get(hidden(name))
+    if not isinstance(value, str):
+        return sorted(str_map_in(props, name))[:count]
+    keys: list[str] = []
+    for chunk in _stream_chunks(value):
+        keys += [line.partition(b"\t")[0].decode() for line in chunk[: count - len(keys)]]
+        if len(keys) >= count:
+            break
+    return keys
+
+
 def encode_str_map(mapping: Mapping[str, str]) -> str:
     """`key<TAB>value` lines; values are short tokens (opted_in, ledger lines) without line breaks."""
     for key, value in mapping.items():

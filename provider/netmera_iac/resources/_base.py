@@ -20,16 +20,11 @@ from ..backends import JOURNAL_SETTING, StackJournal
 from ..backends import stack_journal as journal_of
 from ..client import NetmeraClient, resolve_connection
 from ..engine import (
-    OPTED_IN,
-    OPTED_OUT,
     GuardSettings,
-    GuardViolation,
     PartialApplyError,
     Plan,
-    Preference,
     codec,
     execute,
-    mass_change,
 )
 from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Journal, current_backend
@@ -184,37 +179,10 @@ def legacy_shard_failures(olds: dict[str, Any], resource: str) -> list[CheckFail
     ]
 
 
-def preference_map(props: dict[str, Any], name: str) -> dict[str, Preference]:
-    """A map of id -> opted_in | opted_out (category preferences, consent lists); other values dropped."""
-    return preference_check(props, name)[0]
-
-
-def preference_check(props: dict[str, Any], name: str) -> tuple[dict[str, Preference], list[CheckFailure]]:
-    """The preference map `name` (decoded once) and a failure if any value is not a preference."""
-    raw = codec.str_map_in(props, name)
-    good: dict[str, Preference] = {k: v for k, v in raw.items() if v in (OPTED_IN, OPTED_OUT)}  # type: ignore[misc]
-    if len(good) == len(raw):
-        return good, []
-    bad = sorted(set(raw) - set(good))
-    return good, [CheckFailure(name, f"every value must be opted_in or opted_out ({bad[0]!r} is not)")]
-
-
 def encoded_failure(name: str, props: dict[str, Any]) -> list[CheckFailure]:
     """The hidden value of collection `name` must be there and be an encoded collection."""
     if codec.props_header(props, name) is None:
         return [CheckFailure(name, f"the encoded collection `{codec.hidden(name)}` is missing or unreadable")]
-    return []
-
-
-def opt_out_failures(
-    resource: str, old: dict[str, Preference], new: dict[str, Preference], settings: GuardSettings
-) -> list[CheckFailure]:
-    """The mass-change guard for opt-outs: ids newly opted out against the ids managed before."""
-    newly_out = [i for i, p in new.items() if p == OPTED_OUT and old.get(i) != OPTED_OUT]
-    try:
-        mass_change(resource, len(old), len(newly_out), settings, "opt out")
-    except GuardViolation as exc:
-        return [CheckFailure("guard", str(exc))]  # names the guard, not a huge map
     return []
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netmera_iac.engine import OPTED_IN, OPTED_OUT
+from netmera_iac.engine import OPTED_IN, OPTED_OUT, Preference, codec
 from netmera_iac.families.consent.ledger import (
     Evidence,
+    KnownLedger,
     LedgerLine,
+    change_consent,
     consent_guard,
     plan_consent,
     push_state,
@@ -156,3 +158,47 @@ def test_uncertain_lines_are_sent_again_and_keep_the_guard_on_opt_outs() -> None
     assert sent_again == {("disableMail", ("a", "b")), ("enableMail", ("c",))}
     # ... and opting a possibly opted-out id in still needs evidence.
     assert [b.ext_id for b in consent_guard({"b": "opted_in"}, after, {})] == ["b"]
+
+
+_ids = st.sampled_from([f"u{n}" for n in range(12)] + ["u\x01", "u\x01x"])
+_lines = st.builds(
+    LedgerLine,
+    st.sampled_from([OPTED_IN, OPTED_OUT]),
+    st.sampled_from(["", "2026-11-01T00:00:00.000Z", "2026-11-30T00:00:00.000Z"]),
+    st.sampled_from(["applied", "observed", "planned", "uncertain"]),
+)
+
+
+@given(
+    st.dictionaries(_ids, st.sampled_from([OPTED_IN, OPTED_OUT])),
+    st.dictionaries(_ids, _lines),
+    st.dictionaries(_ids, _lines, max_size=3),
+    st.dictionaries(_ids, st.just(Evidence("form", "2026-11-15T00:00:00Z")), max_size=4),
+)
+def test_the_streamed_change_is_the_plan_and_guard_over_whole_maps(
+    desired: dict[str, Preference],
+    recorded: dict[str, LedgerLine],
+    over: dict[str, LedgerLine],
+    evidence: dict[str, Evidence],
+) -> None:
+    """One merge of the encoded desired map with the encoded ledger (and lines taken in over it)
+    plans and guards exactly as `plan_consent` and `consent_guard` do over decoded maps."""
+    encoded = codec.encode_str_map({k: r.to_wire() for k, r in recorded.items()}) if recorded else None
+    known = KnownLedger(encoded, over)
+    ledger = {**recorded, **over}
+    change = change_consent("email", "extId", codec.encode_str_map(desired), known, evidence)
+    assert change.plan == plan_consent("email", "extId", desired, ledger)
+    assert change.blocked == consent_guard(desired, ledger, evidence)
+    assert change.bad is None
+    assert change.before == {i: ledger[i] for i in change.plan.touched if i in ledger}
+    assert known.whole() == ledger
+    applied = record_applied({}, change.plan, "2026-12-01T00:00:00.000Z")
+    expected = record_applied(ledger, change.plan, "2026-12-01T00:00:00.000Z")
+    assert known.encoded(applied) == codec.encode_str_map({k: r.to_wire() for k, r in expected.items()})
+
+
+def test_a_desired_value_that_is_not_a_preference_is_named() -> None:
+    desired = codec.encode_str_map({"a": "opted_in", "b": "maybe", "c": "yes"})
+    change = change_consent("sms", "extId", desired, KnownLedger(None, {}), {})
+    assert change.bad == "b"
+    assert change.plan.ids("enableSms") == ("a",)

@@ -53,6 +53,14 @@ def plan_category_preferences(
     return Plan(_ops(category, ins, True, channel) + _ops(category, outs, False, channel))
 
 
+def plan_category_changes(category: str, channel: str | None, wanted: Mapping[str, Preference]) -> Plan:
+    """The plan for ids whose known state differs, as a streamed difference gives them
+    (resources/preferences.py), rather than from `plan_category_preferences`'s whole maps."""
+    ins = [i for i, p in wanted.items() if p == OPTED_IN]
+    outs = [i for i, p in wanted.items() if p == OPTED_OUT]
+    return Plan(_ops(category, ins, True, channel) + _ops(category, outs, False, channel))
+
+
 def apply_plan_to_preferences(plan: Plan, preferences: Mapping[str, Preference]) -> dict[str, Preference]:
     state = dict(preferences)
     for op in plan.operations:

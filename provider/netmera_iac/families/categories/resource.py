@@ -8,6 +8,7 @@ the desired state keep their preference, and deleting the resource changes nobod
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -38,19 +39,23 @@ from ...resources._base import (
     encoded_failure,
     guard_input,
     guard_settings,
-    interrupted_ids,
     interrupted_input,
     interrupted_is_new,
-    opt_out_failures,
-    preference_check,
-    preference_map,
     send_journaled,
     with_adopt_plan,
     with_plan,
 )
 from ...resources.existence import known_only, not_found_output
+from ...resources.preferences import (
+    applied_preferences,
+    mass_opt_out_failures,
+    preference_changes,
+    preference_check,
+    preference_failure,
+    preference_map,
+)
 from ...resources.progress import observing
-from .planner import plan_category_preferences
+from .planner import plan_category_changes, plan_category_preferences
 
 PREFERENCES = "preferences"
 SAMPLED_USERS = 5  # users read at most to learn the app's categories
@@ -64,15 +69,6 @@ def _prefs(props: dict[str, Any]) -> dict[str, Preference]:
 
 def preferences_input(preferences: dict[str, Preference]) -> dict[str, str]:
     return codec.collection(PREFERENCES, codec.encode_str_map(preferences), "users")
-
-
-def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Preference]:
-    """What the stack knows was applied: ids of an interrupted or failed change are unknown, so the
-    plan sends them again (while listed)."""
-    applied = _prefs(olds)
-    for ext_id in interrupted_ids(olds, news):
-        applied.pop(ext_id, None)
-    return applied
 
 
 def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
@@ -93,25 +89,37 @@ class CategoryPreferencesProvider(NetmeraProvider):
             return CheckResult(news, failures)
         if _settled(olds, news) and not adopting(olds, news):
             return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
-        new, failures = preference_check(news, PREFERENCES)
-        failures += self._category_failures(news["category"], sorted(new))
-        old = _prefs(olds)
+        if adopting(olds, news):
+            return self._check_adopting(news)
+        changes = preference_changes(olds, news, PREFERENCES)
+        failures = preference_failure(PREFERENCES, changes.bad)
+        if changes.wanted and not failures:
+            sampled = codec.first_keys(news, PREFERENCES, SAMPLED_USERS)
+            failures += self._category_failures(news["category"], sampled)
         if olds and not failures:
             resource = f"CategoryPreferences {_id(news)!r}"
-            failures += opt_out_failures(resource, old, new, guard_settings(news))
-        if not failures and adopting(olds, news):
-            try:
-                live = self._observe(news)
-            except NetmeraError as exc:
-                return CheckResult(news, [CheckFailure("adopt", f"cannot read the live preferences: {exc}")])
-            plan = plan_category_preferences(news["category"], news.get("channel"), new, live)
-            sent = plan.touched
-            news = with_adopt_plan(news, plan, {i: live.get(i) for i in sorted(sent)})
-        elif not failures:
-            applied = _applied(olds, news)
-            plan = plan_category_preferences(news["category"], news.get("channel"), new, applied)
-            news = with_plan(news, plan)
-        return CheckResult(news, failures)
+            failures += mass_opt_out_failures(
+                resource, changes.managed, changes.newly_out, guard_settings(news)
+            )
+        if failures:
+            return CheckResult(news, failures)
+        plan = plan_category_changes(news["category"], news.get("channel"), changes.wanted)
+        return CheckResult(with_plan(news, plan), [])
+
+    def _check_adopting(self, news: dict[str, Any]) -> CheckResult:
+        """Created by adopting: planned against the live state read now, whole (reading it is one
+        request per user anyway)."""
+        new, failures = preference_check(news, PREFERENCES)
+        if new and not failures:
+            failures += self._category_failures(news["category"], sorted(new)[:SAMPLED_USERS])
+        if failures:
+            return CheckResult(news, failures)
+        try:
+            live = self._observe(news)
+        except NetmeraError as exc:
+            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live preferences: {exc}")])
+        plan = plan_category_preferences(news["category"], news.get("channel"), new, live)
+        return CheckResult(with_adopt_plan(news, plan, {i: live.get(i) for i in sorted(plan.touched)}), [])
 
     def _category_failures(self, category: str, users: list[str]) -> list[CheckFailure]:
         """Netmera skips an entry for a category the app does not define and still answers 200, so
@@ -150,11 +158,24 @@ class CategoryPreferencesProvider(NetmeraProvider):
         return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        known = self._observe(props) if props.get("adopt") else {}
-        return CreateResult(_id(props), self._apply(props, known, _id(props)))
+        if props.get("adopt"):
+            live = self._observe(props)
+            plan = plan_category_preferences(props["category"], props.get("channel"), _prefs(props), live)
+            outputs = self._apply(props, plan, lambda ids: {i: live[i] for i in ids if i in live}, _id(props))
+            return CreateResult(_id(props), outputs)
+        return CreateResult(_id(props), self._apply(props, *self._planned({}, props), _id(props)))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._apply(news, _applied(olds, news)))
+        return UpdateResult(self._apply(news, *self._planned(olds, news)))
+
+    def _planned(
+        self, olds: dict[str, Any], news: dict[str, Any]
+    ) -> tuple[Plan, Callable[[set[str]], dict[str, Preference]]]:
+        """The plan from the streamed change (as `check` made it), and how to learn what was applied
+        for some ids should the send fail part-way."""
+        changes = preference_changes(olds, news, PREFERENCES)
+        plan = plan_category_changes(news["category"], news.get("channel"), changes.wanted)
+        return plan, lambda ids: applied_preferences(olds, news, PREFERENCES, ids)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         return None  # stopping management changes nobody's preference
@@ -182,20 +203,23 @@ class CategoryPreferencesProvider(NetmeraProvider):
         return observed
 
     def _apply(
-        self, props: dict[str, Any], applied: dict[str, Preference], resource_id: str | None = None
+        self,
+        props: dict[str, Any],
+        plan: Plan,
+        applied_of: Callable[[set[str]], dict[str, Preference]],
+        resource_id: str | None = None,
     ) -> dict[str, Any]:
         """Send the plan (journaled); the outputs are the inputs, or, after a part-way failure, the
-        preferences known to hold (ids with an unknown outcome left out, so they are sent again)."""
-        desired = _prefs(props)
-        plan = plan_category_preferences(props["category"], props.get("channel"), desired, applied)
+        preferences known to hold (ids with an unknown outcome left out, so they are sent again).
+        Whole maps are decoded only on those rarer paths: ids Netmera does not know, or a failure."""
         if plan.empty:
             return {**props, **not_found_output(props, ())}
         asked = {"setCategoryPreferences"}
         plan, unknown = known_only(self.client(), props, plan, f"CategoryPreferences {_id(props)!r}", asked)
         if unknown:  # not recorded as set: the next run asks again
-            desired = {i: p for i, p in desired.items() if i not in unknown}
-            desired |= {i: applied[i] for i in unknown if i in applied}
-            props = {**props, **preferences_input(desired)}
+            applied = applied_of(set(unknown))
+            desired = {i: p for i, p in _prefs(props).items() if i not in unknown}
+            props = {**props, **preferences_input(desired | applied)}
         props = {**props, **not_found_output(props, unknown)}
         if plan.empty:
             return props
@@ -203,8 +227,8 @@ class CategoryPreferencesProvider(NetmeraProvider):
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             done = exc.progress.of("setCategoryPreferences")
-            known = {i: p for i, p in desired.items() if i not in sent or i in done}
-            known |= {i: applied[i] for i in sent - done - exc.progress.uncertain if i in applied}
+            known = {i: p for i, p in _prefs(props).items() if i not in sent or i in done}
+            known |= applied_of(sent - done - exc.progress.uncertain)
             reason = (
                 f"CategoryPreferences {_id(props)!r}: {exc.cause} — {exc.progress.counts()}; those "
                 "are sent again by the next `pulumi up` (also after a revert or rollback)"

@@ -11,12 +11,13 @@ no Pulumi: the dynamic providers in `resource.py` beside it are thin adapters ov
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from ...client import NetmeraClient, WriteResult
+from ...engine import codec
 from ...engine.consent_record import later
 from ...engine.errors import GuardViolation
 from ...engine.plan import OPTED_IN, OPTED_OUT, Operation, Plan, Preference, abbreviate
@@ -213,17 +214,102 @@ def plan_consent(
     channel: Channel, addressing: Addressing, desired: Mapping[str, Preference], ledger: Ledger
 ) -> Plan:
     """Set each listed id whose last known state differs from desired. Ids leaving the list keep theirs."""
+    ins = [i for i, p in desired.items() if p == OPTED_IN and _state(ledger, i) != OPTED_IN]
+    outs = [i for i, p in desired.items() if p == OPTED_OUT and _state(ledger, i) != OPTED_OUT]
+    return _consent_plan(channel, addressing, ins, outs)
+
+
+def _consent_plan(channel: Channel, addressing: Addressing, ins: list[str], outs: list[str]) -> Plan:
     enable_op, disable_op = PERMISSION_ENDPOINTS[channel]
-    ins = sorted(i for i, p in desired.items() if p == OPTED_IN and _state(ledger, i) != OPTED_IN)
-    outs = sorted(i for i, p in desired.items() if p == OPTED_OUT and _state(ledger, i) != OPTED_OUT)
     ops: list[Operation] = []
     if outs:  # opt-outs first: if the run stops half-way, nobody was opted in before others left
-        ops.append(ConsentOperation(disable_op, addressing, tuple(outs), enable=False))
+        ops.append(ConsentOperation(disable_op, addressing, tuple(sorted(outs)), enable=False))
     if ins and (channel, addressing) in ADD_FIRST:
-        ops.append(AddContactsOperation(ADD_FIRST[channel, addressing], addressing, tuple(ins)))
+        ops.append(AddContactsOperation(ADD_FIRST[channel, addressing], addressing, tuple(sorted(ins))))
     if ins:
-        ops.append(ConsentOperation(enable_op, addressing, tuple(ins), enable=True))
+        ops.append(ConsentOperation(enable_op, addressing, tuple(sorted(ins)), enable=True))
     return Plan(tuple(ops))
+
+
+@dataclass(frozen=True)
+class KnownLedger:
+    """The ledger as the stack knows it, never decoded whole on the common path: the lines recorded
+    in the state (one encoded value, engine/codec.py) and the few taken in over them (an interrupted
+    change's, or those of ids whose person changed under another key since)."""
+
+    recorded: str | None
+    over: Mapping[str, LedgerLine]
+
+    def entries(self) -> Iterator[tuple[bytes, bytes]]:
+        return codec.patched_entries(self.recorded, {k: r.to_wire() for k, r in self.over.items()})
+
+    def encoded(self, updates: Mapping[str, LedgerLine] | None = None) -> str:
+        """The ledger with `updates` over it, encoded (the recorded value itself when nothing changes)."""
+        lines = {**self.over, **(updates or {})}
+        if not lines and self.recorded is not None:
+            return self.recorded
+        return codec.patch_str_map(self.recorded, {k: r.to_wire() for k, r in lines.items()})
+
+    def whole(self) -> dict[str, LedgerLine]:
+        """Every line (for the rarer paths that read the live state of every listed id anyway)."""
+        recorded = ledger_from_wire(codec.decode_str_map(self.recorded)) if self.recorded else {}
+        return {**recorded, **self.over}
+
+
+@dataclass(frozen=True)
+class ConsentChange:
+    """The plan of one consent list and what the consent guard found, from one streamed merge of the
+    desired map with the ledger. `before`: the known lines of the ids the plan sends (what a failure
+    record starts from); `bad`: an id whose desired value is not a preference."""
+
+    plan: Plan
+    blocked: list[Blocked]
+    before: dict[str, LedgerLine]
+    bad: str | None
+
+
+def change_consent(
+    channel: Channel,
+    addressing: Addressing,
+    desired: str | None,
+    known: KnownLedger,
+    evidence: Mapping[str, Evidence],
+) -> ConsentChange:
+    """`plan_consent` and `consent_guard` at once, over encoded `desired` (id -> opted_in | opted_out)
+    and the ledger, both streamed in line order: memory follows the change, not the list. A line that
+    already states the desired value (and is not uncertain) is passed over without being parsed."""
+    ins: list[str] = []
+    outs: list[str] = []
+    blocked: list[Blocked] = []
+    before: dict[str, LedgerLine] = {}
+    bad: str | None = None
+    lines = known.entries()
+    line = next(lines, None)
+    for key, want in codec.entries(desired):
+        while line is not None and line[0] < key:
+            line = next(lines, None)
+        wire = line[1] if line is not None and line[0] == key else None
+        if (
+            wire is not None
+            and wire.startswith(want + b" ")
+            and not wire.startswith(b"uncertain", len(want) + 1)
+        ):
+            continue  # known to hold the desired state already
+        ext_id, state = key[:-1].decode(), want.decode()
+        if state not in (OPTED_IN, OPTED_OUT):
+            bad = ext_id if bad is None else min(bad, ext_id)
+            continue
+        record = LedgerLine.from_wire(wire.decode()) if wire is not None else None
+        if record is not None:
+            before[ext_id] = record
+        if state == OPTED_IN and record is not None and record.state == OPTED_OUT:
+            proof = evidence.get(ext_id)
+            if not (proof is not None and record.how != "planned" and later(proof.at, record.at)):
+                blocked.append(Blocked(ext_id, record.at, record.how, proof))
+        if _state(before, ext_id) != state:
+            (ins if state == OPTED_IN else outs).append(ext_id)
+    blocked.sort(key=lambda b: b.ext_id)
+    return ConsentChange(_consent_plan(channel, addressing, ins, outs), blocked, before, bad)
 
 
 def _state(ledger: Ledger, ext_id: str) -> Preference | None:

@@ -36,20 +36,27 @@ from ...resources._base import (
     encoded_failure,
     guard_settings,
     interrupted_is_new,
-    opt_out_failures,
-    preference_check,
-    preference_map,
     send_journaled,
     served,
     with_adopt_plan,
     with_plan,
 )
 from ...resources.existence import known_only, not_found_output
+from ...resources.preferences import (
+    mass_opt_out_failures,
+    preference_changes,
+    preference_check,
+    preference_failure,
+    preference_map,
+)
 from .ledger import (
     Channel,
     ConsentBlocked,
+    ConsentChange,
     Evidence,
+    KnownLedger,
     LedgerLine,
+    change_consent,
     consent_guard,
     ledger_from_wire,
     now_iso,
@@ -92,19 +99,29 @@ def ledger_of(props: dict[str, Any]) -> dict[str, LedgerLine]:
     return ledger_from_wire(codec.str_map_in(props, LEDGER))
 
 
-def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, LedgerLine]:
+def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> KnownLedger:
     """The ledger as last recorded, with the lines of an interrupted change taken in."""
-    ledger = ledger_of(olds)
+    over: dict[str, LedgerLine] = {}
     if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
-        ledger.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
+        over.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
     # Their person changed since under another key (person.py): that state, marked uncertain.
-    ledger.update(ledger_from_wire(codec.str_map_in(news, RESEND)))
-    return ledger
+    over.update(ledger_from_wire(codec.str_map_in(news, RESEND)))
+    return KnownLedger(_encoded(olds, LEDGER), over)
 
 
-def _ledger_output(ledger: dict[str, LedgerLine]) -> dict[str, str]:
-    encoded = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
-    return codec.collection(LEDGER, encoded, "ids")
+def _encoded(props: dict[str, Any], name: str) -> str | None:
+    """The encoded map `name`; one written before the compact format is encoded here, once."""
+    value = props.get(codec.hidden(name))
+    if isinstance(value, str):
+        return value
+    legacy = codec.str_map_in(props, name)
+    return codec.encode_str_map(legacy) if legacy else None
+
+
+def _ledger_output(ledger: dict[str, LedgerLine] | str) -> dict[str, str]:
+    if not isinstance(ledger, str):
+        ledger = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
+    return codec.collection(LEDGER, ledger, "ids")
 
 
 def opt_in_facts(plan: Plan, evidence: dict[str, Evidence], unknown: frozenset[str]) -> dict[str, Any]:
@@ -148,8 +165,10 @@ class ConsentProvider(NetmeraProvider):
     def _name(self, props: dict[str, Any]) -> str:
         return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
 
-    def _plan(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> Plan:
-        return plan_consent(self.channel, props["addressing"], _consents(props), ledger)
+    def _change(self, props: dict[str, Any], known: KnownLedger) -> ConsentChange:
+        return change_consent(
+            self.channel, props["addressing"], _encoded(props, CONSENTS), known, _evidence(props)
+        )
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures()
@@ -160,54 +179,64 @@ class ConsentProvider(NetmeraProvider):
         failures += encoded_failure(CONSENTS, news)
         if failures:
             return CheckResult(news, failures)
-        consents, failures = preference_check(news, CONSENTS)
-        ledger, evidence = known_ledger(olds, news), _evidence(news)
-        blocked = consent_guard(consents, ledger, evidence)
-        if blocked:
-            failures.append(CheckFailure("consentGuard", str(ConsentBlocked(self._name(news), blocked))))
+        if adopting(olds, news):
+            return self._check_adopting(news)
+        known = known_ledger(olds, news)
+        change = self._change(news, known)
+        failures = preference_failure(CONSENTS, change.bad)
+        if change.blocked:
+            guarded = str(ConsentBlocked(self._name(news), change.blocked))
+            failures.append(CheckFailure("consentGuard", guarded))
         if olds:
-            failures += opt_out_failures(self._name(news), _consents(olds), consents, guard_settings(news))
-        if not failures and adopting(olds, news):
-            try:
-                observed, _ = self.observe(news.get("addressing"), sorted(consents))
-            except NetmeraError as exc:
-                return CheckResult(news, [CheckFailure("adopt", f"cannot read the live consent: {exc}")])
-            seen = record_observed({}, observed, now_iso())  # as create will see it
-            blocked = consent_guard(consents, seen, evidence)
-            if blocked:
-                guarded = str(ConsentBlocked(self._name(news), blocked))
-                return CheckResult(news, [CheckFailure("consentGuard", guarded)])
-            plan = plan_consent(self.channel, news["addressing"], consents, seen)
-            live = {i: observed.get(i) for i in sorted(plan.touched)}
-            facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
-            news = {**with_adopt_plan(news, plan, live), **_ledger_output({}), "optIns": facts}
-        elif not failures:
-            plan = plan_consent(self.channel, news["addressing"], consents, ledger)
-            expected = _ledger_output(record_applied(ledger, plan, None))
-            facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
-            news = {**with_plan(news, plan), **expected, "optIns": facts}
-        return CheckResult(news, failures)
+            changes = preference_changes(olds, news, CONSENTS)
+            failures += mass_opt_out_failures(
+                self._name(news), changes.managed, changes.newly_out, guard_settings(news)
+            )
+        if failures:
+            return CheckResult(news, failures)
+        plan = change.plan
+        expected = _ledger_output(known.encoded(record_applied({}, plan, None)))
+        facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
+        return CheckResult({**with_plan(news, plan), **expected, "optIns": facts}, [])
 
-    def _guard(self, props: dict[str, Any], ledger: dict[str, LedgerLine]) -> None:
-        blocked = consent_guard(_consents(props), ledger, _evidence(props))
+    def _check_adopting(self, news: dict[str, Any]) -> CheckResult:
+        """Created by adopting: planned against the live state read now, whole (reading it is one
+        request per listed id anyway)."""
+        consents, failures = preference_check(news, CONSENTS)
+        if failures:
+            return CheckResult(news, failures)
+        evidence = _evidence(news)
+        try:
+            observed, _ = self.observe(news.get("addressing"), sorted(consents))
+        except NetmeraError as exc:
+            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live consent: {exc}")])
+        seen = record_observed({}, observed, now_iso())  # as create will see it
+        blocked = consent_guard(consents, seen, evidence)
         if blocked:
-            raise ConsentBlocked(self._name(props), blocked)
+            guarded = str(ConsentBlocked(self._name(news), blocked))
+            return CheckResult(news, [CheckFailure("consentGuard", guarded)])
+        plan = plan_consent(self.channel, news["addressing"], consents, seen)
+        live = {i: observed.get(i) for i in sorted(plan.touched)}
+        facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
+        adopted = {**with_adopt_plan(news, plan, live), **_ledger_output({}), "optIns": facts}
+        return CheckResult(adopted, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
         # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
         legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
-        changes = bool(replaces) or legacy or not self._plan(news, known_ledger(olds, news)).empty
+        changes = bool(replaces) or legacy or not self._change(news, known_ledger(olds, news)).plan.empty
         return DiffResult(changes=changes, replaces=replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        ledger: dict[str, LedgerLine] = {}
+        known = known_ledger({}, props)
         if props.get("adopt"):
             observed, _ = self.observe(props.get("addressing"), sorted(_consents(props)))
-            ledger = record_observed({}, observed, now_iso())
-        ledger.update(known_ledger({}, props))
+            seen = record_observed({}, observed, now_iso())
+            recorded = _ledger_output(seen)[codec.hidden(LEDGER)] if seen else None
+            known = KnownLedger(recorded, known.over)
         resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
-        return CreateResult(resource_id, self._apply(props, ledger, resource_id))
+        return CreateResult(resource_id, self._apply(props, known, resource_id))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._apply(news, known_ledger(olds, news)))
@@ -216,29 +245,31 @@ class ConsentProvider(NetmeraProvider):
         return None  # stopping management changes nobody's consent
 
     def _apply(
-        self, props: dict[str, Any], ledger: dict[str, LedgerLine], resource_id: str | None = None
+        self, props: dict[str, Any], known: KnownLedger, resource_id: str | None = None
     ) -> dict[str, Any]:
         """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
         with the lines it may have changed marked uncertain. The lines it may change are journaled
         first (engine/journal.py), so a killed apply is finished by the next run."""
-        self._guard(props, ledger)  # against the stored outputs too, should inputs and outputs differ
-        plan = self._plan(props, ledger)
+        change = self._change(props, known)
+        if change.blocked:  # against the stored outputs too, should inputs and outputs differ
+            raise ConsentBlocked(self._name(props), change.blocked)
+        plan, before = change.plan, change.before
         if plan.empty:
-            return {**props, **_ledger_output(ledger), **not_found_output(props, ())}
+            return {**props, **_ledger_output(known.encoded()), **not_found_output(props, ())}
         unknown: frozenset[str] = frozenset()
         if props.get("addressing") == "extId":  # ids Netmera does not know get no ledger line
             asked = {op.name for op in plan.operations if op.enable is not None}
             plan, unknown = known_only(self.client(), props, plan, self._name(props), asked)
         props = {**props, **not_found_output(props, unknown)}
         if plan.empty:
-            return {**props, **_ledger_output(ledger)}
+            return {**props, **_ledger_output(known.encoded())}
         ids = plan.touched
         record = self._record()
         # The person's record first: an opt-out being sent counts as one from now on, wherever the
         # next run happens, even if this process never reports back (engine/consent_record.py).
         outs = {i: s for i, s in _written(plan).items() if s == OPTED_OUT}
         record.write(self.channel, _lines(props, outs, "uncertain", now_iso()))
-        at_risk = record_uncertain(ledger, plan, ids, now_iso())
+        at_risk = record_uncertain(before, plan, ids, now_iso())
         entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
@@ -246,7 +277,7 @@ class ConsentProvider(NetmeraProvider):
             applied = Plan(
                 tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
             )
-            after = record_uncertain(record_applied(ledger, applied, now), plan, exc.progress.uncertain, now)
+            after = record_uncertain(record_applied(before, applied, now), plan, exc.progress.uncertain, now)
             record.write(self.channel, _lines(props, _written(applied), "applied", now))
             reason = (
                 f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
@@ -256,14 +287,15 @@ class ConsentProvider(NetmeraProvider):
             # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
             unknown = record_uncertain({}, plan, ids, now)
             kept = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
-            return {**props, **_ledger_output(after)}, reason, {"ledger": codec.encode_str_map(kept)}
+            outputs = {**props, **_ledger_output(known.encoded(after))}
+            return outputs, reason, {"ledger": codec.encode_str_map(kept)}
 
         send_journaled(
             lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id, plan=plan
         )
         now = now_iso()
         record.write(self.channel, _lines(props, _written(plan), "applied", now))
-        return {**props, **_ledger_output(record_applied(ledger, plan, now))}
+        return {**props, **_ledger_output(known.encoded(record_applied(before, plan, now)))}
 
     def _record(self) -> ConsentRecord:
         """The stack's consent record; a provider served outside our host (which alone is told the
