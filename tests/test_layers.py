@@ -5,6 +5,8 @@ emulator shares only the models."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,18 @@ def test_only_a_family_s_adapters_import_pulumi() -> None:
         and (reached := _reaches(_imports(path), "pulumi", "netmera_iac.resources", "netmera_iac.reads"))
     }
     assert wrong == {}
+
+
+def test_a_provider_process_does_not_load_duckdb() -> None:
+    """Every provider process imports the families' registry, and with it the loader's modules;
+    DuckDB (~27 MB of a process) is imported only where a table or query is read, which a provider
+    never does (the memory budget of a million-user provider is 500 MB)."""
+    adapters = [
+        f"netmera_iac.families.{p.parent.name}.resource"
+        for p in sorted(PACKAGE.glob("families/*/resource.py"))
+    ]
+    code = (
+        "import sys, netmera_iac.resources.host, " + ", ".join(adapters) + "; print('duckdb' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False", found.stderr

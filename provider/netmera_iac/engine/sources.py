@@ -23,6 +23,8 @@ holds a password (it is in sources.yaml, reviewed and committed): the password c
 stack config `netmera-iac:sourcePasswords` (a map of source name to password) or the driver's own
 environment (PGPASSWORD, ~/.pgpass; GOOGLE_APPLICATION_CREDENTIALS), and every message a driver
 returns is scrubbed of it.
+
+DuckDB is imported where used, as in engine/tables.py (provider processes never load it).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 from .errors import QueryError, SourceUnreachable
 from .redact import scrub, shown_url
@@ -227,6 +230,8 @@ class Queries:
         self._n = 0
 
     def _local(self) -> duckdb.DuckDBPyConnection:
+        import duckdb
+
         if self._con is None:
             con = duckdb.connect(":memory:")
             con.execute("SET allowed_directories = ?", [[str(self.state_dir) + os.sep]])
@@ -272,6 +277,8 @@ class Queries:
         return Rows(con, table, {}, shown, text_cells=False, from_query=True), []
 
     def _run_local(self, table: str, sql: str) -> None:
+        import duckdb
+
         con = self._local()
         try:
             with _in_folder(self.state_dir), _deadline(self.settings.timeout_seconds, con.interrupt) as fired:
@@ -313,6 +320,7 @@ class Queries:
 
     def _run_adbc(self, source: Source, table: str, sql: str) -> None:
         import adbc_driver_manager as adbc
+        import duckdb
 
         connection, connect = self._connection(source)
         statement = adbc.AdbcStatement(connection)

@@ -11,6 +11,10 @@ stack folder.
 Rows are numbered as a reader counts them: the first data row is row 1 (a CSV's header is not a row).
 CSV cells are read as text (an id `007` stays `007`); a Parquet id column must be a text column, since
 a number column has already lost what made ids like `007` distinct.
+
+DuckDB is imported inside the functions that use it, not at the top: every process that imports the
+families' registry imports this module, provider processes too, which never read a table, and
+DuckDB costs a process ~27 MB (tests/test_layers.py checks that providers do not load it).
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 from .idfile import _SUSPECT_ASCII, ID, MAX_ID_LENGTH, MAX_PROBLEMS, invisible, look_alike
 
@@ -37,6 +42,8 @@ def is_table(path: str | Path) -> bool:
 
 
 def connect_to(path: Path) -> duckdb.DuckDBPyConnection:
+    import duckdb
+
     con = duckdb.connect(":memory:")
     con.execute("SET allowed_paths = ?", [[str(path)]])
     con.execute("SET enable_external_access = false")  # now only `path` can be read; the lock holds
@@ -100,6 +107,8 @@ def read_table(
     path: Path, shown: str, column: str | None, evidence: bool = False
 ) -> tuple[list[str], Evidence, list[str]]:
     """`read_id_table`, and with `evidence` (a consent list) the evidence columns beside the ids."""
+    import duckdb
+
     try:
         rows = file_rows(path, shown)
     except duckdb.Error as exc:
@@ -115,6 +124,8 @@ def read_table(
 def read_id_column(rows: Rows, column: str | None, what: str = "") -> tuple[list[str], list[str]]:
     """The ids of `rows` (a profile table reads its values next, on the same connection): no null,
     no repeat, text, each a valid id. `what` says what the rows were read as, for a failed scan."""
+    import duckdb
+
     con, scan, params, shown = rows.con, rows.scan, rows.params, rows.shown
     try:
         columns = rows.columns
@@ -158,6 +169,8 @@ def read_evidence(rows: Rows, column: str | None) -> tuple[Evidence, list[str]]:
     """Consent evidence per id from the columns `evidence_source` and `evidence_at` (where the consent
     came from, and when: a zoned timestamp or RFC 3339 text), if the rows have them; a row with
     neither has none. The times are checked by the consent family, as evidence written in YAML is."""
+    import duckdb
+
     columns = rows.columns
     present = [c for c in EVIDENCE_COLUMNS if c in columns]
     if not present:
@@ -253,6 +266,8 @@ def id_table_content(name: str, ids: Sequence[str], column: str = DEFAULT_COLUMN
 
 def write_id_table(path: Path, ids: Sequence[str], column: str = DEFAULT_COLUMN) -> None:
     """A table file of one id column, in the format its name says."""
+    import duckdb
+
     if path.suffix.lower() == ".csv":
         path.write_text(str(id_table_content(path.name, ids, column)), encoding="utf-8")
         return
@@ -291,6 +306,8 @@ def rows_table_content(rows: Mapping[str, Mapping[str, Any]], column: str = DEFA
     as DuckDB reads the values (numbers, text, booleans, lists), every row sampled (a column empty
     for its first rows must not be typed from them). Rollback writes a profile query's rows this way,
     and the profile table reader reads them back."""
+    import duckdb
+
     with tempfile.TemporaryDirectory() as tmp:
         lines, table = Path(tmp) / "rows.jsonl", Path(tmp) / "rows.parquet"
         with lines.open("w", encoding="utf-8") as out:

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.errors import NetmeraIacError
+from ..families.tags.desired import MEMBERSHIP
 
-SHARDED = {"TagMembership": ("tag", "members"), "ProfileAttributes": (None, "profiles")}
+SHARDED = {MEMBERSHIP: ("tag", "members"), "ProfileAttributes": (None, "profiles")}
 
 
 class MigrationError(NetmeraIacError):

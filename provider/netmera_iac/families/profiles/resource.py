@@ -11,8 +11,10 @@ The additive array values and the retirements are in arrays.py and retirement.py
 
 from __future__ import annotations
 
+import json
 import random
 import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -60,9 +62,10 @@ from .planner import (
     mark_unknown,
     plan_profiles,
 )
-from .schema import AttributeSpec, compare_with_app
+from .schema import AttributeSpec, Profiles, compare_with_app
 
 PROFILES = "profiles"
+MANAGED_VALUES = "managedValues"
 _app_check_lock = threading.Lock()
 _app_problems: dict[tuple[str | None, str, str], list[str]] = {}
 
@@ -77,26 +80,77 @@ def _integral(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The profiles map, with integers restored: Netmera drops 41.0 for an INTEGER (or DATE) attribute,
-    and maps written before the compact format carried every number as a double."""
-    raw = codec.json_map_in(props, PROFILES)
+def _restorer(props: dict[str, Any]) -> Callable[[Any], dict[str, Any] | None]:
+    """How one user's decoded values are made plain, with integers restored: Netmera drops 41.0 for
+    an INTEGER (or DATE) attribute, and maps written before the compact format carried every number
+    as a double."""
     attributes = props.get("attributes") or {}
     whole = {c for c, a in attributes.items() if a.get("dataType") in ("INTEGER", "DATE")}
-    return {
-        ext_id: {attr: _integral(v) if attr in whole else v for attr, v in values.items()}
-        for ext_id, values in raw.items()
-        if isinstance(values, dict)
-    }
+
+    def restore(values: Any) -> dict[str, Any] | None:
+        if not isinstance(values, dict):
+            return None
+        return {attr: _integral(v) if attr in whole else v for attr, v in values.items()}
+
+    return restore
+
+
+def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The whole profiles map (for the rarer paths: adopting, a failure, refresh, delete)."""
+    restore = _restorer(props)
+    decoded = {u: restore(v) for u, v in codec.json_map_in(props, PROFILES).items()}
+    return {u: v for u, v in decoded.items() if v is not None}
 
 
 def _known(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The profiles last applied, with the attributes of an interrupted or failed change unknown."""
-    known = _profiles(olds)
-    if interrupted_is_new(olds, news):
-        touched = codec.json_map_in(news, INTERRUPTED)
-        known = mark_unknown(known, {u: a for u, a in touched.items() if isinstance(a, list)})
-    return known
+    return mark_unknown(_profiles(olds), _interrupted(olds, news))
+
+
+def _interrupted(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, list[str]]:
+    """Per user, the attributes an interrupted change may have written (not taken in yet)."""
+    if not interrupted_is_new(olds, news):
+        return {}
+    touched = codec.json_map_in(news, INTERRUPTED)
+    return {u: a for u, a in touched.items() if isinstance(a, list)}
+
+
+def _lines(props: dict[str, Any], lines: Mapping[str, str | None]) -> dict[str, dict[str, Any]]:
+    restore = _restorer(props)
+    decoded = {u: restore(json.loads(line)) for u, line in lines.items() if line is not None}
+    return {u: v for u, v in decoded.items() if v is not None}
+
+
+def changed_profiles(
+    olds: dict[str, Any], news: dict[str, Any]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """(desired, known) values of just the users whose recorded line differs from the desired one,
+    or whom an interrupted change touched, by one streamed merge (engine/codec.py): an unchanged
+    line needs nothing sent, so the rest of a million users is never decoded. Planning these two
+    maps is planning the whole ones."""
+    if codec.is_legacy(olds, PROFILES):  # written before the compact format: read whole, once
+        return _profiles(news), _known(olds, news)
+    diff = codec.str_map_diff_in(olds, news, PROFILES)
+    desired = _lines(news, {u: new for u, (_, new) in diff.changed.items()})
+    known = _lines(olds, {u: old for u, (old, _) in diff.changed.items()} | diff.removed)
+    touched = _interrupted(olds, news)
+    if touched:
+        desired |= _lines(news, codec.values_among(news, PROFILES, touched))
+        known = mark_unknown(known | _lines(olds, codec.values_among(olds, PROFILES, touched)), touched)
+    return desired, known
+
+
+def managed_values(profiles: Profiles) -> int:
+    """How many values a profiles map manages (explicit nulls are not values): the mass-change
+    guard's base, kept beside the map so a check need not decode it."""
+    return sum(1 for values in profiles.values() for v in values.values() if v is not None)
+
+
+def _managed(props: dict[str, Any]) -> int:
+    count = props.get(MANAGED_VALUES)
+    if isinstance(count, (int, float)) and not codec.is_legacy(props, PROFILES):
+        return int(count)
+    return managed_values(_profiles(props))  # a state from before the count was kept
 
 
 def plan_users(plan: ProfilePlan) -> list[str]:
@@ -190,39 +244,49 @@ class ProfileAttributesProvider(NetmeraProvider):
         settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
         if not failures and settled and not adopting(olds, news):
             return CheckResult(with_plan(news, plan_profiles({}, {})), [])  # same digest: nothing to do
-        old, new = _known(olds, news), _profiles(news)
+        if adopting(olds, news):
+            return self._check_adopting(news, failures)
+        new, old = changed_profiles(olds, news)
         plan = plan_profiles(new, old)
         if olds and not failures:
-            managed = sum(1 for values in old.values() for v in values.values() if v is not None)
             removed = sum(len(attrs) for attrs in plan.unsets.values())
             try:
-                mass_change("ProfileAttributes", managed, removed, guard_settings(news), "unset")
+                mass_change("ProfileAttributes", _managed(olds), removed, guard_settings(news), "unset")
             except GuardViolation as exc:
                 failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
-        if not failures and adopting(olds, news):
-            try:
-                live = self._observe(new)
-            except NetmeraError as exc:
-                return CheckResult(news, [CheckFailure("adopt", f"cannot read the live profiles: {exc}")])
-            plan = plan_profiles(new, live)
-            news = with_adopt_plan(news, plan, _planned_live(new, live, plan))
-        elif not failures:
-            news = with_plan(news, plan)
-        return CheckResult(news, failures)
+        if failures:
+            return CheckResult(news, failures)
+        return CheckResult(with_plan(news, plan), [])
+
+    def _check_adopting(self, news: dict[str, Any], failures: list[CheckFailure]) -> CheckResult:
+        """Created by adopting: planned against the live values read now (one read per user)."""
+        if failures:
+            return CheckResult(news, failures)
+        new = _profiles(news)
+        try:
+            live = self._observe(new)
+        except NetmeraError as exc:
+            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live profiles: {exc}")])
+        plan = plan_profiles(new, live)
+        return CheckResult(with_adopt_plan(news, plan, _planned_live(new, live, plan)), [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
         return DiffResult(changes=not settled)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        new = _profiles(props)
-        known = self._observe(new) if props.get("adopt") else _known({}, props)
-        self._apply(props, plan_profiles(new, known), known, props.get("verify", "all"), "profiles")
+        if props.get("adopt"):
+            new = _profiles(props)
+            live = self._observe(new)
+            plan, known = plan_profiles(new, live), lambda: live
+        else:
+            plan, known = plan_profiles(*changed_profiles({}, props)), lambda: _known({}, props)
+        self._apply(props, plan, known, props.get("verify", "all"), "profiles")
         return CreateResult("profiles", props)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        known = _known(olds, news)
-        self._apply(news, plan_profiles(_profiles(news), known), known, news.get("verify", "all"))
+        plan = plan_profiles(*changed_profiles(olds, news))
+        self._apply(news, plan, lambda: _known(olds, news), news.get("verify", "all"))
         return UpdateResult(news)
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
@@ -235,7 +299,8 @@ class ProfileAttributesProvider(NetmeraProvider):
         managed = _profiles(props)
         if not managed:
             return ReadResult(id_, props)
-        outs = {**props, **profiles_input(self._observe(managed))}
+        live = self._observe(managed)
+        outs = {**props, **profiles_input(live), MANAGED_VALUES: managed_values(live)}
         return ReadResult(id_, outs, outs)
 
     def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -248,12 +313,13 @@ class ProfileAttributesProvider(NetmeraProvider):
         self,
         props: dict[str, Any],
         plan: ProfilePlan,
-        known: dict[str, dict[str, Any]],
+        known: Callable[[], dict[str, dict[str, Any]]],
         verify: str | int,
         resource_id: str | None = None,
     ) -> None:
         """Send the plan (journaled: the users and attributes it may change), then verify. After a
-        part-way failure the outputs record each attribute with an unknown outcome as unknown."""
+        part-way failure the outputs record each attribute with an unknown outcome as unknown (what
+        was known before is decoded whole then, on that rarer path only: `known`)."""
         if plan.empty:
             return
         client = self.client()
@@ -261,12 +327,12 @@ class ProfileAttributesProvider(NetmeraProvider):
         entry = {"attributes": codec.encode_json_map(touched)}
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
-            after = _after_partial(_profiles(props), known, plan, exc.progress)
+            after = _after_partial(_profiles(props), known(), plan, exc.progress)
             reason = (
                 f"ProfileAttributes: {exc.cause} — {exc.progress.counts()}; those are recorded as "
                 "unknown and sent again by the next `pulumi up` (also after a revert or rollback)"
             )
-            return {**props, **profiles_input(after)}, reason, entry
+            return {**props, **profiles_input(after), MANAGED_VALUES: managed_values(after)}, reason, entry
 
         progress = LiveProgress(len(plan.sets) + len(plan.unsets), plan.calls, "setProfileAttributes")
         send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id, progress)
@@ -303,6 +369,7 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
     ) -> None:
         props = {
             **profiles_input(profiles),
+            MANAGED_VALUES: managed_values(profiles),
             "attributes": spec_input(dict(attributes)),
             "guard": guard_input(guard),
             "verify": verify,

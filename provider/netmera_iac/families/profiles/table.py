@@ -12,6 +12,8 @@ column must have a fitting type), then the schema's constraints a column can be 
 `pattern`), and the numbers JSON cannot carry. A property using any other keyword is checked value by
 value with JSON Schema for that column only. Problems name the file, the row (or its ext_id) and the
 column.
+
+DuckDB is imported where used, as in engine/tables.py (provider processes never load it).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 from jsonschema import Draft202012Validator
 
 from ...engine.idfile import MAX_PROBLEMS
@@ -69,6 +72,8 @@ def read_profile_table(
     path: Path, shown: str, column: str | None, schema: Mapping[str, Any], specs: Mapping[str, AttributeSpec]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The users' values of a table file (null cells left out), and its problems."""
+    import duckdb
+
     try:
         rows = file_rows(path, shown)
     except duckdb.Error as exc:
@@ -87,6 +92,8 @@ def read_profile_rows(
     what: str = "",
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """The users' values of `rows` (a table file, or what `users_query` returned), and its problems."""
+    import duckdb
+
     con, scan, params, shown = rows.con, rows.scan, rows.params, rows.shown
     try:
         ids, problems = read_id_column(rows, column, what)  # as for a list (nulls, repeats)

@@ -7,7 +7,7 @@ FAMILY = Family(
     name="tags",
     files=(desired.FILE,),
     parse=desired.parse,
-    types=("TagMembership", "TagAssignment", "TagExclusion"),
+    types=desired.TYPES,
     summarise=summary.summarise,
     register=f"{__name__}.register",
 )

@@ -10,6 +10,10 @@ from ...engine.family import Reading, Section
 from ...engine.guards import Claim
 
 FILE = "tags.yaml"
+# The Pulumi resource types of the three forms: the registry, the program, the summary and the
+# migration name them from here.
+MEMBERSHIP, ASSIGNMENT, EXCLUSION = "TagMembership", "TagAssignment", "TagExclusion"
+TYPES = (MEMBERSHIP, ASSIGNMENT, EXCLUSION)
 SHARDS_IGNORED = (
     "`shards` is no longer used: every tag and the profiles are one resource whatever their size; "
     "remove the key"
@@ -61,7 +65,7 @@ def parse(reading: Reading) -> TagsSpec:
     memberships: list[TagMembershipSpec] = []
     for tag, spec in (doc.get("memberships") or {}).items():
         where = f"memberships.{tag}"
-        holder = None if "segment" in spec else ("TagMembership", tag, "members", None)
+        holder = None if "segment" in spec else (MEMBERSHIP, tag, "members", None)
         members = lists.ids(spec, "members", name, where, problems, holder)
         if not {"members", "members_file", "members_query", "segment"} & set(spec):
             needed = "`members`, `members_file`, `members_query` or `segment` is required"
@@ -83,7 +87,7 @@ def parse(reading: Reading) -> TagsSpec:
             )
         )
     lists_by_kind: dict[str, list[TagListSpec]] = {"assignments": [], "exclusions": []}
-    for section, kind in (("assignments", "TagAssignment"), ("exclusions", "TagExclusion")):
+    for section, kind in (("assignments", ASSIGNMENT), ("exclusions", EXCLUSION)):
         for tag, spec in (doc.get(section) or {}).items():
             # A plain list, or {members_file: …}; an inline list reports duplicates as section.tag[i].
             entry = spec if isinstance(spec, dict) else {"members": spec}

@@ -11,12 +11,12 @@ from ...engine import DesiredStateError, GuardSettings
 from ...engine.journal import Entry
 from ...reads import ReadError, get_segment_users
 from ...resources.registration import Registration
-from .desired import TagMembershipSpec, TagsSpec
+from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP, TagMembershipSpec, TagsSpec
 from .resource import TagAssignment, TagExclusion, TagMembership
 
 LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
-    "TagAssignment": TagAssignment,
-    "TagExclusion": TagExclusion,
+    ASSIGNMENT: TagAssignment,
+    EXCLUSION: TagExclusion,
 }
 
 
@@ -45,22 +45,20 @@ def register(spec: TagsSpec, reg: Registration) -> None:
         TagMembership(
             m.tag,
             m.tag,
-            reg.encode("TagMembership", m.tag, "members", m.members),
+            reg.encode(MEMBERSHIP, m.tag, "members", m.members),
             settings,
             shared=m.shared,
             opts=pulumi.ResourceOptions(protect=m.protect, retain_on_delete=m.retain_on_delete),
-            interrupted=reg.recovery.ids("TagMembership", m.tag),
+            interrupted=reg.recovery.ids(MEMBERSHIP, m.tag),
             existence=reg.existence(m.check_existence),
         )
-        reg.manage(
-            "TagMembership", m.tag, len(m.members), removesUsers=True, retainOnDelete=m.retain_on_delete
-        )
-    for kind, tag_lists in (("TagAssignment", spec.assignments), ("TagExclusion", spec.exclusions)):
+        reg.manage(MEMBERSHIP, m.tag, len(m.members), removesUsers=True, retainOnDelete=m.retain_on_delete)
+    for kind, tag_lists in ((ASSIGNMENT, spec.assignments), (EXCLUSION, spec.exclusions)):
         for t in tag_lists:
             reg.refused(t.source, len(t.members), "ids")
             members = reg.encode(kind, t.tag, "members", t.members)
             # Untagging an unknown user changes nothing: only assignments ask which users exist.
-            existence = reg.existence(t.check_existence) if kind == "TagAssignment" else {}
+            existence = reg.existence(t.check_existence) if kind == ASSIGNMENT else {}
             LISTS[kind](t.tag, t.tag, members, interrupted=reg.recovery.ids(kind, t.tag), existence=existence)
             reg.manage(kind, t.tag, len(t.members))
 
@@ -68,9 +66,9 @@ def register(spec: TagsSpec, reg: Registration) -> None:
 def retire(entry: Entry, reg: Registration) -> bool:
     """A tag resource the desired state dropped while its change was interrupted: registered once more
     as the state recorded it (resource.py `retiring`), so its interrupted ids are sent again."""
-    reg.manage(entry.kind, entry.name, 0, removesUsers=entry.kind == "TagMembership", retiring=True)
+    reg.manage(entry.kind, entry.name, 0, removesUsers=entry.kind == MEMBERSHIP, retiring=True)
     tag = str(entry.props.get("tag", entry.name))
-    if entry.kind == "TagMembership":
+    if entry.kind == MEMBERSHIP:
         settings = GuardSettings(allow_mass_change=True, allow_empty=True)
         TagMembership(entry.name, tag, (), settings, interrupted=entry.ids, retiring=True)
     else:

@@ -31,6 +31,7 @@ from ...resources._base import (
     served,
     with_plan,
 )
+from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP
 from .planner import plan_tag_membership
 from .provider import (
     TagProvider,
@@ -51,7 +52,7 @@ class TagMembershipProvider(TagProvider):
         news = retiring(olds, news)
         failures = self.config_failures() + tag_failures(news)
         if not failures:
-            failures = legacy_shard_failures(olds, f"TagMembership {news['tag']!r}")
+            failures = legacy_shard_failures(olds, f"{MEMBERSHIP} {news['tag']!r}")
         if failures:
             return CheckResult(news, failures)
         if settled(olds, news):
@@ -61,7 +62,7 @@ class TagMembershipProvider(TagProvider):
         if olds:
             managed = member_count(olds)
             try:
-                mass_change(f"TagMembership {news['tag']!r}", managed, removed, guard_settings(news))
+                mass_change(f"{MEMBERSHIP} {news['tag']!r}", managed, removed, guard_settings(news))
             except GuardViolation as exc:
                 return CheckResult(news, [CheckFailure("guard", str(exc))])  # names the guard, not ids
         return CheckResult(with_plan(news, plan), [])
@@ -105,7 +106,7 @@ class TagExclusionProvider(TagAssignmentProvider):
     removes = False
 
 
-class TagMembership(Resource, module="netmera", name="TagMembership"):
+class TagMembership(Resource, module="netmera", name=MEMBERSHIP):
     """The memberships of one tag that this stack owns."""
 
     tag: pulumi.Output[str]
@@ -160,13 +161,13 @@ class _TagList(Resource):
         super().__init__(self.provider_class(), name, props, opts)
 
 
-class TagAssignment(_TagList, module="netmera", name="TagAssignment"):
+class TagAssignment(_TagList, module="netmera", name=ASSIGNMENT):
     """Additive: the listed users carry the tag."""
 
     provider_class = TagAssignmentProvider
 
 
-class TagExclusion(_TagList, module="netmera", name="TagExclusion"):
+class TagExclusion(_TagList, module="netmera", name=EXCLUSION):
     """Negative: the listed users do not carry the tag."""
 
     provider_class = TagExclusionProvider

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ...engine.preview import Change, ResourceChange, Step, combined_op, fresh_interrupted, ids, unmanaged
+from .desired import ASSIGNMENT, MEMBERSHIP
 
 
 def _memberships(steps: list[Step]) -> list[ResourceChange]:
@@ -40,7 +41,7 @@ def _memberships(steps: list[Step]) -> list[ResourceChange]:
 
 
 def _tag_list(s: Step) -> ResourceChange:
-    verb = "tag" if s.type == "TagAssignment" else "untag"
+    verb = "tag" if s.type == ASSIGNMENT else "untag"
     tag = s.new.get("tag") or s.old.get("tag")
     change = ResourceChange(f"tag `{tag}` ({'additive' if verb == 'tag' else 'exclusion'})", s.op)
     new = ids(s.new, "members") - ids(s.old, "members")
@@ -49,7 +50,7 @@ def _tag_list(s: Step) -> ResourceChange:
 
 
 def summarise(steps: list[Step]) -> list[ResourceChange]:
-    memberships = [s for s in steps if s.type == "TagMembership"]
-    lists = [s for s in steps if s.type != "TagMembership"]
+    memberships = [s for s in steps if s.type == MEMBERSHIP]
+    lists = [s for s in steps if s.type != MEMBERSHIP]
     result = _memberships(memberships) if memberships else []
     return result + [unmanaged(s) if s.op == "delete" else _tag_list(s) for s in lists]
