@@ -17,8 +17,15 @@ require evidence for).
 
 The guard (`person_guard`) takes, for each opted-in entry of the desired state, the newest line among
 its person's keys: opted out, with no evidence later than that line, is blocked. Plain Python over the
-journal's `Store`: whole JSON values, spread over a few shards so an apply rewrites only the shards
-its ids fall in.
+journal's `Store`, spread over a few shards so an apply rewrites only the shards its ids fall in.
+
+A shard of lines is one encoded map (engine/codec.py: `key<TAB>state<TAB>how<TAB>at<TAB>list`,
+sorted, compressed, digested), so a million people are read without a million JSON objects, and an
+apply's few thousand lines are merged into a shard as it streams. Shards an earlier version wrote as
+JSON are still read and are rewritten in the compact form by the next write. The shard keeps its
+key: a version that cannot read the new form then fails loudly on it ("unreadable") rather than
+reading a stale copy that lacks newer opt-outs. Lines read are parsed only when looked up
+(`RecordLines`).
 """
 
 from __future__ import annotations
@@ -27,12 +34,13 @@ import hashlib
 import json
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
-from .errors import BackendError
+from . import codec
+from .errors import BackendError, CodecError
 from .journal import Store
 from .plan import OPTED_IN, OPTED_OUT, Preference
 
@@ -47,6 +55,7 @@ HANDLE_KINDS: Final[dict[str, str]] = {
 # The contact field that holds each channel's handle (contacts.yaml).
 CHANNEL_HANDLES: Final[dict[str, str]] = {"email": "email", "sms": "msisdn", "whatsapp": "whatsapp"}
 HOWS: Final = ("applied", "observed", "planned", "uncertain")
+_STATES: Final[dict[str, Preference]] = {OPTED_IN: OPTED_IN, OPTED_OUT: OPTED_OUT}
 
 
 def canonical_email(address: str) -> str:
@@ -128,6 +137,62 @@ class Line:
             return self.state == OPTED_OUT and other.state != OPTED_OUT
         return later(self.at, other.at)
 
+    def to_text(self) -> str:
+        """The line as a value of a compact shard (tab-separated: no part holds a tab or line break)."""
+        return "\t".join(self.to_wire())
+
+    @classmethod
+    def from_text(cls, text: str) -> Line | None:
+        parts = text.split("\t")
+        if len(parts) != 4 or parts[0] not in _STATES or parts[1] not in HOWS:
+            return None
+        return cls(_STATES[parts[0]], parts[1], parts[2], parts[3])
+
+
+class RecordLines(Mapping[str, Line]):
+    """A channel's lines as read: kept as their text and parsed when looked up, since a guard over a
+    million people looks most of them up once (or not at all) and a million parsed lines cost
+    hundreds of MB. Unreadable lines are absent."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self._texts = texts
+
+    def __getitem__(self, key: str) -> Line:
+        line = Line.from_text(self._texts[key])
+        if line is None:
+            raise KeyError(key)
+        return line
+
+    def get(self, key: str, default: object = None) -> Line | None:  # type: ignore[override]
+        text = self._texts.get(key)
+        line = Line.from_text(text) if text is not None else None
+        return line if line is not None else default  # type: ignore[return-value]
+
+    def state(self, key: str) -> Preference | None:
+        text = self._texts.get(key)
+        if text is None:
+            return None
+        # By its first field alone: a damaged line read as opted out is parsed (and dropped) by
+        # whoever then looks it up, one read as opted in blocks nothing, as an absent line.
+        return _STATES.get(text.partition("\t")[0])
+
+    def __iter__(self) -> Iterator[str]:
+        return (k for k, text in self._texts.items() if Line.from_text(text) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+
+def state_of(lines: Mapping[str, Line], key: str) -> Preference | None:
+    """The state of `key`'s line, without parsing it when the lines are a record's (`RecordLines`)."""
+    if isinstance(lines, RecordLines):
+        return lines.state(key)
+    line = lines.get(key)
+    return line.state if line is not None else None
+
 
 Links = Mapping[str, frozenset[str]]
 
@@ -144,6 +209,8 @@ def linked(known: Links, pairs: Iterable[tuple[str, str]]) -> dict[str, frozense
 def person_of(key: str, links: Links) -> set[str]:
     """`key` and the keys linked to it, and theirs: an address, its holder, the holder's other
     addresses (two steps are a person; further steps would chain people through shared addresses)."""
+    if key not in links:  # most people of a large list: no address or number tied to them
+        return {key}
     keys, frontier = {key}, {key}
     for _ in range(2):
         frontier = {k for f in frontier for k in links.get(f, frozenset())} - keys
@@ -151,9 +218,9 @@ def person_of(key: str, links: Links) -> set[str]:
     return keys
 
 
-def newest(keys: Iterable[str], lines: Mapping[str, Line]) -> tuple[str, Line] | None:
+def newest(keys: Collection[str], lines: Mapping[str, Line]) -> tuple[str, Line] | None:
     found: tuple[str, Line] | None = None
-    for key in sorted(keys):
+    for key in sorted(keys) if len(keys) > 1 else keys:
         line = lines.get(key)
         if line is not None and (found is None or line.newer_than(found[1])):
             found = (key, line)
@@ -268,8 +335,19 @@ class ConsentRecord:
     def _shard(key: str) -> int:
         return int(hashlib.sha256(key.encode()).hexdigest()[0], 16) % SHARDS
 
+    def _get(self, key: str) -> bytes | None:
+        return self.store.get(key)
+
+    def _unreadable(self, key: str, why: str) -> BackendError:
+        return BackendError(
+            self.store.where,
+            f"the consent record {key} is unreadable ({why}); it is what keeps opted-out people "
+            "opted out, so nothing is planned until it is repaired or restored",
+        )
+
     def _read(self, key: str, field: str) -> dict[str, object]:
-        raw = self.store.get(key)
+        """A JSON shard (links, and lines as an earlier version wrote them)."""
+        raw = self._get(key)
         if raw is None:
             return {}
         try:
@@ -278,26 +356,49 @@ class ConsentRecord:
                 raise TypeError(field)
             return value
         except (ValueError, KeyError, TypeError) as exc:
-            raise BackendError(
-                self.store.where,
-                f"the consent record {key} is unreadable ({type(exc).__name__}); it is what keeps "
-                "opted-out people opted out, so nothing is planned until it is repaired or restored",
-            ) from None
+            raise self._unreadable(key, type(exc).__name__) from None
 
     def _shards(
         self, folder: str, field: str, wanted: Iterable[int] = range(SHARDS)
     ) -> Iterator[tuple[int, dict[str, object]]]:
         for shard in wanted:
-            yield shard, self._read(f"{self.prefix}/{folder}/{shard:x}.json", field)
+            yield shard, self._read(self._key(folder, shard), field)
 
-    def lines(self, channel: str) -> dict[str, Line]:
-        found: dict[str, Line] = {}
-        for _, raw in self._shards(channel, "lines"):
-            for key, wire in raw.items():
-                line = Line.from_wire(wire)
-                if line is not None:
-                    found[key] = line
-        return found
+    def _key(self, folder: str, shard: int) -> str:
+        return f"{self.prefix}/{folder}/{shard:x}.json"
+
+    def _line_shard(self, key: str) -> tuple[str | None, dict[str, str]]:
+        """A shard of lines: (its encoded value, None if absent or JSON) and, for a JSON shard, its
+        lines as text."""
+        raw = self._get(key)
+        if raw is None:
+            return None, {}
+        if raw.startswith(codec.FORMAT.encode() + b":"):
+            text = raw.decode("ascii", errors="replace")
+            if codec.header(text) is None:
+                raise self._unreadable(key, "a damaged header")
+            return text, {}
+        try:
+            value = json.loads(raw)["lines"]
+            if not isinstance(value, dict):
+                raise TypeError("lines")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise self._unreadable(key, type(exc).__name__) from None
+        parsed = {k: Line.from_wire(w) for k, w in value.items()}
+        return None, {k: line.to_text() for k, line in parsed.items() if line is not None}
+
+    def lines(self, channel: str) -> RecordLines:
+        texts: dict[str, str] = {}
+        for shard in range(SHARDS):
+            key = self._key(channel, shard)
+            encoded, legacy = self._line_shard(key)
+            texts.update(legacy)
+            if encoded is not None:
+                try:
+                    texts.update(codec.decode_str_map(encoded))
+                except CodecError as exc:
+                    raise self._unreadable(key, str(exc)) from None
+        return RecordLines(texts)
 
     def _rewrite(
         self, folder: str, field: str, values: Mapping[str, object], merge: Callable[[object, object], object]
@@ -311,18 +412,32 @@ class ConsentRecord:
             for shard, raw in self._shards(folder, field, sorted(by_shard)):
                 for key, value in by_shard[shard].items():
                     raw[key] = merge(raw.get(key), value)
-                self._put(f"{self.prefix}/{folder}/{shard:x}.json", {field: raw})
+                self._put(self._key(folder, shard), {field: raw})
 
     def write(self, channel: str, lines: Mapping[str, Line]) -> None:
-        """Set `lines` (each replaces its key's line); only the shards they fall in are rewritten."""
-        self._rewrite(
-            channel, "lines", {k: line.to_wire() for k, line in lines.items()}, lambda _old, new: new
-        )
+        """Set `lines` (each replaces its key's line); only the shards they fall in are rewritten,
+        each merged as it streams (a JSON shard of an earlier version is rewritten compact)."""
+        by_shard: dict[int, dict[str, str]] = {}
+        for key, line in lines.items():
+            by_shard.setdefault(self._shard(key), {})[key] = line.to_text()
+        with self._lock:
+            for shard in sorted(by_shard):
+                key = self._key(channel, shard)
+                encoded, legacy = self._line_shard(key)
+                try:
+                    value = codec.patch_str_map(encoded, {**legacy, **by_shard[shard]})
+                except CodecError as exc:
+                    raise self._unreadable(key, str(exc)) from None
+                self.store.put(key, value.encode("ascii"))
 
     def merge(self, channel: str, lines: Mapping[str, Line]) -> None:
         """Take in `lines` where they are newer than what the record has (an upgrade's seeding)."""
         current = self.lines(channel)
-        newer = {k: line for k, line in lines.items() if k not in current or line.newer_than(current[k])}
+        newer = {}
+        for k, line in lines.items():
+            had = current.get(k)
+            if had is None or line.newer_than(had):
+                newer[k] = line
         self.write(channel, newer)
 
     def links(self) -> dict[str, frozenset[str]]:

@@ -12,8 +12,8 @@ from netmera_iac.engine import codec
 from netmera_iac.families.profiles.planner import plan_profiles
 from netmera_iac.families.profiles.resource import (
     INTERRUPTED,
-    MANAGED_VALUES,
     PROFILES,
+    VALUE_COUNT,
     _known,
     _managed,
     _profiles,
@@ -34,7 +34,7 @@ maps = st.dictionaries(users, values, max_size=8)
 
 def _props(profiles: dict[str, dict[str, Any]], **extra: Any) -> dict[str, Any]:
     encoded = codec.collection(PROFILES, codec.encode_json_map(profiles), "users")
-    return {**encoded, "attributes": ATTRIBUTES, MANAGED_VALUES: managed_values(profiles), **extra}
+    return {**encoded, "attributes": ATTRIBUTES, VALUE_COUNT: managed_values(profiles), **extra}
 
 
 @given(maps, maps, st.dictionaries(users, st.lists(st.sampled_from(["age", "tier"]), max_size=2), max_size=3))

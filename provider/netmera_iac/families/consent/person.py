@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine import OPTED_IN, codec
+from ...engine import OPTED_IN, OPTED_OUT, codec
 from ...engine.consent_record import (
     CHANNEL_HANDLES,
     ConsentRecord,
@@ -32,6 +32,7 @@ from ...engine.consent_record import (
     person_guard,
     person_key,
     person_of,
+    state_of,
     unknown_holder,
 )
 from .desired import TYPES, ConsentListSpec, ConsentSpec
@@ -79,8 +80,9 @@ def judge(spec: ConsentSpec, record: Mapping[str, Mapping[str, Line]], links: Li
         if not lists:
             continue
         lines = record.get(channel, {})
-        verdict.problems += conflicts(_desired(lists), links)
-        blocked = person_guard(wanted(lists), lines, links)
+        if len(lists) > 1 or links:  # one list without links cannot name a person twice
+            verdict.problems += conflicts(_desired(lists), links)
+        blocked = person_guard(_may_be_blocked(lists, lines, links), lines, links)
         if blocked:
             shown = "\n  ".join(b.describe() for b in blocked[:SHOWN])
             more = f"\n  … and {len(blocked) - SHOWN} more" if len(blocked) > SHOWN else ""
@@ -125,12 +127,28 @@ def wanted(lists: list[ConsentListSpec]) -> Iterator[Wanted]:
                 )
 
 
+def _may_be_blocked(
+    lists: list[ConsentListSpec], lines: Mapping[str, Line], links: Links
+) -> Iterator[Wanted]:
+    """The opt-ins the person guard must look at: those of people with more than one key, or whose
+    own line says opted out. A million opt-ins of people already opted in cost a lookup each."""
+    for c in lists:
+        for shown, state in c.consents.items():
+            key = person_key(c.addressing, shown)
+            if state == OPTED_IN and (key in links or state_of(lines, key) == OPTED_OUT):
+                proof = c.evidence.get(shown)
+                evidence = (proof.at, proof.source) if proof else (None, None)
+                yield Wanted(c.source, shown, key, *evidence)
+
+
 def _stale(c: ConsentListSpec, lines: Mapping[str, Line], links: Links) -> dict[str, str]:
     """Ids whose own line a newer line of their person, under another key, contradicts: their list
     takes that state in, marked uncertain, so it sends them as desired (and guards them by it)."""
     stale = {}
     for shown in c.consents:
         key = person_key(c.addressing, shown)
+        if key not in links:  # a person of one key has no other key's line to be contradicted by
+            continue
         own = lines.get(key)
         found = newest(person_of(key, links), lines)
         if own is None or found is None or found[0] == key:

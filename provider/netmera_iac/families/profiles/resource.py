@@ -65,7 +65,7 @@ from .planner import (
 from .schema import AttributeSpec, Profiles, compare_with_app
 
 PROFILES = "profiles"
-MANAGED_VALUES = "managedValues"
+VALUE_COUNT = "valueCount"
 _app_check_lock = threading.Lock()
 _app_problems: dict[tuple[str | None, str, str], list[str]] = {}
 
@@ -147,7 +147,7 @@ def managed_values(profiles: Profiles) -> int:
 
 
 def _managed(props: dict[str, Any]) -> int:
-    count = props.get(MANAGED_VALUES)
+    count = props.get(VALUE_COUNT)
     if isinstance(count, (int, float)) and not codec.is_legacy(props, PROFILES):
         return int(count)
     return managed_values(_profiles(props))  # a state from before the count was kept
@@ -300,7 +300,7 @@ class ProfileAttributesProvider(NetmeraProvider):
         if not managed:
             return ReadResult(id_, props)
         live = self._observe(managed)
-        outs = {**props, **profiles_input(live), MANAGED_VALUES: managed_values(live)}
+        outs = {**props, **profiles_input(live), VALUE_COUNT: managed_values(live)}
         return ReadResult(id_, outs, outs)
 
     def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -332,7 +332,7 @@ class ProfileAttributesProvider(NetmeraProvider):
                 f"ProfileAttributes: {exc.cause} — {exc.progress.counts()}; those are recorded as "
                 "unknown and sent again by the next `pulumi up` (also after a revert or rollback)"
             )
-            return {**props, **profiles_input(after), MANAGED_VALUES: managed_values(after)}, reason, entry
+            return {**props, **profiles_input(after), VALUE_COUNT: managed_values(after)}, reason, entry
 
         progress = LiveProgress(len(plan.sets) + len(plan.unsets), plan.calls, "setProfileAttributes")
         send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id, progress)
@@ -369,7 +369,7 @@ class ProfileAttributes(Resource, module="netmera", name="ProfileAttributes"):
     ) -> None:
         props = {
             **profiles_input(profiles),
-            MANAGED_VALUES: managed_values(profiles),
+            VALUE_COUNT: managed_values(profiles),
             "attributes": spec_input(dict(attributes)),
             "guard": guard_input(guard),
             "verify": verify,
