@@ -148,15 +148,6 @@ def test_throttle_spaces_request_starts() -> None:
     assert slept == [0.25, 0.5]  # idle time is not saved up beyond the next slot
 
 
-def test_push_needs_exactly_one_target(client: NetmeraClient) -> None:
-    from netmera_iac.client import ConfigurationError
-
-    with pytest.raises(ConfigurationError):
-        client.enable_push()
-    with pytest.raises(ConfigurationError):
-        client.disable_push(ext_id="a", device_token="t")
-
-
 def test_delete_users_permanently__missing_ok_skips_already_erased_ids(
     client: NetmeraClient, script: Script
 ) -> None:

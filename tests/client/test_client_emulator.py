@@ -76,9 +76,9 @@ def test_profile_attributes(netmera: NetmeraClient) -> None:
 
 
 def test_push_and_devices(netmera: NetmeraClient) -> None:
-    netmera.disable_push(ext_id="cust-ayse")
+    netmera.disable_push(ext_ids=["cust-ayse"])
     assert [d.push_permitted for d in netmera.get_devices("cust-ayse").devices] == [False, False]
-    netmera.enable_push(device_token="tok-ayse-ipad")
+    netmera.enable_push(device_tokens=["tok-ayse-ipad"])
     assert [d.token for d in netmera.get_devices("cust-ayse", push_permitted=True).devices] == [
         "tok-ayse-ipad"
     ]
@@ -145,10 +145,10 @@ def test_erasure_retry_after_a_lost_answer(netmera: NetmeraClient, emulator: Emu
 
 def test_single_target_writes_for_many(netmera: NetmeraClient, emulator: Emulator) -> None:
     """enablePush/disablePush, updateEmail and updateMsisdn take one target per request."""
-    result = netmera.disable_push_many(["cust-mehmet", "cust-mehmet"], ["tok-ayse-pixel"])
+    result = netmera.disable_push(["cust-mehmet", "cust-mehmet"], ["tok-ayse-pixel"])
     assert (result.requests, result.ids) == (2, 2)  # the duplicate id is sent once
     assert [d.push_permitted for d in netmera.get_devices("cust-mehmet").devices] == [False]
-    assert netmera.enable_push_many(device_tokens=["tok-ayse-pixel"]).requests == 1
+    assert netmera.enable_push(device_tokens=["tok-ayse-pixel"]).requests == 1
     assert netmera.get_devices("cust-ayse", push_permitted=True).devices[0].token == "tok-ayse-pixel"
     many = netmera.get_devices_many(["cust-mehmet", "nobody"])
     assert {u: [d.push_permitted for d in r.devices] for u, r in many.items()} == {

@@ -27,7 +27,6 @@ from ..models import (
     ProfileAttributesResponse,
     ProfileEntry,
     PushApprovalEntry,
-    PushTarget,
     RemoveContactRequest,
     SegmentsResponse,
     SegmentUser,
@@ -83,20 +82,12 @@ class NetmeraClient(Calls):
         return self._run_batches(operation, id_batches(ext_ids), send, len)
 
     # -- push permission --------------------------------------------------------------------------------
-    def enable_push(self, ext_id: str | None = None, device_token: str | None = None) -> None:
-        self._post("enablePush", _push_target(ext_id, device_token))
-
-    def disable_push(self, ext_id: str | None = None, device_token: str | None = None) -> None:
-        self._post("disablePush", _push_target(ext_id, device_token))
-
-    def enable_push_many(self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()) -> WriteResult:
+    def enable_push(self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()) -> WriteResult:
         """`enablePush` for many users or devices: the API takes one per request, so they run on the
         client's bounded pool, and a failure names how many were applied."""
         return self._single_target_writes("enablePush", ext_ids, device_tokens)
 
-    def disable_push_many(
-        self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()
-    ) -> WriteResult:
+    def disable_push(self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()) -> WriteResult:
         return self._single_target_writes("disablePush", ext_ids, device_tokens)
 
     # -- tags -------------------------------------------------------------------------------------------
@@ -298,12 +289,6 @@ class NetmeraClient(Calls):
             "removeWhatsApp": self.remove_whats_app,
         }[operation]
         return self._run_batches(operation, sorted(set(ext_ids)), remove, lambda _u: 1)
-
-
-def _push_target(ext_id: str | None, device_token: str | None) -> PushTarget:
-    if bool(ext_id) == bool(device_token):
-        raise ConfigurationError("enablePush/disablePush take exactly one of ext_id or device_token")
-    return PushTarget(ext_id=ext_id) if ext_id else PushTarget(device_token=device_token)
 
 
 def _mail(ext_ids: list[str] | None, emails: list[str] | None) -> MailPermissionRequest:

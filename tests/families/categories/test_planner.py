@@ -5,14 +5,22 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netmera_iac.engine import OPTED_IN, OPTED_OUT
-from netmera_iac.families.categories.planner import apply_plan_to_preferences, plan_category_preferences
+from netmera_iac.engine import OPTED_IN, OPTED_OUT, Plan
+from netmera_iac.families.categories.planner import plan_category_preferences
 
 prefs = st.dictionaries(
     st.text(alphabet="abcdef0123", min_size=1, max_size=4),
     st.sampled_from([OPTED_IN, OPTED_OUT]),
     max_size=40,
 )
+
+
+def apply_plan_to_preferences(plan: Plan, preferences: dict[str, str]) -> dict[str, str]:
+    """Netmera's semantics: each id of a write takes its state."""
+    return {
+        **preferences,
+        **{i: OPTED_IN if op.enable else OPTED_OUT for op in plan.operations for i in op.ids},
+    }
 
 
 @given(desired=prefs, applied=prefs, live=st.none() | prefs)

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netmera_iac.families.profiles.planner import apply_profile_plan, plan_profiles
+from netmera_iac.families.profiles.planner import ProfilePlan, plan_profiles
 from netmera_iac.families.profiles.schema import (
     load_attribute_schema,
 )
@@ -17,6 +17,18 @@ from netmera_iac.families.profiles.schema import (
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_FILE = ROOT / "schemas" / "profile-attributes.schema.json"
 SCHEMA, SPECS = load_attribute_schema(SCHEMA_FILE, "schemas/profile-attributes.schema.json")
+
+
+def apply_profile_plan(plan: ProfilePlan, state: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Netmera's merge semantics: set values merge into the profile (arrays replaced whole), unset
+    attributes go."""
+    result = {ext_id: dict(values) for ext_id, values in state.items()}
+    for ext_id, values in plan.sets.items():
+        result.setdefault(ext_id, {}).update(values)
+    for ext_id, attrs in plan.unsets.items():
+        for attr in attrs:
+            result.get(ext_id, {}).pop(attr, None)
+    return result
 
 
 def test_plan_sets_changes_and_unsets_nulls_and_leavers() -> None:

@@ -7,13 +7,10 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from netmera_iac.engine import OPTED_IN, OPTED_OUT
-from netmera_iac.families.tags.planner import (
-    apply_plan_to_tags,
-    plan_tag_assignment,
-    plan_tag_exclusion,
-    plan_tag_membership,
-)
+from netmera_iac.engine import OPTED_IN, OPTED_OUT, Plan
+from netmera_iac.families.tags.planner import plan_tag_membership
+from netmera_iac.families.tags.provider import members_input
+from netmera_iac.families.tags.resource import TagAssignmentProvider, TagExclusionProvider
 
 ids = st.sets(st.text(alphabet="abcdefgh0123456789-", min_size=1, max_size=6), max_size=60)
 prefs = st.dictionaries(
@@ -21,6 +18,11 @@ prefs = st.dictionaries(
     st.sampled_from([OPTED_IN, OPTED_OUT]),
     max_size=40,
 )
+
+
+def apply_plan_to_tags(plan: Plan, tagged: set[str]) -> set[str]:
+    """Netmera's tag semantics: the tagged ids after applying `plan`."""
+    return (tagged | set(plan.ids("tagUsers"))) - set(plan.ids("untagUsers"))
 
 
 @given(desired=ids, applied=ids, unmanaged=ids)
@@ -39,9 +41,10 @@ def test_tag_membership_plan_converges_and_is_minimal(
 
 @given(desired=ids, applied=ids)
 def test_additive_and_negative_forms_only_touch_listed_users(desired: set[str], applied: set[str]) -> None:
-    add = plan_tag_assignment("t", desired, applied)
+    olds, news = (members_input(applied) if applied else {}), members_input(desired)
+    add = TagAssignmentProvider().plan("t", olds, news)
     assert set(add.ids("tagUsers")) == desired - applied and not add.ids("untagUsers")
-    remove = plan_tag_exclusion("t", desired, applied)
+    remove = TagExclusionProvider().plan("t", olds, news)
     assert set(remove.ids("untagUsers")) == desired - applied and not remove.ids("tagUsers")
 
 

@@ -59,11 +59,3 @@ def plan_category_changes(category: str, channel: str | None, wanted: Mapping[st
     ins = [i for i, p in wanted.items() if p == OPTED_IN]
     outs = [i for i, p in wanted.items() if p == OPTED_OUT]
     return Plan(_ops(category, ins, True, channel) + _ops(category, outs, False, channel))
-
-
-def apply_plan_to_preferences(plan: Plan, preferences: Mapping[str, Preference]) -> dict[str, Preference]:
-    state = dict(preferences)
-    for op in plan.operations:
-        for ext_id in op.ids:
-            state[ext_id] = OPTED_IN if op.enable else OPTED_OUT
-    return state

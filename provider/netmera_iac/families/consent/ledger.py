@@ -44,8 +44,8 @@ ADD_FIRST: Final[dict[tuple[Channel, Addressing], str]] = {
 # Push permission is set one user or device per request; email and SMS take lists of up to 1000.
 ONE_PER_REQUEST: Final = frozenset({"enablePush", "disablePush"})
 _WRITES: Final[dict[str, Callable[..., WriteResult]]] = {
-    "enablePush": NetmeraClient.enable_push_many,
-    "disablePush": NetmeraClient.disable_push_many,
+    "enablePush": NetmeraClient.enable_push,
+    "disablePush": NetmeraClient.disable_push,
     "enableMail": NetmeraClient.enable_mail,
     "disableMail": NetmeraClient.disable_mail,
     "enableSms": NetmeraClient.enable_sms,

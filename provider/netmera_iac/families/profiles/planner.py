@@ -112,17 +112,6 @@ def plan_profiles(desired: Profiles, applied: Profiles, live: Profiles | None = 
     return ProfilePlan(sets, {k: tuple(v) for k, v in unsets.items()})
 
 
-def apply_profile_plan(plan: ProfilePlan, state: Profiles) -> dict[str, dict[str, Any]]:
-    """The profiles after `plan` (for tests): Netmera's merge semantics, arrays replaced whole."""
-    result = {ext_id: dict(values) for ext_id, values in state.items()}
-    for ext_id, values in plan.sets.items():
-        result.setdefault(ext_id, {}).update(values)
-    for ext_id, attrs in plan.unsets.items():
-        for attr in attrs:
-            result.get(ext_id, {}).pop(attr, None)
-    return result
-
-
 def dropped_values(plan: ProfilePlan, read_back: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """Values that were sent but do not read back: what Netmera silently dropped."""
     dropped = []

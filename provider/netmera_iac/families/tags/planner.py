@@ -1,7 +1,7 @@
 """Tag plans: tagUsers / untagUsers for the ids whose membership changes, nothing for the rest.
 
-Pure functions over plain data; `apply_plan_to_tags` replays a plan on a set of tagged ids, which is how
-the property tests show that applying a plan yields the desired state and that a second plan is empty.
+Pure functions over plain data. The additive and negative forms plan with `plan_tag_changes` from a
+streamed difference (provider.py `TagProvider.changes`).
 """
 
 from __future__ import annotations
@@ -41,21 +41,3 @@ def plan_tag_changes(tag: str, add: Iterable[str], remove: Iterable[str]) -> Pla
     """The plan for explicit additions and removals, e.g. a difference computed by a streaming merge
     of two encoded member sets (engine/codec.py) rather than by `plan_tag_membership`'s sets."""
     return Plan(_ops("tagUsers", tag, add) + _ops("untagUsers", tag, remove))
-
-
-def plan_tag_assignment(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
-    """Additive: ensure listed ids carry the tag; ids leaving the list are left alone."""
-    return Plan(_ops("tagUsers", tag, set(desired) - set(applied)))
-
-
-def plan_tag_exclusion(tag: str, desired: Iterable[str], applied: Iterable[str]) -> Plan:
-    """Negative: ensure listed ids do not carry the tag; ids leaving the list are left alone."""
-    return Plan(_ops("untagUsers", tag, set(desired) - set(applied)))
-
-
-def apply_plan_to_tags(plan: Plan, tagged: Iterable[str]) -> set[str]:
-    """The set of tagged ids after applying `plan` (tag operations only)."""
-    state = set(tagged)
-    state |= set(plan.ids("tagUsers"))
-    state -= set(plan.ids("untagUsers"))
-    return state
