@@ -7,6 +7,7 @@ people (Markdown summaries, tables) goes to stdout; progress goes to stderr.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -266,20 +267,36 @@ def drift(
         Path | None, typer.Option(metavar="FILE", help="Also write the Markdown summary here")
     ] = None,
     max_ids: Annotated[int, typer.Option(metavar="N", help="Ids listed per change")] = 20,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            metavar="N",
+            help="Read N random users per resource instead of all (one read per user: for large audiences)",
+        ),
+    ] = None,
 ) -> None:
     """Read live state and compare it with the desired state; exits 1 with a summary on drift."""
+    from .resources.sampling import SAMPLE_SETTING
     from .workflow.summary import to_markdown
 
-    code, summary = _summary_run(
-        _cli(stack, project), "drift", f"pulumi preview --refresh ({stack})", "--refresh"
-    )
+    cli = _cli(stack, project)
+    if sample is not None:  # the providers' reads take it from the environment (resources/sampling.py)
+        cli = dataclasses.replace(cli, env={**cli.env, SAMPLE_SETTING: str(sample)})
+    code, summary = _summary_run(cli, "drift", f"pulumi preview --refresh ({stack})", "--refresh")
     markdown = to_markdown(summary, stack, max_ids, title="drift")
+    if sample is not None:
+        markdown += (
+            f"\n_Sampled: {sample} random user(s) per resource were read; users not read were not "
+            "compared (their last recorded values stand)._\n"
+        )
     if out:
         out.write_text(markdown, encoding="utf-8")
     if summary.changed or summary.problems or code != 0:
         typer.echo(markdown)
         raise typer.Exit(1)
-    typer.echo(f"no drift: the live state of stack {stack!r} matches its desired state")
+    among = f" among {sample} sampled user(s) per resource" if sample is not None else ""
+    typer.echo(f"no drift{among}: the live state of stack {stack!r} matches its desired state")
 
 
 @app.command()

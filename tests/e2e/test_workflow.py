@@ -101,6 +101,31 @@ def test_drift_made_behind_the_stacks_back_is_reported(
     assert "…" not in drift.stdout  # no id, count or time was shortened
 
 
+def test_a_sampled_drift_check_reads_n_users_per_resource(
+    netmera_stack: NetmeraStack, emulator: Emulator
+) -> None:
+    """Netmera reads one user per request: `drift --sample N` reads N random users of each resource,
+    and users it did not read are neither reported as drifted nor as clean."""
+    users = [f"user-{n:04d}" for n in range(1, 31)]
+    write(netmera_stack, categories={"preferences": [{"category": "Promotion", "opted_in": users}]})
+    netmera_stack.stack.up()
+    with emulator.api() as api:  # every user opted out behind the stack's back
+        body = [{"extId": u, "category": "Promotion", "enable": False} for u in users]
+        api.post("/setCategoryPreferences", json=body).raise_for_status()
+    emulator.clear_requests()
+    sampled = netmera_iac(netmera_stack, "drift", "--sample", "4")
+    assert sampled.returncode == 1, sampled.stdout + sampled.stderr
+    assert "- **opt in 4 user(s)**" in sampled.stdout
+    assert "_Sampled: 4 random user(s) per resource were read" in sampled.stdout
+    reads = len(emulator.requests("getCategoryPreferences"))
+    assert 4 <= reads <= 4 + 1  # the sample, and at most one read of the app's categories by the check
+    emulator.clear_requests()
+    whole = netmera_iac(netmera_stack, "drift")
+    assert whole.returncode == 1 and "- **opt in 30 user(s)**" in whole.stdout
+    assert len(emulator.requests("getCategoryPreferences")) >= 30
+    assert writes(emulator) == []  # a drift check sends nothing
+
+
 def test_rollback_restores_tags_and_preferences_but_no_opt_in(
     netmera_stack: NetmeraStack, emulator: Emulator
 ) -> None:

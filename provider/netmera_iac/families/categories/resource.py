@@ -55,6 +55,7 @@ from ...resources.preferences import (
     preference_map,
 )
 from ...resources.progress import observing
+from ...resources.sampling import read_sample
 from .planner import plan_category_changes, plan_category_preferences
 
 PREFERENCES = "preferences"
@@ -184,13 +185,15 @@ class CategoryPreferencesProvider(NetmeraProvider):
         managed = _prefs(props)
         if not managed:
             return ReadResult(id_, props)
-        # A user Netmera no longer knows keeps the last applied value.
-        outs = {**props, **preferences_input({**managed, **self._observe(props)})}
+        # A user Netmera no longer knows keeps the last applied value, as does one a sampled refresh
+        # does not read (resources/sampling.py).
+        outs = {**props, **preferences_input({**managed, **self._observe(props, read_sample(managed))})}
         return ReadResult(id_, outs, outs)
 
-    def _observe(self, props: dict[str, Any]) -> dict[str, Preference]:
-        """Live preferences of the listed users for this category (and channel), where Netmera has one."""
-        managed = _prefs(props)
+    def _observe(self, props: dict[str, Any], users: list[str] | None = None) -> dict[str, Preference]:
+        """Live preferences of the listed users (or of `users`) for this category (and channel), where
+        Netmera has one."""
+        managed = users if users is not None else list(_prefs(props))
         channels = [props["channel"]] if props.get("channel") else None
         with observing("getCategoryPreferences", len(managed)):
             live = self.client().get_category_preferences_many(list(managed), channels)

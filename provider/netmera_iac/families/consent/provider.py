@@ -49,6 +49,8 @@ from ...resources.preferences import (
     preference_failure,
     preference_map,
 )
+from ...resources.sampling import read_sample
+from .desired import LIST_NAMES
 from .ledger import (
     Channel,
     ConsentBlocked,
@@ -75,11 +77,9 @@ OBSERVATION = "observation"
 
 SHOWN_IDS = 20
 
+# Each channel's addressings, from the one table of lists (desired.py).
 ADDRESSINGS: dict[str, tuple[str, ...]] = {
-    "push": ("extId", "deviceToken"),
-    "email": ("extId", "emailList"),
-    "sms": ("extId", "msisdnList"),
-    "whatsapp": ("extId", "wpNumbers"),
+    channel: tuple(a for c, a in LIST_NAMES if c == channel) for channel, _ in LIST_NAMES
 }
 
 
@@ -309,7 +309,7 @@ class ConsentProvider(NetmeraProvider):
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ledger = ledger_of(props)
-        ids = sorted(set(_consents(props)) | set(ledger))
+        ids = read_sample(set(_consents(props)) | set(ledger))  # unread ids keep their lines
         observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
         outs = {k: v for k, v in props.items() if k != OBSERVATION}
         now = now_iso()

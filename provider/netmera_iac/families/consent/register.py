@@ -18,7 +18,11 @@ from .desired import TYPES, ConsentSpec
 from .person import Judgement, contact_links, judge, read_links, seed
 from .resource import EmailConsent, PushConsent, SmsConsent, WhatsAppConsent
 
-RESOURCES = {"push": PushConsent, "email": EmailConsent, "sms": SmsConsent, "whatsapp": WhatsAppConsent}
+# Each channel's resource, by the type name the one table gives it (desired.py TYPES).
+RESOURCES = {
+    channel: next(r for r in (PushConsent, EmailConsent, SmsConsent, WhatsAppConsent) if r.__name__ == kind)
+    for channel, kind in TYPES.items()
+}
 
 
 def judged(spec: ConsentSpec, reg: Registration) -> Judgement:

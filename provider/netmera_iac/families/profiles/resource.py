@@ -54,6 +54,7 @@ from ...resources._base import (
     with_plan,
 )
 from ...resources.progress import LiveProgress, observing
+from ...resources.sampling import read_sample
 from .planner import (
     UNKNOWN_VALUE,
     ProfilePlan,
@@ -299,7 +300,8 @@ class ProfileAttributesProvider(NetmeraProvider):
         managed = _profiles(props)
         if not managed:
             return ReadResult(id_, props)
-        live = self._observe(managed)
+        # Users a sampled refresh does not read keep their recorded values (resources/sampling.py).
+        live = {**managed, **self._observe({u: managed[u] for u in read_sample(managed)})}
         outs = {**props, **profiles_input(live), VALUE_COUNT: managed_values(live)}
         return ReadResult(id_, outs, outs)
 
