@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Final
 
 from ...client import NetmeraClient, WriteResult
@@ -126,20 +127,36 @@ def dropped_values(plan: ProfilePlan, read_back: Mapping[str, Mapping[str, Any]]
     return dropped
 
 
+# Users whose request entries exist at once: a first apply of a million users would otherwise hold a
+# million pydantic entries beside the plan (the client batches each part to 1000 per request).
+SEND_PART: Final = 100 * MAX_IDS_PER_REQUEST
+
+
 def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
     """setProfileAttributes (one entry per user) then unsetProfileAttributes; returns requests made.
     On failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown)."""
     requests = 0
     progress = Progress()
-    sets = [ProfileEntry(ext_id=u, profile=dict(v)) for u, v in sorted(plan.sets.items())]
-    unsets = [UnsetProfileEntry(ext_id=u, profile=list(a)) for u, a in sorted(plan.unsets.items())]
-    steps: list[tuple[str, list[str], Callable[[], WriteResult]]] = [
-        ("setProfileAttributes", sorted(plan.sets), lambda: client.set_profile_attributes(sets)),
-        ("unsetProfileAttributes", sorted(plan.unsets), lambda: client.unset_profile_attributes(unsets)),
+    steps: list[tuple[str, list[str], Callable[[list[str]], WriteResult]]] = [
+        (
+            "setProfileAttributes",
+            sorted(plan.sets),
+            lambda users: client.set_profile_attributes(
+                [ProfileEntry(ext_id=u, profile=dict(plan.sets[u])) for u in users]
+            ),
+        ),
+        (
+            "unsetProfileAttributes",
+            sorted(plan.unsets),
+            lambda users: client.unset_profile_attributes(
+                [UnsetProfileEntry(ext_id=u, profile=list(plan.unsets[u])) for u in users]
+            ),
+        ),
     ]
     for name, users, send in steps:
-        if users:  # one entry per user, in this order: the client's batches
-            requests += progress.track(name, id_batches(users), send).requests
+        for start in range(0, len(users), SEND_PART):  # one entry per user, in this order: the batches
+            part = users[start : start + SEND_PART]
+            requests += progress.track(name, id_batches(part), partial(send, part)).requests
     return requests
 
 
