@@ -90,16 +90,18 @@ def test_only_a_family_s_adapters_import_pulumi() -> None:
     assert wrong == {}
 
 
-def test_a_provider_process_does_not_load_duckdb() -> None:
+def test_a_provider_process_does_not_load_the_loader_s_libraries() -> None:
     """Every provider process imports the families' registry, and with it the loader's modules;
-    DuckDB (~27 MB of a process) is imported only where a table or query is read, which a provider
-    never does (the memory budget of a million-user provider is 500 MB)."""
+    DuckDB (~27 MB of a process) and JSON Schema are imported only where a table is read or a file
+    validated, which a provider never does (a million-user provider's budget is 500 MB)."""
     adapters = [
         f"netmera_iac.families.{p.parent.name}.resource"
         for p in sorted(PACKAGE.glob("families/*/resource.py"))
     ]
     code = (
-        "import sys, netmera_iac.resources.host, " + ", ".join(adapters) + "; print('duckdb' in sys.modules)"
+        "import sys, netmera_iac.resources.host, "
+        + ", ".join(adapters)
+        + "; print(sorted(m for m in ('duckdb', 'jsonschema') if m in sys.modules))"
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert found.stdout.strip() == "False", found.stderr
+    assert found.stdout.strip() == "[]", found.stderr

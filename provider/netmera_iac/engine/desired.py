@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 from .errors import DesiredStateError
 from .family import Family, Reading, Section
@@ -113,6 +114,8 @@ def _reason(error: ValidationError, written: Mapping[tuple[str, ...], str]) -> s
 def _schema_problems(
     document: Any, schema_file: Path, shown_name: str, written: Mapping[tuple[str, ...], str] | None = None
 ) -> list[str]:
+    from jsonschema import Draft202012Validator  # where used, as DuckDB is (engine/tables.py)
+
     validator = Draft202012Validator(json.loads(schema_file.read_text(encoding="utf-8")))
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path))):

@@ -14,7 +14,8 @@ a number column has already lost what made ids like `007` distinct.
 
 DuckDB is imported inside the functions that use it, not at the top: every process that imports the
 families' registry imports this module, provider processes too, which never read a table, and
-DuckDB costs a process ~27 MB (tests/test_layers.py checks that providers do not load it).
+DuckDB costs a process ~27 MB (tests/test_layers.py checks that providers do not load it). JSON
+Schema is imported where a file is validated, for the same reason.
 """
 
 from __future__ import annotations

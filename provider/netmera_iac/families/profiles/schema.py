@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from ...engine.desired import short_json
 from ...engine.errors import NetmeraIacError
 from ...models import AttributeDefinition
@@ -119,6 +117,8 @@ def load_attribute_schema(path: Path, shown_name: str) -> tuple[dict[str, Any], 
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise ProfileSchemaError(f"{shown_name}: {exc}") from None
+    from jsonschema import Draft202012Validator  # where used, as DuckDB is (engine/tables.py)
+
     Draft202012Validator.check_schema(schema)
     return schema, attribute_specs(schema, shown_name)
 
@@ -127,6 +127,8 @@ def validate_profiles(
     profiles: Profiles, schema: Mapping[str, Any], shown_name: str, where: str
 ) -> list[str]:
     """Every problem as `file: users.<id>.<attribute>: problem (value: …)`."""
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(schema)
     problems = []
     for ext_id, values in profiles.items():

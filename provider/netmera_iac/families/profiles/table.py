@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     import duckdb
-from jsonschema import Draft202012Validator
 
 from ...engine.idfile import MAX_PROBLEMS
 from ...engine.tables import Rows, file_rows, first_line, quote_identifier, read_id_column
@@ -237,6 +236,8 @@ def _constraints(
             problems.append(f"{shown}: row {row} ({ext_id}): column {name!r}: {value} is beyond ±2^53-1")
     other = set(declared) - _SQL_KEYWORDS - _IGNORED - {"items", "uniqueItems"}
     if other:  # keywords SQL does not express here: JSON Schema, this column only
+        from jsonschema import Draft202012Validator
+
         validator = Draft202012Validator(prop)
         for row, ext_id, value in con.execute(
             f"SELECT row, id, {q} FROM {typed} WHERE {q} IS NOT NULL ORDER BY row", params
