@@ -33,8 +33,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from bench.bench_tags import FLOOR, PeakMemory, state_mb
-from bench.common import RATE, new_stack, timed
+from bench.common import FLOOR, RATE, PeakMemory, new_stack, state_sizes, timed
 from netmera_iac.emulator.fixtures import hex32_id
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
@@ -225,10 +224,7 @@ def run(family: str, users: int, tmp: Path) -> dict[str, Any]:
                 "minimum_calls": {op: math.ceil(n / 1000) for op, n in phase.changes.items()},
                 "peak_rss_mb": {"netmera_iac": ours_memory, "floor": floor_memory},
             }
-        report["state_mb"] = {
-            "netmera_iac": state_mb(tmp / "netmera" / "state"),
-            "floor": state_mb(tmp / "floor-state"),
-        }
+        report["state_mb"] = state_sizes(tmp)
     return report
 
 

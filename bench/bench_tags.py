@@ -23,72 +23,21 @@ import json
 import math
 import os
 import tempfile
-import threading
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 from pulumi import automation as auto
 
-from bench.common import RATE, new_stack, timed
+from bench.common import FLOOR, RATE, PeakMemory, new_stack, state_sizes, timed
 from netmera_iac.emulator.fixtures import hex32_id
 from netmera_iac.emulator.server import DEMO_API_KEY, ServedEmulator
 from tests.conftest import Emulator
 from tests.e2e.harness import Project
 from tests.servers import PG_PASSWORD, PG_USER, postgres_server
 
-FLOOR = Path(__file__).resolve().parent / "floor"
 SCENARIOS = {"two": (2, 100_000), "ten": (10, 100_000), "million": (1, 1_000_000)}
-
-
-class PeakMemory:
-    """Polls /proc and keeps the highest VmHWM (peak RSS) of the CLI and of the provider process."""
-
-    KINDS: ClassVar[dict[str, Callable[[bytes, bytes], bool]]] = {
-        "cli": lambda argv0, cmd: argv0 == b"pulumi" or argv0.endswith(b"/pulumi"),
-        # Pulumi's host, or ours, which the built CLI starts instead (tools/pulumi/build.sh)
-        "provider": lambda argv0, cmd: any(
-            h in cmd for h in (b"pulumi.dynamic", b"pulumi/dynamic", b"netmera_iac.resources.host")
-        ),
-    }
-
-    def __init__(self) -> None:
-        self.peak_kib = dict.fromkeys(self.KINDS, 0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            for pid in os.listdir("/proc"):
-                if not pid.isdigit():
-                    continue
-                try:
-                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-                    kinds = [k for k, match in self.KINDS.items() if match(cmd.split(b"\0")[0], cmd)]
-                    if not kinds:
-                        continue
-                    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            for kind in kinds:
-                                self.peak_kib[kind] = max(self.peak_kib[kind], int(line.split()[1]))
-                except OSError:
-                    continue
-            self._stop.wait(0.1)
-
-    def reset(self) -> dict[str, float]:
-        peaks = {k: round(v / 1024, 1) for k, v in self.peak_kib.items()}
-        self.peak_kib = dict.fromkeys(self.KINDS, 0)
-        return peaks
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def write_calls(emulator: Emulator) -> Counter[str]:
@@ -98,11 +47,6 @@ def write_calls(emulator: Emulator) -> Counter[str]:
 
 def minimum(changes: dict[str, tuple[int, int]]) -> int:
     return sum(math.ceil(add / 1000) + math.ceil(remove / 1000) for add, remove in changes.values())
-
-
-def state_mb(folder: Path) -> float:
-    files = [p for p in folder.rglob("*.json") if p.is_file() and ".history" not in str(p)]
-    return round(max(p.stat().st_size for p in files) / 1e6, 1)
 
 
 def run(scenario: str, tmp: Path, source: str = "file") -> dict[str, Any]:
@@ -187,10 +131,7 @@ def run(scenario: str, tmp: Path, source: str = "file") -> dict[str, Any]:
                     emulator.users_of(t, app="bench") == expected for t in tags
                 )
             report[name] = phase
-        report["state_mb"] = {
-            "netmera_iac": state_mb(tmp / "netmera" / "state"),
-            "floor": state_mb(tmp / "floor-state"),
-        }
+        report["state_mb"] = state_sizes(tmp)
     return report
 
 
