@@ -167,13 +167,13 @@ def register(desired: DesiredState, reg: Registration) -> None:
         if section is not None:
             family.adapter().register(section, reg)
     for entry in reg.recovery.left():
-        adapter = BY_TYPE[entry.kind].adapter() if entry.kind in BY_TYPE else None
+        adapter = BY_TYPE[entry.type].adapter() if entry.type in BY_TYPE else None
         if adapter is not None and hasattr(adapter, "retire"):
             adapter.retire(entry, reg)
             pulumi.log.warn(interrupted_message(entry, desired=False))
         else:
             pulumi.log.warn(
-                f"an interrupted update of {entry.kind} {entry.name!r} (started {entry.started}) may "
+                f"an interrupted update of {entry.type} {entry.name!r} (started {entry.started}) may "
                 f"have changed {entry.count} user(s), and it is no longer in the desired state: put it "
                 "back for one `pulumi up` to send them again as it says"
             )
@@ -212,7 +212,7 @@ def main() -> None:
         for warning in desired.warnings:
             pulumi.log.warn(warning)
         opened = open_journal(config.get("journal"))
-        recovery = Recovery({(e.kind, e.name): e for e in opened.journal.entries()})
+        recovery = Recovery({(e.type, e.name): e for e in opened.journal.entries()})
         reg = Registration(
             settings.guard,
             settings.max_ids,

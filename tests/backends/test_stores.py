@@ -61,7 +61,7 @@ def test_a_journal_on_the_backend_is_read_by_a_new_runner(backend_url: str, tmp_
     first.begin("TagMembership", "camp", {"tag": "camp"}, ["c"])  # a recovery interrupted again
     second = stack_journal(backend_url, None, tmp_path / "runner-2", "netmera-iac", "prod").journal
     (entry,) = second.entries()
-    assert (entry.kind, entry.name, codec.decode_ids(entry.ids)) == ("TagMembership", "camp", {"a", "b", "c"})
+    assert (entry.type, entry.name, codec.decode_ids(entry.ids)) == ("TagMembership", "camp", {"a", "b", "c"})
     assert stack_journal(backend_url, None, tmp_path / "r", "netmera-iac", "staging").journal.entries() == []
     second.probe("t1")
     second.end("TagMembership", "camp")

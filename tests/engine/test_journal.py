@@ -19,7 +19,7 @@ def journal(folder: Path) -> Journal:
 def test_an_entry_is_read_back_by_another_journal_on_the_same_folder(tmp_path: Path) -> None:
     journal(tmp_path / "j").begin("TagMembership", "camp", {"tag": "camp"}, ["b", "a"])
     (entry,) = journal(tmp_path / "j").entries()
-    assert (entry.kind, entry.name, entry.props, entry.count) == ("TagMembership", "camp", {"tag": "camp"}, 2)
+    assert (entry.type, entry.name, entry.props, entry.count) == ("TagMembership", "camp", {"tag": "camp"}, 2)
     assert codec.decode_ids(entry.ids) == {"a", "b"}
 
 
@@ -28,11 +28,11 @@ def test_a_new_entry_keeps_the_ids_of_one_still_there_and_end_removes_it(tmp_pat
     one.begin("TagMembership", "camp", {"tag": "camp"}, ["a", "b"])
     one.begin("TagMembership", "camp", {"tag": "camp"}, ["c"])  # a recovery, interrupted again
     one.begin("TagAssignment", "camp", {"tag": "camp"}, ["z"])  # another resource: its own entry
-    entries = {(e.kind, e.name): codec.decode_ids(e.ids) for e in one.entries()}
+    entries = {(e.type, e.name): codec.decode_ids(e.ids) for e in one.entries()}
     assert entries == {("TagMembership", "camp"): {"a", "b", "c"}, ("TagAssignment", "camp"): {"z"}}
     one.end("TagMembership", "camp")
     one.end("TagMembership", "camp")  # twice is fine
-    assert [(e.kind, e.name) for e in one.entries()] == [("TagAssignment", "camp")]
+    assert [(e.type, e.name) for e in one.entries()] == [("TagAssignment", "camp")]
     assert not list(tmp_path.rglob("*.tmp"))
 
 

@@ -30,14 +30,14 @@ class Progress:
     again. Operations after the failing one were not started."""
 
     applied: dict[str, set[str]] = field(default_factory=dict)
-    unknown: dict[str, set[str]] = field(default_factory=dict)
+    uncertain_of: dict[str, set[str]] = field(default_factory=dict)  # per operation
 
     def of(self, operation: str) -> set[str]:
         return self.applied.get(operation, set())
 
     @property
     def uncertain(self) -> set[str]:
-        return {i for ids in self.unknown.values() for i in ids}
+        return {i for ids in self.uncertain_of.values() for i in ids}
 
     def counts(self) -> str:
         done = ", ".join(f"{name} {len(ids)}" for name, ids in self.applied.items()) or "nothing"
@@ -50,10 +50,10 @@ class Progress:
             result = send()
         except BatchError as exc:
             self.applied.setdefault(operation, set()).update(i for o in exc.applied for i in batches[o.index])
-            self.unknown[operation] = {i for o in exc.failed for i in batches[o.index]}
+            self.uncertain_of[operation] = {i for o in exc.failed for i in batches[o.index]}
             raise PartialApplyError(self, exc) from exc
         except NetmeraError as exc:  # one request in all: its own error
-            self.unknown[operation] = {i for batch in batches for i in batch}
+            self.uncertain_of[operation] = {i for batch in batches for i in batch}
             raise PartialApplyError(self, exc) from exc
         self.applied.setdefault(operation, set()).update(i for batch in batches for i in batch)
         return result

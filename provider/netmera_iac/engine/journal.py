@@ -54,7 +54,9 @@ class Store(Protocol):
 
 @dataclass(frozen=True)
 class Entry:
-    kind: str  # resource type, e.g. TagMembership
+    type: (
+        str  # the resource's Pulumi type, e.g. TagMembership (stored as `kind`, as earlier versions wrote it)
+    )
     name: str  # resource name in the stack
     props: dict[str, Any]  # what the resource needs to be registered again (e.g. its tag)
     ids: str  # encoded id set (engine/codec.py)
@@ -91,41 +93,43 @@ class Journal:
         """`prefix` as a folder of keys, ending in one '/' however it was given."""
         return self.prefix.rstrip("/") + "/"
 
-    def _key(self, kind: str, name: str) -> str:
-        digest = hashlib.sha256(f"{kind}\0{name}".encode()).hexdigest()[:24]
+    def _key(self, resource_type: str, name: str) -> str:
+        digest = hashlib.sha256(f"{resource_type}\0{name}".encode()).hexdigest()[:24]
         return f"{self._folder}{digest}{SUFFIX}"
 
-    def begin(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str]) -> None:
-        """Record, durably, that `ids` of resource `kind`/`name` are about to be sent. An entry still
+    def begin(self, resource_type: str, name: str, props: Mapping[str, Any], ids: Iterable[str]) -> None:
+        """Record, durably, that `ids` of resource `resource_type`/`name` are about to be sent. An entry still
         there (a recovery interrupted in its turn) keeps its ids."""
         kept: set[str] = set()
         for journal in (self, *self.earlier):
-            previous = journal._read(journal._key(kind, name))
+            previous = journal._read(journal._key(resource_type, name))
             if previous:
                 kept |= codec.decode_ids(previous.ids)
-        self._write(kind, name, props, set(ids) | kept)
+        self._write(resource_type, name, props, set(ids) | kept)
 
-    def failed(self, kind: str, name: str, props: Mapping[str, Any], ids: Iterable[str], reason: str) -> None:
+    def failed(
+        self, resource_type: str, name: str, props: Mapping[str, Any], ids: Iterable[str], reason: str
+    ) -> None:
         """The change failed part-way. Its outputs record what was applied, but Pulumi keeps the
         resource's previous inputs, and those are what the next preview's `check` plans from. So the
         entry stays, holding every id the change sent (or the lines it recorded), and the next run
         plans each of them again, as the update itself will, and says why."""
-        self._write(kind, name, {**props, "failed": reason}, set(ids))
+        self._write(resource_type, name, {**props, "failed": reason}, set(ids))
 
-    def _write(self, kind: str, name: str, props: Mapping[str, Any], ids: set[str]) -> None:
+    def _write(self, resource_type: str, name: str, props: Mapping[str, Any], ids: set[str]) -> None:
         entry = {
-            "kind": kind,
+            "kind": resource_type,
             "name": name,
             "props": dict(props),
             "ids": codec.encode_ids(ids),
             "started": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        self.store.put(self._key(kind, name), json.dumps(entry).encode())
+        self.store.put(self._key(resource_type, name), json.dumps(entry).encode())
 
-    def end(self, kind: str, name: str) -> None:
+    def end(self, resource_type: str, name: str) -> None:
         """The change returned and the state says what it applied: the entry is no longer needed."""
         for journal in (self, *self.earlier):
-            journal.store.delete(journal._key(kind, name))
+            journal.store.delete(journal._key(resource_type, name))
 
     def entries(self) -> list[Entry]:
         """Changes that started and never reported back, here and in the earlier places."""
@@ -135,8 +139,8 @@ class Journal:
                 if key.endswith(SUFFIX):
                     entry = journal._read(key)
                     if entry is not None:
-                        found[(entry.kind, entry.name)] = entry
-        return sorted(found.values(), key=lambda e: (e.kind, e.name))
+                        found[(entry.type, entry.name)] = entry
+        return sorted(found.values(), key=lambda e: (e.type, e.name))
 
     def probe(self, token: str) -> None:
         """Write and remove one value, so a journal that cannot be written fails an update before

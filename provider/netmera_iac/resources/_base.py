@@ -79,7 +79,7 @@ def send_journaled(
     status line in Pulumi's display while it is sent."""
     here = served()
     if here:
-        here.journal.begin(here.kind, here.name, entry, ids)
+        here.journal.begin(here.type, here.name, entry, ids)
     progress: LiveProgress | None = None
     try:
         if here and plan is not None:
@@ -90,10 +90,10 @@ def send_journaled(
     except PartialApplyError as exc:
         outputs, reason, failed_entry = partial(exc)
         if here:  # the one line, which the next run's warning repeats
-            here.journal.failed(here.kind, here.name, failed_entry, ids, reason)
+            here.journal.failed(here.type, here.name, failed_entry, ids, reason)
         raise PartialApply(outputs, failure_report(reason, exc, progress), resource_id) from exc
     if here:
-        here.journal.end(here.kind, here.name)
+        here.journal.end(here.type, here.name)
 
 
 def pulumi_home() -> Path:
@@ -120,7 +120,7 @@ class Served:
     """The resource a provider call serves, from its URN `urn:pulumi:<stack>::<project>::<type>::<name>`."""
 
     journal: Journal
-    kind: str
+    type: str
     name: str
     consent: ConsentRecord
 
@@ -133,9 +133,9 @@ def served() -> Served | None:
     parts = urn.removeprefix("urn:pulumi:").split("::")
     if len(parts) < 4:
         return None
-    stack, project, kind, name = parts[0], parts[1], parts[2], "::".join(parts[3:])
+    stack, project, urn_type, name = parts[0], parts[1], parts[2], "::".join(parts[3:])
     opened = stack_journal(project, stack, journal_setting())
-    return Served(opened.journal, kind.rsplit(":", 1)[-1], name, opened.consent)
+    return Served(opened.journal, urn_type.rsplit(":", 1)[-1], name, opened.consent)
 
 
 def guard_input(settings: GuardSettings) -> dict[str, Any]:

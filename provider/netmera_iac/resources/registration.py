@@ -24,19 +24,19 @@ from .existence import existence_input
 def interrupted_message(entry: Entry, desired: bool) -> str:
     if entry.failure:
         head = (
-            f"the last update of {entry.kind} {entry.name!r} failed part-way ({entry.failure}); the "
+            f"the last update of {entry.type} {entry.name!r} failed part-way ({entry.failure}); the "
             f"{entry.count} user(s) it sent are sent again"
         )
     else:
         head = (
-            f"an interrupted update was found: {entry.kind} {entry.name!r} started sending at "
+            f"an interrupted update was found: {entry.type} {entry.name!r} started sending at "
             f"{entry.started} and never reported back; the {entry.count} user(s) it may have changed "
             "are sent again"
         )
     if desired:
         return head + " as the desired state now says"
     return (
-        head + f" as the stack last recorded them ({entry.kind} {entry.name!r} is no longer in the "
+        head + f" as the stack last recorded them ({entry.type} {entry.name!r} is no longer in the "
         "desired state: it is kept for this update and removed by the next `pulumi up`)"
     )
 

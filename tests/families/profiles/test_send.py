@@ -24,7 +24,7 @@ def test_a_plan_is_sent_in_parts_and_a_failed_part_is_reported_by_user(
         execute_profiles(client, plan)
     progress = failed.value.progress
     assert progress.of("setProfileAttributes") == set(users[:1000])
-    assert progress.unknown["setProfileAttributes"] == set(users[1000:2000])
+    assert progress.uncertain_of["setProfileAttributes"] == set(users[1000:2000])
     assert len(emulator.requests("setProfileAttributes")) == 2  # the third part was never started
 
     emulator.clear_requests()

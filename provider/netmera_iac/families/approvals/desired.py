@@ -10,9 +10,9 @@ FILE = "push-approvals.yaml"
 
 
 @dataclass(frozen=True)
-class ApprovalsSpec(Section):
+class ApprovalsSection(Section):
     messages: tuple[int, ...]
 
 
-def parse(reading: Reading) -> ApprovalsSpec:
-    return ApprovalsSpec(tuple(reading.documents[FILE][1]["approve"]))
+def parse(reading: Reading) -> ApprovalsSection:
+    return ApprovalsSection(tuple(reading.documents[FILE][1]["approve"]))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ...resources.registration import Registration
-from .desired import ApprovalsSpec
+from .desired import ApprovalsSection
 from .resource import PushApproval
 
 
-def register(spec: ApprovalsSpec, reg: Registration) -> None:
+def register(spec: ApprovalsSection, reg: Registration) -> None:
     if spec.messages:
         PushApproval("push-approvals", spec.messages)

@@ -31,7 +31,7 @@ class CategoryPreferencesSpec:
 
 
 @dataclass(frozen=True)
-class CategoriesSpec(Section):
+class CategoriesSection(Section):
     preferences: tuple[CategoryPreferencesSpec, ...] = ()
 
     def claims(self) -> Iterator[Claim]:
@@ -39,7 +39,7 @@ class CategoriesSpec(Section):
             yield Claim(c.source, "category", c.target, "authoritative", c.preferences.keys())
 
 
-def parse(reading: Reading) -> CategoriesSpec:
+def parse(reading: Reading) -> CategoriesSection:
     name, doc = reading.documents[FILE]
     seen: dict[tuple[str, str | None], str] = {}
     specs: list[CategoryPreferencesSpec] = []
@@ -71,4 +71,4 @@ def parse(reading: Reading) -> CategoriesSpec:
                 check_existence=entry.get("check_existence", False),
             )
         )
-    return CategoriesSpec(tuple(specs))
+    return CategoriesSection(tuple(specs))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pulumi
 
 from ...resources.registration import Registration
-from .desired import CategoriesSpec
+from .desired import CategoriesSection
 from .resource import CategoryPreferences
 
 
-def register(spec: CategoriesSpec, reg: Registration) -> None:
+def register(spec: CategoriesSection, reg: Registration) -> None:
     for c in spec.preferences:
         settings = reg.entry_guard(c.allow_mass_change, c.allow_empty)
         if reg.refused(c.source, len(c.preferences), "ids", settings):

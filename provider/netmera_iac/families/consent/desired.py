@@ -67,7 +67,7 @@ def consent_list_name(channel: Channel, addressing: Addressing) -> str:
 
 
 @dataclass(frozen=True)
-class ConsentSpec(Section):
+class ConsentSection(Section):
     lists: tuple[ConsentListSpec, ...] = ()
 
     def claims(self) -> Iterator[Claim]:
@@ -88,7 +88,7 @@ def _evidence(path: str, source: str, at: str, found: list[str]) -> Evidence | N
     return Evidence(source, at)
 
 
-def parse(reading: Reading) -> ConsentSpec:
+def parse(reading: Reading) -> ConsentSection:
     """The lists of `consent.yaml`, with addresses, numbers and evidence times checked."""
     name, doc = reading.documents[FILE]
     problems, lists = reading.problems, reading.lists
@@ -150,4 +150,4 @@ def parse(reading: Reading) -> ConsentSpec:
                 check_existence=entry.get("check_existence", False),
             )
         )
-    return ConsentSpec(tuple(specs))
+    return ConsentSection(tuple(specs))

@@ -35,7 +35,7 @@ from ...engine.consent_record import (
     state_of,
     unknown_holder,
 )
-from .desired import TYPES, ConsentListSpec, ConsentSpec
+from .desired import TYPES, ConsentListSpec, ConsentSection
 from .ledger import LedgerLine, ledger_from_wire
 
 SHOWN = 20
@@ -72,7 +72,7 @@ def read_links(users: Iterable[Any]) -> Iterator[tuple[str, str]]:
             yield from handle_links(user.external_id, "msisdn", user.msisdn)
 
 
-def judge(spec: ConsentSpec, record: Mapping[str, Mapping[str, Line]], links: Links) -> Judgement:
+def judge(spec: ConsentSection, record: Mapping[str, Mapping[str, Line]], links: Links) -> Judgement:
     """`record`: the lines per channel. Nothing here sends or writes."""
     verdict = Judgement()
     for channel in TYPES:

@@ -124,20 +124,20 @@ def _ledger_output(ledger: dict[str, LedgerLine] | str) -> dict[str, str]:
     return codec.collection(LEDGER, ledger, "ids")
 
 
-def opt_in_facts(plan: Plan, evidence: dict[str, Evidence], unknown: frozenset[str]) -> dict[str, Any]:
+def opt_in_facts(plan: Plan, evidence: dict[str, Evidence], unheld: frozenset[str]) -> dict[str, Any]:
     """What the policy pack judges new opt-ins by. It cannot see `__` properties (Pulumi hides them
     from analyzers), so the provider states the facts: how many opt-ins this update sends, which
     carry no evidence source, and which are of an address or number whose holder the stack does not
     know, without evidence (the first ones, and how many)."""
     ins = sorted({i for op in plan.operations if op.name.startswith("enable") for i in op.ids})
     unsourced = [i for i in ins if not (i in evidence and evidence[i].source.strip())]
-    unheld = [i for i in ins if i in unknown and i not in evidence]
+    without_holder = [i for i in ins if i in unheld and i not in evidence]
     return {
         "planned": len(ins),
         "withoutSource": len(unsourced),
         "withoutSourceIds": unsourced[:SHOWN_IDS],
-        "unknownHolder": len(unheld),
-        "unknownHolderIds": unheld[:SHOWN_IDS],
+        "unknownHolder": len(without_holder),
+        "unknownHolderIds": without_holder[:SHOWN_IDS],
     }
 
 
@@ -269,8 +269,8 @@ class ConsentProvider(NetmeraProvider):
         # next run happens, even if this process never reports back (engine/consent_record.py).
         outs = {i: s for i, s in _written(plan).items() if s == OPTED_OUT}
         record.write(self.channel, _lines(props, outs, "uncertain", now_iso()))
-        at_risk = record_uncertain(before, plan, ids, now_iso())
-        entry = {"ledger": codec.encode_str_map({i: at_risk[i].to_wire() for i in ids})}
+        uncertain = record_uncertain(before, plan, ids, now_iso())
+        entry = {"ledger": codec.encode_str_map({i: uncertain[i].to_wire() for i in ids})}
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             now = now_iso()
@@ -285,8 +285,8 @@ class ConsentProvider(NetmeraProvider):
             )
             # Pulumi keeps the old inputs, which the next check sees: the journal keeps the lines as
             # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
-            unknown = record_uncertain({}, plan, ids, now)
-            kept = {i: (after[i] if i in after else unknown[i]).to_wire() for i in ids}
+            never_recorded = record_uncertain({}, plan, ids, now)
+            kept = {i: (after[i] if i in after else never_recorded[i]).to_wire() for i in ids}
             outputs = {**props, **_ledger_output(known.encoded(after))}
             return outputs, reason, {"ledger": codec.encode_str_map(kept)}
 

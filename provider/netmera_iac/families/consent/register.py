@@ -13,8 +13,8 @@ from ...reads import SEEN_USERS
 from ...resources.own_state import exported_deployment
 from ...resources.registration import Registration
 from ..contacts.desired import NAME as CONTACTS
-from ..contacts.desired import ContactsSpec
-from .desired import TYPES, ConsentSpec
+from ..contacts.desired import ContactsSection
+from .desired import TYPES, ConsentSection
 from .person import Judgement, contact_links, judge, read_links, seed
 from .resource import EmailConsent, PushConsent, SmsConsent, WhatsAppConsent
 
@@ -25,7 +25,7 @@ RESOURCES = {
 }
 
 
-def judged(spec: ConsentSpec, reg: Registration) -> Judgement:
+def judged(spec: ConsentSection, reg: Registration) -> Judgement:
     """The person-level judgement (person.py) against the stack's consent record. A record an earlier
     version never kept is first seeded from the ledgers in the stack's state (once; nothing is sent).
     Links learnt in this run (contacts.yaml, reads) are used now, and kept by an update."""
@@ -36,7 +36,7 @@ def judged(spec: ConsentSpec, reg: Registration) -> Judgement:
         count = seed(record, exported_deployment(pulumi.get_stack(), Path.cwd()))
         if count:
             pulumi.log.info(f"the consent record of this stack took in {count} ledger line(s) of its state")
-    contacts = reg.desired.named(CONTACTS, ContactsSpec) if reg.desired else None
+    contacts = reg.desired.named(CONTACTS, ContactsSection) if reg.desired else None
     users = {ext_id: c.to_wire() for ext_id, c in contacts.contacts.items()} if contacts else {}
     pairs = [*contact_links(users), *read_links(SEEN_USERS)]
     # An update keeps what it learnt; a preview only uses it.
@@ -45,7 +45,7 @@ def judged(spec: ConsentSpec, reg: Registration) -> Judgement:
     return judge(spec, {channel: record.lines(channel) for channel in TYPES if channel in channels}, links)
 
 
-def register(spec: ConsentSpec, reg: Registration) -> None:
+def register(spec: ConsentSection, reg: Registration) -> None:
     """A list's interrupted change comes as the ledger lines it may have changed (resource.py)."""
     verdict = judged(spec, reg)
     if verdict.problems:  # the preview fails with these; the lists' own guards would only repeat them

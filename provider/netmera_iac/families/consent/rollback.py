@@ -21,11 +21,11 @@ from ...engine.idfile import file_reference
 from ...engine.record import Content
 from ...engine.tables import DEFAULT_COLUMN, id_table_content, is_table, table_ids
 from ..contacts.desired import FILE as CONTACTS_FILE
-from .desired import FILE, LIST_NAMES, TYPES, ConsentSpec, consent_list_name
+from .desired import FILE, LIST_NAMES, TYPES, ConsentSection, consent_list_name
 from .person import contact_links, ledger_lines, wanted
 
 
-def rollback(spec: ConsentSpec, outputs: Outputs, files: dict[str, Content], version: int) -> Kept:
+def rollback(spec: ConsentSection, outputs: Outputs, files: dict[str, Content], version: int) -> Kept:
     """The ids kept opted out per list, and the restored files that change for it."""
     lines = ledger_lines((kind, props) for kind in TYPES.values() for props in outputs(kind).values())
     contacts = (yaml.safe_load(str(files.get(CONTACTS_FILE) or "")) or {}).get("users") or {}

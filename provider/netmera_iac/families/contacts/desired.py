@@ -11,7 +11,7 @@ from ...engine.desired import DesiredState, duplicates
 from ...engine.family import Reading, Section
 from ...engine.plan import OPTED_IN
 from ..consent.desired import NAME as CONSENT
-from ..consent.desired import ConsentSpec
+from ..consent.desired import ConsentSection
 from .planner import FIELDS, Contact
 
 NAME = "contacts"
@@ -19,7 +19,7 @@ FILE = "contacts.yaml"
 
 
 @dataclass(frozen=True)
-class ContactsSpec(Section):
+class ContactsSection(Section):
     contacts: Mapping[str, Contact]
     source: str
 
@@ -27,7 +27,7 @@ class ContactsSpec(Section):
         yield self.source, self.contacts.keys()
 
 
-def parse(reading: Reading) -> ContactsSpec | None:
+def parse(reading: Reading) -> ContactsSection | None:
     name, doc = reading.documents[FILE]
     found: list[str] = []
     contacts: dict[str, Contact] = {}
@@ -47,7 +47,7 @@ def parse(reading: Reading) -> ContactsSpec | None:
         removes = frozenset(f for f in FIELDS if f in entry and entry[f] is None)
         contacts[ext_id] = Contact(email=email, msisdn=msisdn, whatsapp=numbers, removes=removes)
     reading.problems.extend(found)
-    return None if found else ContactsSpec(contacts, name)
+    return None if found else ContactsSection(contacts, name)
 
 
 def _whatsapp(value: object, name: str, path: str) -> tuple[tuple[str, ...] | None, list[str]]:
@@ -68,7 +68,7 @@ def _whatsapp(value: object, name: str, path: str) -> tuple[tuple[str, ...] | No
 
 def cleared_numbers_opted_in(state: DesiredState) -> list[str]:
     """Clearing a number resets SMS permission, so the same user cannot also be opted in to SMS."""
-    contacts, consent = state.named(NAME, ContactsSpec), state.named(CONSENT, ConsentSpec)
+    contacts, consent = state.named(NAME, ContactsSection), state.named(CONSENT, ConsentSection)
     if contacts is None or consent is None:
         return []
     cleared = {u for u, c in contacts.contacts.items() if c.msisdn == ""}

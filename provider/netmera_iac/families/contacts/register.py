@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ...resources.registration import Registration
-from .desired import NAME, ContactsSpec
+from .desired import NAME, ContactsSection
 from .resource import ContactInfo
 
 
-def register(spec: ContactsSpec, reg: Registration) -> None:
+def register(spec: ContactsSection, reg: Registration) -> None:
     interrupted = reg.recovery.ids("ContactInfo", "contacts")
     reg.added(NAME, ContactInfo("contacts", dict(spec.contacts), interrupted=interrupted))
     reg.manage("ContactInfo", "contacts", len(spec.contacts))

@@ -97,7 +97,7 @@ class ContactInfoProvider(NetmeraProvider):
                     for operation in (UPDATE[field], REMOVE[field]):
                         if user in exc.progress.of(operation):
                             values[field] = new[user][field]  # the value set, or None: removed
-                        elif user in exc.progress.unknown.get(operation, ()):
+                        elif user in exc.progress.uncertain_of.get(operation, ()):
                             values.pop(field, None)
                 known[user] = values
             reason = (

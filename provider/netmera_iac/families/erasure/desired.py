@@ -12,17 +12,17 @@ FILE = "erasure.yaml"
 
 
 @dataclass(frozen=True)
-class ErasureSpec(Section):
+class ErasureSection(Section):
     users: tuple[str, ...]
     source: str
 
 
-def parse(reading: Reading) -> ErasureSpec:
+def parse(reading: Reading) -> ErasureSection:
     name, doc = reading.documents[FILE]
     reading.problems.extend(duplicates(doc["users"], name, "users"))
-    return ErasureSpec(tuple(doc["users"]), name)
+    return ErasureSection(tuple(doc["users"]), name)
 
 
 def erasing_managed_users(state: DesiredState) -> list[str]:
-    spec = state.named(NAME, ErasureSpec)
+    spec = state.named(NAME, ErasureSection)
     return erasing_managed(state, spec.users, spec.source) if spec and spec.users else []

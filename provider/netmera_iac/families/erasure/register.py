@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ...resources.registration import Registration
-from .desired import ErasureSpec
+from .desired import ErasureSection
 from .resource import CONFIRMATION, UserErasure
 
 
-def register(spec: ErasureSpec, reg: Registration) -> None:
+def register(spec: ErasureSection, reg: Registration) -> None:
     if spec.users:
         UserErasure("erasure", spec.users, CONFIRMATION, reg.recovery.ids("UserErasure", "erasure"))

@@ -29,7 +29,7 @@ FILE = "profiles.yaml"
 
 
 @dataclass(frozen=True)
-class ProfilesSpec(Section):
+class ProfilesSection(Section):
     """`profiles.yaml`: values per user, additive array values, and all-user erasures."""
 
     profiles: Mapping[str, Mapping[str, Any]]
@@ -84,7 +84,7 @@ def _table_users(
     return users, problems
 
 
-def parse(reading: Reading) -> ProfilesSpec | None:
+def parse(reading: Reading) -> ProfilesSection | None:
     """Check `profiles.yaml` against the managed-attribute schema; None (with problems) if invalid."""
     name, doc = reading.documents[FILE]
     problems = reading.problems
@@ -139,7 +139,7 @@ def parse(reading: Reading) -> ProfilesSpec | None:
     problems.extend(found)
     if found:
         return None
-    return ProfilesSpec(
+    return ProfilesSection(
         profiles=users,
         attributes=specs,
         source=f"{name}",

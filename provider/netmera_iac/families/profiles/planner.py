@@ -73,15 +73,15 @@ def _present(attr: str, seen: Mapping[str, Any] | None, had: Mapping[str, Any]) 
 # The recorded value of an attribute whose write had an unknown outcome (a failed or interrupted
 # apply): an object, which no profile value ever is, so the next plan sets the desired value again
 # (or unsets the attribute if it is no longer desired).
-UNKNOWN_VALUE: Final[dict[str, str]] = {"netmera-iac": "unknown: a write failed or was interrupted"}
+UNCERTAIN_VALUE: Final[dict[str, str]] = {"netmera-iac": "unknown: a write failed or was interrupted"}
 
 
-def mark_unknown(applied: Profiles, attributes: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Any]]:
+def mark_uncertain(applied: Profiles, attributes: Mapping[str, Iterable[str]]) -> dict[str, dict[str, Any]]:
     """`applied` with the given attributes of the given users recorded as unknown."""
     marked = {ext_id: dict(values) for ext_id, values in applied.items()}
     for ext_id, attrs in attributes.items():
         for attr in attrs:
-            marked.setdefault(ext_id, {})[attr] = UNKNOWN_VALUE
+            marked.setdefault(ext_id, {})[attr] = UNCERTAIN_VALUE
     return marked
 
 

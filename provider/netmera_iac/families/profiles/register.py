@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from ...resources.registration import Registration
 from .arrays import ProfileArrayValues
-from .desired import ProfilesSpec
+from .desired import ProfilesSection
 from .resource import ProfileAttributes
 from .retirement import ProfileAttributeRetirement
 
 
-def register(spec: ProfilesSpec, reg: Registration) -> None:
+def register(spec: ProfilesSection, reg: Registration) -> None:
     if reg.refused(spec.source, len(spec.profiles), "users"):
         return
     ProfileAttributes(

@@ -56,11 +56,11 @@ from ...resources._base import (
 from ...resources.progress import LiveProgress, observing
 from ...resources.sampling import read_sample
 from .planner import (
-    UNKNOWN_VALUE,
+    UNCERTAIN_VALUE,
     ProfilePlan,
     dropped_values,
     execute_profiles,
-    mark_unknown,
+    mark_uncertain,
     plan_profiles,
 )
 from .schema import AttributeSpec, Profiles, compare_with_app
@@ -105,7 +105,7 @@ def _profiles(props: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _known(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The profiles last applied, with the attributes of an interrupted or failed change unknown."""
-    return mark_unknown(_profiles(olds), _interrupted(olds, news))
+    return mark_uncertain(_profiles(olds), _interrupted(olds, news))
 
 
 def _interrupted(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, list[str]]:
@@ -137,7 +137,7 @@ def changed_profiles(
     touched = _interrupted(olds, news)
     if touched:
         desired |= _lines(news, codec.values_among(news, PROFILES, touched))
-        known = mark_unknown(known | _lines(olds, codec.values_among(olds, PROFILES, touched)), touched)
+        known = mark_uncertain(known | _lines(olds, codec.values_among(olds, PROFILES, touched)), touched)
     return desired, known
 
 
@@ -176,11 +176,11 @@ def _after_partial(
         for user, attrs in by_user.items():
             if user in done.of(operation):
                 continue
-            unknown = user in done.unknown.get(operation, set())
+            uncertain = user in done.uncertain_of.get(operation, set())
             values = result.setdefault(user, {})
             for attr in attrs:
-                if unknown:
-                    values[attr] = UNKNOWN_VALUE
+                if uncertain:
+                    values[attr] = UNCERTAIN_VALUE
                 elif attr in known.get(user, {}):
                     values[attr] = known[user][attr]
                 else:

@@ -45,7 +45,7 @@ class TagListSpec:
 
 
 @dataclass(frozen=True)
-class TagsSpec(Section):
+class TagsSection(Section):
     memberships: tuple[TagMembershipSpec, ...] = ()
     assignments: tuple[TagListSpec, ...] = ()
     exclusions: tuple[TagListSpec, ...] = ()
@@ -59,7 +59,7 @@ class TagsSpec(Section):
             yield Claim(e.source, "tag", e.tag, "negative", e.members)
 
 
-def parse(reading: Reading) -> TagsSpec:
+def parse(reading: Reading) -> TagsSection:
     name, doc = reading.documents[FILE]
     problems, lists = reading.problems, reading.lists
     memberships: list[TagMembershipSpec] = []
@@ -95,6 +95,6 @@ def parse(reading: Reading) -> TagsSpec:
             ids = lists.ids(entry, "members", name, where, problems, (kind, tag, "members", None), bare=True)
             checks = bool(entry.get("check_existence", False))
             lists_by_kind[section].append(TagListSpec(tag, tuple(ids), f"{name}: {where}", checks))
-    return TagsSpec(
+    return TagsSection(
         tuple(memberships), tuple(lists_by_kind["assignments"]), tuple(lists_by_kind["exclusions"])
     )

@@ -53,7 +53,7 @@ def uncertain_of(props: dict[str, Any]) -> frozenset[str]:
     return codec.ids_in(props, UNCERTAIN)
 
 
-def _unsure(olds: dict[str, Any], news: dict[str, Any]) -> frozenset[str]:
+def _uncertain_ids(olds: dict[str, Any], news: dict[str, Any]) -> frozenset[str]:
     """Ids whose state in Netmera is unknown: recorded by a failed apply, or found in the journal."""
     return uncertain_of(olds) | interrupted_ids(olds, news)
 
@@ -116,10 +116,10 @@ class TagProvider(NetmeraProvider):
         """The plan, and how many users it removes that the stack managed (what the mass-change guard
         counts: ids sent again only because their outcome is unknown were never recorded as members)."""
         added, left = codec.ids_diff_in(olds, news, MEMBERS)
-        unsure = _unsure(olds, news)
-        wanted = codec.members_among(news, MEMBERS, unsure) if unsure else set()
+        uncertain = _uncertain_ids(olds, news)
+        wanted = codec.members_among(news, MEMBERS, uncertain) if uncertain else set()
         if self.adds and self.removes:  # authoritative: uncertain ids go where the desired state says
-            return plan_tag_changes(tag, {*added, *wanted}, {*left, *(unsure - wanted)}), len(left)
+            return plan_tag_changes(tag, {*added, *wanted}, {*left, *(uncertain - wanted)}), len(left)
         listed = {*added, *wanted}  # additive and negative: only users listed now are sent again
         if self.adds:
             return plan_tag_changes(tag, listed, ()), 0
@@ -163,14 +163,16 @@ class TagProvider(NetmeraProvider):
 
     def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: Progress) -> dict[str, Any]:
         """The outputs after a partial apply (a failure path: whole sets are fine here)."""
-        unsure = (set(_unsure(olds, news)) - done.of("tagUsers") - done.of("untagUsers")) | done.uncertain
+        uncertain = (
+            set(_uncertain_ids(olds, news)) - done.of("tagUsers") - done.of("untagUsers")
+        ) | done.uncertain
         if self.adds and self.removes:
             members = (set(members_of(olds)) | done.of("tagUsers")) - done.of("untagUsers") - done.uncertain
         else:  # the listed ids, less those not known to be applied
             listed = set(members_of(news))
             members = listed - done.uncertain
-            unsure &= listed
-        return {**news, **members_input(members), **uncertain_input(unsure)}
+            uncertain &= listed
+        return {**news, **members_input(members), **uncertain_input(uncertain)}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(props["tag"], self.apply({}, props, props["tag"]))

@@ -11,7 +11,7 @@ from ...engine import DesiredStateError, GuardSettings
 from ...engine.journal import Entry
 from ...reads import ReadError, get_segment_users
 from ...resources.registration import Registration
-from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP, TagMembershipSpec, TagsSpec
+from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP, TagMembershipSpec, TagsSection
 from .resource import TagAssignment, TagExclusion, TagMembership
 
 LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
@@ -20,7 +20,7 @@ LISTS: dict[str, type[TagAssignment] | type[TagExclusion]] = {
 }
 
 
-def resolve(spec: TagsSpec) -> TagsSpec:
+def resolve(spec: TagsSection) -> TagsSection:
     """Members of memberships that name a segment, read with getSegmentUsers (all pages) now."""
     if not any(m.segment is not None for m in spec.memberships):
         return spec
@@ -37,7 +37,7 @@ def resolve(spec: TagsSpec) -> TagsSpec:
     return replace(spec, memberships=tuple(memberships))
 
 
-def register(spec: TagsSpec, reg: Registration) -> None:
+def register(spec: TagsSection, reg: Registration) -> None:
     for m in spec.memberships:
         settings = reg.entry_guard(m.allow_mass_change, m.allow_empty)
         if reg.refused(m.source, len(m.members), "members", settings):
@@ -66,11 +66,11 @@ def register(spec: TagsSpec, reg: Registration) -> None:
 def retire(entry: Entry, reg: Registration) -> bool:
     """A tag resource the desired state dropped while its change was interrupted: registered once more
     as the state recorded it (resource.py `retiring`), so its interrupted ids are sent again."""
-    reg.manage(entry.kind, entry.name, 0, removesUsers=entry.kind == MEMBERSHIP, retiring=True)
+    reg.manage(entry.type, entry.name, 0, removesUsers=entry.type == MEMBERSHIP, retiring=True)
     tag = str(entry.props.get("tag", entry.name))
-    if entry.kind == MEMBERSHIP:
+    if entry.type == MEMBERSHIP:
         settings = GuardSettings(allow_mass_change=True, allow_empty=True)
         TagMembership(entry.name, tag, (), settings, interrupted=entry.ids, retiring=True)
     else:
-        LISTS[entry.kind](entry.name, tag, (), interrupted=entry.ids, retiring=True)
+        LISTS[entry.type](entry.name, tag, (), interrupted=entry.ids, retiring=True)
     return True

@@ -75,10 +75,10 @@ class TagMembershipProvider(TagProvider):
             return
         here = served()
         if here:  # a failed delete keeps the entry: the resource stays, and so do its users' doubts
-            here.journal.begin(here.kind, here.name, {"tag": props["tag"]}, ids)
+            here.journal.begin(here.type, here.name, {"tag": props["tag"]}, ids)
         self.send_plan(plan_tag_membership(props["tag"], (), ids))
         if here:
-            here.journal.end(here.kind, here.name)
+            here.journal.end(here.type, here.name)
 
 
 class TagAssignmentProvider(TagProvider):
