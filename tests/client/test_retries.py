@@ -149,6 +149,8 @@ def test_batch_failure_reports_applied_and_failed_batches(client: NetmeraClient,
     err = caught.value
     assert [(b.index, b.ids) for b in err.applied] == [(0, 1000), (2, 500)]
     assert [(b.index, b.ids) for b in err.failed] == [(1, 1000)]
+    assert err.failed_ids == set(ids[1000:2000])  # by id: nobody re-batches to find them
+    assert err.applied_ids == set(ids[:1000]) | set(ids[2000:])
     assert isinstance(err.failed[0].error, BadRequestError)
     assert "1 of 3 batches failed" in str(err)
     assert "Applied: 2 batch(es), 1500 ids." in str(err)  # one line, whatever the number of batches

@@ -9,7 +9,7 @@ a batch fails for good the others still run, and a `BatchError` says which were 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
@@ -147,8 +147,14 @@ class Calls:
         return dict(zip(unique, self._pool.map(lambda c: c[0].run(one, c[1]), calls), strict=True))
 
     def _run_batches(
-        self, operation: str, batches: Sequence[E], send: Callable[[E], object], size: Callable[[E], int]
+        self,
+        operation: str,
+        batches: Sequence[E],
+        send: Callable[[E], object],
+        size: Callable[[E], int],
+        keys: Callable[[E], Iterable[str]],
     ) -> WriteResult:
+        """Send each batch on the pool; a failure names, per batch, the ids it carried (`keys`)."""
         listener = LISTENER.get()
 
         def run(item: tuple[int, E]) -> BatchOutcome:
@@ -158,10 +164,10 @@ class Calls:
             except NetmeraError as exc:
                 if listener is not None:
                     listener.batch(operation, size(batch), False)
-                return BatchOutcome(index, size(batch), exc)
+                return BatchOutcome(index, size(batch), exc, tuple(keys(batch)))
             if listener is not None:
                 listener.batch(operation, size(batch), True)
-            return BatchOutcome(index, size(batch))
+            return BatchOutcome(index, size(batch), keys=tuple(keys(batch)))
 
         # Each batch runs in a copy of the caller's context, so retries are heard by its listener.
         calls = [(contextvars.copy_context(), item) for item in enumerate(batches)]
@@ -178,7 +184,7 @@ class Calls:
         self, operation: str, ext_ids: Sequence[str], body: Callable[[list[str]], WireModel]
     ) -> WriteResult:
         return self._run_batches(
-            operation, id_batches(ext_ids), lambda b: self._post(operation, body(b)), len
+            operation, id_batches(ext_ids), lambda b: self._post(operation, body(b)), len, ids_of_list
         )
 
     def _entry_write(
@@ -187,7 +193,10 @@ class Calls:
         def send(batch: list[WireModel]) -> None:
             self._post(operation, batch)
 
-        return self._run_batches(operation, entry_batches(entries, key), send, len)
+        def ids(batch: list[WireModel]) -> list[str]:
+            return [k for k in map(key, batch) if k is not None]
+
+        return self._run_batches(operation, entry_batches(entries, key), send, len, ids)
 
     def _single_target_writes(
         self, operation: str, ext_ids: Sequence[str], device_tokens: Sequence[str]
@@ -195,7 +204,11 @@ class Calls:
         targets = [("extId", i) for i in dict.fromkeys(ext_ids)]
         targets += [("deviceToken", t) for t in dict.fromkeys(device_tokens)]
         return self._run_batches(
-            operation, targets, lambda t: self._post(operation, PushTarget(**{t[0]: t[1]})), lambda _t: 1
+            operation,
+            targets,
+            lambda t: self._post(operation, PushTarget(**{t[0]: t[1]})),
+            carries_one,
+            lambda t: (t[1],),
         )
 
     def _platform(self) -> dict[str, str]:
@@ -218,3 +231,13 @@ class Calls:
                 )
             response = self._core.request(operation, "GET", next_url, headers=headers)
             page = self._parse(operation, response, model)
+
+
+def ids_of_list(batch: list[str]) -> list[str]:
+    """The ids of a batch that is a list of ids."""
+    return batch
+
+
+def carries_one(_item: object) -> int:
+    """A request that carries one id."""
+    return 1

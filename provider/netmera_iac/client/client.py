@@ -42,7 +42,7 @@ from ..models import (
     WhatsAppPermissionRequest,
     WireModel,
 )
-from ._calls import Calls, WriteResult
+from ._calls import Calls, WriteResult, carries_one, ids_of_list
 from .batching import id_batches
 from .errors import ConfigurationError, NotFoundError
 
@@ -79,7 +79,7 @@ class NetmeraClient(Calls):
                     remaining.remove(gone)
                     sent_before = True
 
-        return self._run_batches(operation, id_batches(ext_ids), send, len)
+        return self._run_batches(operation, id_batches(ext_ids), send, len, ids_of_list)
 
     # -- push permission --------------------------------------------------------------------------------
     def enable_push(self, ext_ids: Sequence[str] = (), device_tokens: Sequence[str] = ()) -> WriteResult:
@@ -112,7 +112,7 @@ class NetmeraClient(Calls):
             with lock:
                 missing.extend(answer.not_exist if answer else ())
 
-        self._run_batches("untagUsers", id_batches(ext_ids), send, len)
+        self._run_batches("untagUsers", id_batches(ext_ids), send, len, ids_of_list)
         return sorted(set(missing))
 
     # -- category preferences ---------------------------------------------------------------------------
@@ -268,17 +268,17 @@ class NetmeraClient(Calls):
     def update_email_many(self, emails: Mapping[str, str]) -> WriteResult:
         """`updateEmail` for many users (one per request) on the client's bounded pool."""
         return self._run_batches(
-            "updateEmail", sorted(emails.items()), lambda p: self.update_email(*p), lambda _p: 1
+            "updateEmail", sorted(emails.items()), lambda p: self.update_email(*p), carries_one, _user
         )
 
     def update_msisdn_many(self, msisdns: Mapping[str, str]) -> WriteResult:
         return self._run_batches(
-            "updateMsisdn", sorted(msisdns.items()), lambda p: self.update_msisdn(*p), lambda _p: 1
+            "updateMsisdn", sorted(msisdns.items()), lambda p: self.update_msisdn(*p), carries_one, _user
         )
 
     def update_whats_app_many(self, numbers: Mapping[str, Sequence[str]]) -> WriteResult:
         return self._run_batches(
-            "updateWhatsApp", sorted(numbers.items()), lambda p: self.update_whats_app(*p), lambda _p: 1
+            "updateWhatsApp", sorted(numbers.items()), lambda p: self.update_whats_app(*p), carries_one, _user
         )
 
     def remove_many(self, operation: str, ext_ids: Sequence[str]) -> WriteResult:
@@ -288,7 +288,12 @@ class NetmeraClient(Calls):
             "removeMsisdn": self.remove_msisdn,
             "removeWhatsApp": self.remove_whats_app,
         }[operation]
-        return self._run_batches(operation, sorted(set(ext_ids)), remove, lambda _u: 1)
+        return self._run_batches(operation, sorted(set(ext_ids)), remove, carries_one, lambda u: (u,))
+
+
+def _user(pair: tuple[str, object]) -> tuple[str]:
+    """The user of a (user, value) request."""
+    return (pair[0],)
 
 
 def _mail(ext_ids: list[str] | None, emails: list[str] | None) -> MailPermissionRequest:

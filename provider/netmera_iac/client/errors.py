@@ -137,18 +137,29 @@ def error_class(status: int, code: int | None) -> type[APIError]:
 
 @dataclass(frozen=True)
 class BatchOutcome:
-    """One request of a split operation: its position, how many ids it carried, and its error if any."""
+    """One request of a split operation: its position, how many ids it carried, its error if any, and
+    the ids themselves (`keys`), so a failure is reported by id and no caller re-batches to find them."""
 
     index: int
     ids: int
     error: NetmeraError | None = None
+    keys: tuple[str, ...] = ()
 
 
 SHOWN_FAILURES = 3
 
 
 class BatchError(NetmeraError):
-    """Some batches failed for good. `applied` were answered 200; `failed` were not applied."""
+    """Some batches failed for good. `applied` were answered 200; `failed` were not applied (or their
+    outcome is unknown: a request that failed may have been applied before its answer was lost)."""
+
+    @property
+    def applied_ids(self) -> set[str]:
+        return {k for b in self.applied for k in b.keys}
+
+    @property
+    def failed_ids(self) -> set[str]:
+        return {k for b in self.failed for k in b.keys}
 
     def __init__(self, operation: str, applied: list[BatchOutcome], failed: list[BatchOutcome]) -> None:
         self.operation = operation

@@ -6,7 +6,7 @@ failed batch into a `PartialApplyError` naming the ids answered 200 and those wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
@@ -43,19 +43,20 @@ class Progress:
         done = ", ".join(f"{name} {len(ids)}" for name, ids in self.applied.items()) or "nothing"
         return f"applied: {done}; {len(self.uncertain)} id(s) with an unknown outcome"
 
-    def track(self, operation: str, batches: list[list[str]], send: Callable[[], T]) -> T:
-        """Send one operation whose requests carry `batches` (in the client's order); record what
-        was answered 200, or raise `PartialApplyError` with what is known so far."""
+    def track(self, operation: str, ids: Iterable[str], send: Callable[[], T]) -> T:
+        """Send one operation of `ids`; record what was answered 200, or raise `PartialApplyError`
+        with what is known so far. The client names the ids of each failed request (`BatchError`),
+        so nothing here depends on how it batched them."""
         try:
             result = send()
         except BatchError as exc:
-            self.applied.setdefault(operation, set()).update(i for o in exc.applied for i in batches[o.index])
-            self.uncertain_of[operation] = {i for o in exc.failed for i in batches[o.index]}
+            self.applied.setdefault(operation, set()).update(exc.applied_ids)
+            self.uncertain_of[operation] = exc.failed_ids
             raise PartialApplyError(self, exc) from exc
         except NetmeraError as exc:  # one request in all: its own error
-            self.uncertain_of[operation] = {i for batch in batches for i in batch}
+            self.uncertain_of[operation] = set(ids)
             raise PartialApplyError(self, exc) from exc
-        self.applied.setdefault(operation, set()).update(i for batch in batches for i in batch)
+        self.applied.setdefault(operation, set()).update(ids)
         return result
 
 
@@ -72,4 +73,4 @@ def execute_tracked(client: NetmeraClient, plan: Plan) -> None:
     """Send the plan in order; on failure raises `PartialApplyError` with what was applied so far."""
     progress = Progress()
     for op in plan.operations:
-        progress.track(op.name, op.batches(), partial(op.send, client))
+        progress.track(op.name, op.ids, partial(op.send, client))

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, TypeVar
 
 from ..client import NetmeraClient
-from ..client.batching import id_batches
 from ..models import MAX_IDS_PER_REQUEST
 
 OPTED_IN: Final = "opted_in"
@@ -50,10 +49,6 @@ class Operation:
     def describe(self, limit: int = 10) -> str:
         where = f"{self.target}/{self.channel}" if self.channel else self.target
         return f"{self.verb} {len(self.ids)} user(s) [{where}]: {abbreviate(self.ids, limit)}"
-
-    def batches(self) -> list[list[str]]:
-        """The ids of each request the client makes, in the order a `BatchError` numbers them."""
-        return id_batches(self.ids)
 
     def send(self, client: NetmeraClient) -> int:
         """Send through `client`; returns the number of requests made."""

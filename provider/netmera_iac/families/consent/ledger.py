@@ -180,11 +180,6 @@ class ConsentOperation(Operation):
             return len(self.ids)
         return math.ceil(len(self.ids) / MAX_IDS_PER_REQUEST)
 
-    def batches(self) -> list[list[str]]:
-        if self.name in ONE_PER_REQUEST:
-            return [[i] for i in dict.fromkeys(self.ids)]
-        return super().batches()
-
     def send(self, client: NetmeraClient) -> int:
         """By external id the ids go first; by device token, address or number, second."""
         write = _WRITES[self.name]

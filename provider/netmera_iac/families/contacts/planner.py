@@ -145,10 +145,10 @@ def execute_contacts(client: NetmeraClient, plan: ContactPlan) -> int:
         values = plan.updates.get(operation)
         if values:  # one request per user, in sorted order
             send = partial(_update, client, operation, values)
-            requests += progress.track(operation, [[u] for u in sorted(values)], send).requests
+            requests += progress.track(operation, values, send).requests
     for operation in REMOVE.values():
         ids = plan.removals.get(operation)
         if ids:
             send_removals = partial(client.remove_many, operation, ids)
-            requests += progress.track(operation, [[u] for u in sorted(set(ids))], send_removals).requests
+            requests += progress.track(operation, ids, send_removals).requests
     return requests

@@ -11,7 +11,6 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, Resource
 
 from ...client import NetmeraClient
-from ...client.batching import id_batches
 from ...engine import PartialApplyError, Progress, abbreviate, codec
 from ...resources._base import interrupted_ids, interrupted_input, send_journaled
 from ...resources._host import PartialApply
@@ -26,7 +25,7 @@ def execute_erasure(client: NetmeraClient, ext_ids: list[str]) -> None:
     raises `PartialApplyError` naming the users of the requests answered 200."""
     Progress().track(
         "deleteUsersPermanently",
-        id_batches(ext_ids),
+        ext_ids,
         lambda: client.delete_users_permanently(ext_ids, missing_ok=True),
     )
 

@@ -12,7 +12,6 @@ from functools import partial
 from typing import Any, Final
 
 from ...client import NetmeraClient, WriteResult
-from ...client.batching import id_batches
 from ...engine import codec
 from ...engine.desired import short_json
 from ...engine.execute import Progress
@@ -156,7 +155,7 @@ def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
     for name, users, send in steps:
         for start in range(0, len(users), SEND_PART):  # one entry per user, in this order: the batches
             part = users[start : start + SEND_PART]
-            requests += progress.track(name, id_batches(part), partial(send, part)).requests
+            requests += progress.track(name, part, partial(send, part)).requests
     return requests
 
 
