@@ -170,3 +170,30 @@ def test_property_no_opt_in_after_an_opt_out_without_later_evidence(
         if passed:
             lines[key] = Line("opted_in", "applied", at(clock), list_name)
             last_out = None
+
+
+def test_a_shard_an_earlier_version_wrote_as_json_is_read_and_rewritten_compact(tmp_path: Path) -> None:
+    """Earlier versions kept each shard as JSON; it is still read, and the next write to it keeps its
+    lines and stores the shard as one encoded map under the same key."""
+    import json
+
+    record = ConsentRecord(FolderStore(tmp_path, "folder"), "c")
+    record.write("email", {"id:probe": Line("opted_in", "applied", at(0), "email-users")})
+    shard = next((tmp_path / "c/email").iterdir())
+    old = {
+        "id:probe": ["opted_out", "applied", at(-5), "email-users"],
+        "id:gone": ["opted_out", "observed", at(-9), "x"],
+    }
+    shard.write_text(json.dumps({"lines": old}))  # as an earlier version wrote this shard
+    assert {k: v.state for k, v in record.lines("email").items()} == {
+        "id:probe": "opted_out",
+        "id:gone": "opted_out",
+    }
+    record.write("email", {"id:probe": Line("opted_in", "applied", at(1), "email-users")})
+    assert shard.read_bytes().startswith(b"nmc1:")  # rewritten compact, same key
+    lines = record.lines("email")
+    assert (lines["id:probe"].state, lines["id:probe"].at) == ("opted_in", at(1))
+    assert lines["id:gone"] == Line("opted_out", "observed", at(-9), "x")  # kept across the rewrite
+    shard.write_bytes(shard.read_bytes()[:-8])  # a damaged compact shard is refused, not read short
+    with pytest.raises(BackendError, match=r"consent record .* is unreadable"):
+        record.lines("email")
