@@ -48,9 +48,7 @@ def plan_category_preferences(
     """
     known = {**applied, **(live or {})}
     changed = {ext_id: pref for ext_id, pref in desired.items() if known.get(ext_id) != pref}
-    ins = [i for i, p in changed.items() if p == OPTED_IN]
-    outs = [i for i, p in changed.items() if p == OPTED_OUT]
-    return Plan(_ops(category, ins, True, channel) + _ops(category, outs, False, channel))
+    return plan_category_changes(category, channel, changed)
 
 
 def plan_category_changes(category: str, channel: str | None, wanted: Mapping[str, Preference]) -> Plan:
