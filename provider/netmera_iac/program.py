@@ -26,9 +26,9 @@ from .engine.record import record_desired_state
 from .engine.sources import DEFAULT_TIMEOUT_SECONDS, QUERY_LINE, QuerySettings
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .reads import check_api_key
-from .resources._base import stack_journal
 from .resources.manifest import StackManifest
 from .resources.registration import Recovery, Registration, interrupted_message
+from .resources.served import stack_journal
 
 PROJECT_CONFIG = "netmera-iac"
 

@@ -8,7 +8,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from netmera_iac.emulator.server import DEMO_API_KEY
-from netmera_iac.resources._base import NetmeraProvider
+from netmera_iac.resources.provider import NetmeraProvider
 from tests.conftest import Emulator
 
 P = TypeVar("P", bound=NetmeraProvider)

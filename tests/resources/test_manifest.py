@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netmera_iac.engine import GuardSettings
-from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.guards import guard_input
 from netmera_iac.resources.manifest import StackManifestProvider
 
 

@@ -17,7 +17,8 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
 from ..engine import GuardSettings, GuardViolation, mass_change
-from ._base import NetmeraProvider, guard_input, guard_settings
+from .guards import guard_input, guard_settings
+from .provider import NetmeraProvider
 
 
 class StackManifestProvider(NetmeraProvider):

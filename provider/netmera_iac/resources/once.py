@@ -11,7 +11,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, UpdateResult
 
 from ..engine import codec
-from ._base import NetmeraProvider
+from .provider import NetmeraProvider
 
 
 class OnceProvider(NetmeraProvider):

@@ -10,7 +10,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 
 from ..engine import OPTED_IN, OPTED_OUT, GuardSettings, GuardViolation, Preference, codec, mass_change
-from ._base import interrupted_ids
+from .interrupted import interrupted_ids
 
 
 def preference_map(props: dict[str, Any], name: str) -> dict[str, Preference]:

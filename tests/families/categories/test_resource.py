@@ -6,7 +6,7 @@ from typing import Any
 
 from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.families.categories.resource import CategoryPreferencesProvider, preferences_input
-from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.guards import guard_input
 from tests.conftest import Emulator
 from tests.resources.conftest import configured, writes
 

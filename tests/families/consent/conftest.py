@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from netmera_iac.engine.consent_record import ConsentRecord
-from netmera_iac.resources._base import stack_journal
 from netmera_iac.resources._host import serving
+from netmera_iac.resources.served import stack_journal
 
 URN = "urn:pulumi:test::netmera-iac::pulumi-python:dynamic/netmera:EmailConsent::t"
 

@@ -12,7 +12,7 @@ from netmera_iac.families.consent.resource import (
     PushConsentProvider,
     SmsConsentProvider,
 )
-from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.guards import guard_input
 from tests.conftest import Emulator
 from tests.resources.conftest import configured, writes
 
@@ -172,7 +172,7 @@ def test_a_failed_opt_in_is_recorded_uncertain_and_a_revert_sends_the_opt_out_ag
 
 
 def test_interrupted_ledger_lines_are_taken_in_once(emulator: Emulator) -> None:
-    from netmera_iac.resources._base import interrupted_input
+    from netmera_iac.resources.interrupted import interrupted_input
 
     provider = configured(SmsConsentProvider(), emulator)
     created = provider.create(provider.check({}, props("extId", cust_ayse="opted_out")).inputs)

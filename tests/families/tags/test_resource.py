@@ -13,7 +13,7 @@ from netmera_iac.families.tags.resource import (
     TagMembershipProvider,
     members_input,
 )
-from netmera_iac.resources._base import guard_input
+from netmera_iac.resources.guards import guard_input
 from tests.conftest import Emulator
 from tests.resources.conftest import configured, writes
 
@@ -177,7 +177,7 @@ def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(e
 
 
 def test_interrupted_ids_are_sent_again_once_as_the_desired_state_says(emulator: Emulator) -> None:
-    from netmera_iac.resources._base import interrupted_input
+    from netmera_iac.resources.interrupted import interrupted_input
 
     provider = configured(TagMembershipProvider(), emulator)
     old = membership(*(f"user-{n:04d}" for n in range(1, 21)))

@@ -33,19 +33,10 @@ from ...engine import (
     codec,
     execute_tracked,
 )
-from ...resources._base import (
-    NetmeraProvider,
-    adopting,
-    encoded_failure,
-    guard_input,
-    guard_settings,
-    interrupted_input,
-    interrupted_is_new,
-    send_journaled,
-    with_adopt_plan,
-    with_plan,
-)
 from ...resources.existence import known_only, not_found_output
+from ...resources.guards import guard_input, guard_settings
+from ...resources.interrupted import interrupted_input, interrupted_is_new
+from ...resources.journaled import send_journaled
 from ...resources.preferences import (
     applied_preferences,
     mass_opt_out_failures,
@@ -55,6 +46,8 @@ from ...resources.preferences import (
     preference_map,
 )
 from ...resources.progress import observing
+from ...resources.provider import NetmeraProvider, encoded_failure
+from ...resources.reviewed import adopting, with_adopt_plan, with_plan
 from ...resources.sampling import read_sample
 from .planner import plan_category_changes, plan_category_preferences
 

@@ -29,19 +29,10 @@ from ...engine import (
     execute_tracked,
 )
 from ...engine.consent_record import ConsentRecord, Line, person_key
-from ...resources._base import (
-    INTERRUPTED,
-    NetmeraProvider,
-    adopting,
-    encoded_failure,
-    guard_settings,
-    interrupted_is_new,
-    send_journaled,
-    served,
-    with_adopt_plan,
-    with_plan,
-)
 from ...resources.existence import known_only, not_found_output
+from ...resources.guards import guard_settings
+from ...resources.interrupted import INTERRUPTED, interrupted_is_new
+from ...resources.journaled import send_journaled
 from ...resources.preferences import (
     mass_opt_out_failures,
     preference_changes,
@@ -49,7 +40,10 @@ from ...resources.preferences import (
     preference_failure,
     preference_map,
 )
+from ...resources.provider import NetmeraProvider, encoded_failure
+from ...resources.reviewed import adopting, with_adopt_plan, with_plan
 from ...resources.sampling import read_sample
+from ...resources.served import served
 from .desired import LIST_NAMES
 from .ledger import (
     Channel,

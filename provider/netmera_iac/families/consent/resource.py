@@ -25,7 +25,8 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from ...engine import OPTED_IN, OPTED_OUT, GuardSettings, Preference, codec
-from ...resources._base import guard_input, interrupted_input
+from ...resources.guards import guard_input
+from ...resources.interrupted import interrupted_input
 from ...resources.progress import observing
 from .ledger import Addressing, Evidence, push_state
 from .provider import CONSENTS, EVIDENCE, LEDGER, RESEND, UNKNOWN_HOLDERS, ConsentProvider

@@ -16,16 +16,11 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 
 from ...client import NetmeraClient
 from ...engine import PartialApplyError, codec
-from ...resources._base import (
-    NetmeraProvider,
-    encoded_failure,
-    interrupted_ids,
-    interrupted_input,
-    interrupted_is_new,
-    send_journaled,
-    with_plan,
-)
+from ...resources.interrupted import interrupted_ids, interrupted_input, interrupted_is_new
+from ...resources.journaled import send_journaled
 from ...resources.progress import LiveProgress
+from ...resources.provider import NetmeraProvider, encoded_failure
+from ...resources.reviewed import with_plan
 from .planner import FIELDS, REMOVE, UPDATE, Contact, ContactPlan, execute_contacts, plan_contacts
 
 CONTACTS = "contacts"

@@ -12,9 +12,10 @@ from pulumi.dynamic import CheckFailure, Resource
 
 from ...client import NetmeraClient
 from ...engine import PartialApplyError, Progress, abbreviate, codec
-from ...resources._base import interrupted_ids, interrupted_input, send_journaled
 from ...resources._host import PartialApply
 from ...resources.existence import unknown_ids
+from ...resources.interrupted import interrupted_ids, interrupted_input
+from ...resources.journaled import send_journaled
 from ...resources.once import OnceProvider
 
 CONFIRMATION = "erase these users permanently"

@@ -10,7 +10,7 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 
 from ...engine import codec
 from ...models import ProfileEntry
-from ...resources._base import NetmeraProvider
+from ...resources.provider import NetmeraProvider
 from .planner import plan_array_values
 
 

@@ -39,22 +39,14 @@ from ...engine import (
     mass_change,
 )
 from ...engine.errors import VerificationError
-from ...resources._base import (
-    INTERRUPTED,
-    NetmeraProvider,
-    adopting,
-    encoded_failure,
-    guard_input,
-    guard_settings,
-    interrupted_input,
-    interrupted_is_new,
-    legacy_shard_failures,
-    send_journaled,
-    with_adopt_plan,
-    with_plan,
-)
+from ...resources.guards import guard_input, guard_settings
+from ...resources.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
+from ...resources.journaled import send_journaled
 from ...resources.progress import LiveProgress, observing
+from ...resources.provider import NetmeraProvider, encoded_failure
+from ...resources.reviewed import adopting, with_adopt_plan, with_plan
 from ...resources.sampling import read_sample
+from ...resources.sharded import legacy_shard_failures
 from .planner import (
     UNCERTAIN_VALUE,
     ProfilePlan,

@@ -9,7 +9,8 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ...engine import GuardSettings
 from ...models import DeleteProfileAttributeValueEntry
-from ...resources._base import NetmeraProvider, guard_input, guard_settings
+from ...resources.guards import guard_input, guard_settings
+from ...resources.provider import NetmeraProvider
 
 
 class ProfileAttributeRetirementProvider(NetmeraProvider):

@@ -22,14 +22,10 @@ from ...engine import (
     codec,
     execute_tracked,
 )
-from ...resources._base import (
-    NetmeraProvider,
-    encoded_failure,
-    interrupted_ids,
-    interrupted_is_new,
-    send_journaled,
-)
 from ...resources.existence import known_only, not_found_output
+from ...resources.interrupted import interrupted_ids, interrupted_is_new
+from ...resources.journaled import send_journaled
+from ...resources.provider import NetmeraProvider, encoded_failure
 from .planner import plan_tag_changes
 
 MEMBERS = "members"

@@ -23,14 +23,11 @@ from ...engine import (
     Plan,
     mass_change,
 )
-from ...resources._base import (
-    guard_input,
-    guard_settings,
-    interrupted_input,
-    legacy_shard_failures,
-    served,
-    with_plan,
-)
+from ...resources.guards import guard_input, guard_settings
+from ...resources.interrupted import interrupted_input
+from ...resources.reviewed import with_plan
+from ...resources.served import served
+from ...resources.sharded import legacy_shard_failures
 from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP
 from .planner import plan_tag_membership
 from .provider import (
