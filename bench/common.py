@@ -40,7 +40,7 @@ class PeakMemory:
         "cli": lambda argv0, cmd: argv0 == b"pulumi" or argv0.endswith(b"/pulumi"),
         # Pulumi's host, or ours, which the built CLI starts instead (tools/pulumi/build.sh)
         "provider": lambda argv0, cmd: any(
-            h in cmd for h in (b"pulumi.dynamic", b"pulumi/dynamic", b"netmera_iac.resources.host")
+            h in cmd for h in (b"pulumi.dynamic", b"pulumi/dynamic", b"netmera_iac.adapters.host")
         ),
     }
 

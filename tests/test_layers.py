@@ -1,4 +1,4 @@
-"""The README's dependency sentence, checked: program and workflow -> families -> resources -> backends
+"""The README's dependency sentence, checked: program and workflow -> families -> adapters -> backends
 -> engine -> client -> models; Pulumi only in a family's adapters and the shared adapter code; the
 emulator shares only the models."""
 
@@ -13,7 +13,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "provider" / "netmera_iac"
 # Pure parts of a family: what the loader, the summary and rollback import without Pulumi.
-ADAPTERS = {"resource.py", "provider.py", "register.py", "arrays.py", "retirement.py"}
+ADAPTERS = {"resource.py", "register.py", "arrays.py", "retirement.py"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -52,7 +52,7 @@ def _reaches(imports: set[str], *targets: str) -> list[str]:
                 "netmera_iac.backends",
                 "netmera_iac.engine",
                 "netmera_iac.families",
-                "netmera_iac.resources",
+                "netmera_iac.adapters",
                 "pulumi",
             ),
         ),
@@ -61,13 +61,13 @@ def _reaches(imports: set[str], *targets: str) -> list[str]:
             (
                 "netmera_iac.backends",
                 "netmera_iac.families",
-                "netmera_iac.resources",
+                "netmera_iac.adapters",
                 "netmera_iac.workflow",
                 "pulumi",
             ),
         ),
-        ("resources", ("netmera_iac.families", "netmera_iac.workflow", "netmera_iac.program")),
-        ("backends", ("netmera_iac.families", "netmera_iac.resources", "netmera_iac.workflow", "pulumi")),
+        ("adapters", ("netmera_iac.families", "netmera_iac.workflow", "netmera_iac.program")),
+        ("backends", ("netmera_iac.families", "netmera_iac.adapters", "netmera_iac.workflow", "pulumi")),
         ("emulator", ("netmera_iac.client", "netmera_iac.engine", "netmera_iac.families", "pulumi")),
     ],
 )
@@ -85,7 +85,7 @@ def test_only_a_family_s_adapters_import_pulumi() -> None:
         str(path.relative_to(PACKAGE)): reached
         for path in _modules("families")
         if path.name not in ADAPTERS
-        and (reached := _reaches(_imports(path), "pulumi", "netmera_iac.resources", "netmera_iac.reads"))
+        and (reached := _reaches(_imports(path), "pulumi", "netmera_iac.adapters", "netmera_iac.reads"))
     }
     assert wrong == {}
 
@@ -99,7 +99,7 @@ def test_a_provider_process_does_not_load_the_loader_s_libraries() -> None:
         for p in sorted(PACKAGE.glob("families/*/resource.py"))
     ]
     code = (
-        "import sys, netmera_iac.resources.host, "
+        "import sys, netmera_iac.adapters.host, "
         + ", ".join(adapters)
         + "; print(sorted(m for m in ('duckdb', 'jsonschema') if m in sys.modules))"
     )

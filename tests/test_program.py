@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netmera_iac.adapters.registration import size_problem
 from netmera_iac.engine import MAX_IDS_PER_RESOURCE
-from netmera_iac.resources.registration import size_problem
 
 
 def test_a_resource_above_the_limit_names_the_file_and_the_setting() -> None:

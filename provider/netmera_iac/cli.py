@@ -277,11 +277,11 @@ def drift(
     ] = None,
 ) -> None:
     """Read live state and compare it with the desired state; exits 1 with a summary on drift."""
-    from .resources.sampling import SAMPLE_SETTING
+    from .adapters.sampling import SAMPLE_SETTING
     from .workflow.summary import to_markdown
 
     cli = _cli(stack, project)
-    if sample is not None:  # the providers' reads take it from the environment (resources/sampling.py)
+    if sample is not None:  # the providers' reads take it from the environment (adapters/sampling.py)
         cli = dataclasses.replace(cli, env={**cli.env, SAMPLE_SETTING: str(sample)})
     code, summary = _summary_run(cli, "drift", f"pulumi preview --refresh ({stack})", "--refresh")
     markdown = to_markdown(summary, stack, max_ids, title="drift")

@@ -17,6 +17,9 @@ from typing import Any
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
+from .adapters.manifest import StackManifest
+from .adapters.registration import Recovery, Registration, interrupted_message
+from .adapters.served import stack_journal
 from .backends import StackJournal
 from .engine import MAX_IDS_PER_RESOURCE, DesiredState, DesiredStateError, GuardSettings, overlaps
 from .engine.errors import BackendError
@@ -26,9 +29,6 @@ from .engine.record import record_desired_state
 from .engine.sources import DEFAULT_TIMEOUT_SECONDS, QUERY_LINE, QuerySettings
 from .families import BY_TYPE, DESIRED_STATE_FILES, FAMILIES, load_desired_state
 from .reads import check_api_key
-from .resources.manifest import StackManifest
-from .resources.registration import Recovery, Registration, interrupted_message
-from .resources.served import stack_journal
 
 PROJECT_CONFIG = "netmera-iac"
 
@@ -80,7 +80,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], Any, str]] = {
     "allowMassChange": (_boolean, False, "true or false"),
     "allowForgetConsent": (_boolean, False, "true or false"),
     "allowInsecureHttp": (_boolean, False, "true or false"),  # read by client/settings.py
-    "checkExistence": (_boolean, False, "true or false"),  # resources/existence.py
+    "checkExistence": (_boolean, False, "true or false"),  # adapters/existence.py
     "queryTimeoutSeconds": (_whole(1, 3600), DEFAULT_TIMEOUT_SECONDS, "a whole number of seconds, 1 to 3600"),
 }
 

@@ -157,7 +157,7 @@ def test_batch_failure_reports_applied_and_failed_batches(client: NetmeraClient,
 
 
 def test_before_send_runs_before_every_attempt_and_can_stop_it(script: Script) -> None:
-    """The provider host's engine check (resources/_host.py `engine_alive`) is called once per attempt,
+    """The provider host's engine check (adapters/process.py `engine_alive`) is called once per attempt,
     retries included, after the request is built and before it leaves; when it raises, nothing leaves."""
     checks: list[int] = []
     script.replies = [error(503, 2001), OK]

@@ -55,12 +55,12 @@ go build -trimpath -tags osusergo,grpcnotrace \
 # The two scripts the engine runs beside the binaries ship inside the sdk module; copy them, never commit them.
 sdk=$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
 install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$bin/"
-# The dynamic-provider host becomes ours (netmera_iac.resources.host: Pulumi's host, able to record
+# The dynamic-provider host becomes ours (netmera_iac.adapters.host: Pulumi's host, able to record
 # partial applies); everything else in the script stays upstream's.
-sed 's/-m pulumi\.dynamic/-m netmera_iac.resources.host/' "$sdk/python/dist/pulumi-resource-pulumi-python" \
+sed 's/-m pulumi\.dynamic/-m netmera_iac.adapters.host/' "$sdk/python/dist/pulumi-resource-pulumi-python" \
   > "$bin/pulumi-resource-pulumi-python"
 chmod 0755 "$bin/pulumi-resource-pulumi-python"
-grep -q 'netmera_iac.resources.host' "$bin/pulumi-resource-pulumi-python" \
+grep -q 'netmera_iac.adapters.host' "$bin/pulumi-resource-pulumi-python" \
   || { echo "build.sh: the sdk's pulumi-resource-pulumi-python no longer runs 'pulumi.dynamic'" >&2; exit 1; }
 got=$("$bin/pulumi" version)
 [ "$got" = "$version" ] || { echo "build.sh: built pulumi reports '$got', expected $version" >&2; exit 1; }

@@ -1,7 +1,6 @@
-"""What every family's Pulumi adapters share: the provider base, our provider host, the one-shot
-provider, the stack manifest, the registration context and the program's reads. The adapters
-themselves live in their families (families/*/resource.py)."""
+"""Kept so that providers earlier versions pickled under `netmera_iac.resources.*` still unpickle
+(adapters/legacy.py); the shared adapter code lives in `netmera_iac.adapters`."""
 
-from . import legacy
+from ..adapters import legacy
 
 legacy.install()

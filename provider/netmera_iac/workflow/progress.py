@@ -1,7 +1,7 @@
 """A progress bar per resource while `netmera-iac plan` or `drift` waits for Pulumi's preview.
 
 The preview's refresh reads one user per request (a refresh of 100,000 profiles takes minutes); each
-provider reports its reads as an ephemeral status line (resources/progress.py: `reading profiles of
+provider reports its reads as an ephemeral status line (adapters/progress.py: `reading profiles of
 23,000 / 100,000 users · …`), which reaches the preview's streamed JSON events. On a terminal those
 lines become rich progress bars; elsewhere nothing is drawn.
 """

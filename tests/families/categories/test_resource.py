@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from netmera_iac.adapters.guards import guard_input
 from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.families.categories.resource import CategoryPreferencesProvider, preferences_input
-from netmera_iac.resources.guards import guard_input
+from tests.adapters.conftest import configured, writes
 from tests.conftest import Emulator
-from tests.resources.conftest import configured, writes
 
 
 def prefs(channel: str | None = None, **users: str) -> dict[str, Any]:
@@ -81,7 +81,7 @@ def test_mass_opt_out_fails_check(emulator: Emulator) -> None:
 def test_a_failed_write_leaves_its_users_unknown_and_a_revert_sends_them_again(emulator: Emulator) -> None:
     import pytest
 
-    from netmera_iac.resources._host import PartialApply
+    from netmera_iac.adapters.process import PartialApply
 
     provider = configured(CategoryPreferencesProvider(), emulator)
     created = provider.create(prefs(cust_ayse="opted_out", cust_mehmet="opted_out"))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from netmera_iac.adapters.process import serving
+from netmera_iac.adapters.served import stack_journal
 from netmera_iac.engine.consent_record import ConsentRecord
-from netmera_iac.resources._host import serving
-from netmera_iac.resources.served import stack_journal
 
 URN = "urn:pulumi:test::netmera-iac::pulumi-python:dynamic/netmera:EmailConsent::t"
 

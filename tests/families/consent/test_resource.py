@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
+from netmera_iac.adapters.guards import guard_input
 from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.families.consent.resource import (
     EmailConsentProvider,
     PushConsentProvider,
     SmsConsentProvider,
 )
-from netmera_iac.resources.guards import guard_input
+from tests.adapters.conftest import configured, writes
 from tests.conftest import Emulator
-from tests.resources.conftest import configured, writes
 
 
 def props(addressing: str, evidence: dict[str, Any] | None = None, **ids: str) -> dict[str, Any]:
@@ -143,7 +143,7 @@ def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:
 def test_a_failed_opt_in_is_recorded_uncertain_and_a_revert_sends_the_opt_out_again(
     emulator: Emulator,
 ) -> None:
-    from netmera_iac.resources._host import PartialApply
+    from netmera_iac.adapters.process import PartialApply
 
     provider = configured(EmailConsentProvider(), emulator)
     old = provider.check({}, props("extId", cust_mehmet="opted_out")).inputs
@@ -172,7 +172,7 @@ def test_a_failed_opt_in_is_recorded_uncertain_and_a_revert_sends_the_opt_out_ag
 
 
 def test_interrupted_ledger_lines_are_taken_in_once(emulator: Emulator) -> None:
-    from netmera_iac.resources.interrupted import interrupted_input
+    from netmera_iac.adapters.interrupted import interrupted_input
 
     provider = configured(SmsConsentProvider(), emulator)
     created = provider.create(provider.check({}, props("extId", cust_ayse="opted_out")).inputs)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from netmera_iac.engine import codec
 from netmera_iac.families.contacts.resource import ContactInfoProvider, contacts_input
+from tests.adapters.conftest import configured
 from tests.conftest import Emulator
-from tests.resources.conftest import configured
 
 
 def test_contact_info_lifecycle(emulator: Emulator) -> None:
@@ -45,7 +45,7 @@ def test_contact_info_lifecycle(emulator: Emulator) -> None:
 def test_a_failed_update_leaves_the_address_unknown_and_a_revert_sends_it_again(emulator: Emulator) -> None:
     import pytest
 
-    from netmera_iac.resources._host import PartialApply
+    from netmera_iac.adapters.process import PartialApply
 
     provider = configured(ContactInfoProvider(), emulator)
     first = contacts_input({"cust-ayse": {"email": "ayse@shop.example.com"}})

@@ -9,8 +9,7 @@ from hypothesis import strategies as st
 
 from netmera_iac.engine import OPTED_IN, OPTED_OUT, Plan
 from netmera_iac.families.tags.planner import plan_tag_membership
-from netmera_iac.families.tags.provider import members_input
-from netmera_iac.families.tags.resource import TagAssignmentProvider, TagExclusionProvider
+from netmera_iac.families.tags.resource import TagAssignmentProvider, TagExclusionProvider, members_input
 
 ids = st.sets(st.text(alphabet="abcdefgh0123456789-", min_size=1, max_size=6), max_size=60)
 prefs = st.dictionaries(

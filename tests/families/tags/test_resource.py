@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from netmera_iac.adapters.guards import guard_input
 from netmera_iac.engine import GuardSettings, codec
 from netmera_iac.families.tags.resource import (
     TagAssignmentProvider,
@@ -13,9 +14,8 @@ from netmera_iac.families.tags.resource import (
     TagMembershipProvider,
     members_input,
 )
-from netmera_iac.resources.guards import guard_input
+from tests.adapters.conftest import configured, writes
 from tests.conftest import Emulator
-from tests.resources.conftest import configured, writes
 
 
 def membership(*ids: str, tag: str = "vip", **guard: Any) -> dict[str, Any]:
@@ -152,7 +152,7 @@ def test_additive_and_negative_lifecycle(
 
 
 def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(emulator: Emulator) -> None:
-    from netmera_iac.resources._host import PartialApply
+    from netmera_iac.adapters.process import PartialApply
 
     provider = configured(TagMembershipProvider(), emulator)
     old = membership("cust-mehmet")
@@ -177,7 +177,7 @@ def test_a_partial_apply_reports_what_netmera_has_and_the_next_apply_reasserts(e
 
 
 def test_interrupted_ids_are_sent_again_once_as_the_desired_state_says(emulator: Emulator) -> None:
-    from netmera_iac.resources.interrupted import interrupted_input
+    from netmera_iac.adapters.interrupted import interrupted_input
 
     provider = configured(TagMembershipProvider(), emulator)
     old = membership(*(f"user-{n:04d}" for n in range(1, 21)))

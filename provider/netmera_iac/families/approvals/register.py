@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...resources.registration import Registration
+from ...adapters.registration import Registration
 from .desired import ApprovalsSection
 from .resource import PushApproval
 

@@ -1,4 +1,4 @@
-"""`PushApproval`: push messages approved once each with sendPushApproval (resources/once.py)."""
+"""`PushApproval`: push messages approved once each with sendPushApproval (adapters/once.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from pulumi.dynamic import Resource
 
-from ...resources.once import OnceProvider
+from ...adapters.once import OnceProvider
 
 
 class PushApprovalProvider(OnceProvider):

@@ -53,7 +53,7 @@ def plan_category_preferences(
 
 def plan_category_changes(category: str, channel: str | None, wanted: Mapping[str, Preference]) -> Plan:
     """The plan for ids whose known state differs, as a streamed difference gives them
-    (resources/preferences.py), rather than from `plan_category_preferences`'s whole maps."""
+    (adapters/preferences.py), rather than from `plan_category_preferences`'s whole maps."""
     ins = [i for i, p in wanted.items() if p == OPTED_IN]
     outs = [i for i, p in wanted.items() if p == OPTED_OUT]
     return Plan(_ops(category, ins, True, channel) + _ops(category, outs, False, channel))

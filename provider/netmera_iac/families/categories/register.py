@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from ...resources.registration import Registration
+from ...adapters.registration import Registration
 from .desired import CategoriesSection
 from .resource import CategoryPreferences
 

@@ -22,6 +22,22 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from ...adapters.existence import known_only, not_found_output
+from ...adapters.guards import guard_input, guard_settings
+from ...adapters.interrupted import interrupted_input, interrupted_is_new
+from ...adapters.journaled import send_journaled
+from ...adapters.preferences import (
+    applied_preferences,
+    mass_opt_out_failures,
+    preference_changes,
+    preference_check,
+    preference_failure,
+    preference_map,
+)
+from ...adapters.progress import observing
+from ...adapters.provider import NetmeraProvider, encoded_failure
+from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
+from ...adapters.sampling import read_sample
 from ...client import NetmeraError
 from ...engine import (
     OPTED_IN,
@@ -33,22 +49,6 @@ from ...engine import (
     codec,
     execute_tracked,
 )
-from ...resources.existence import known_only, not_found_output
-from ...resources.guards import guard_input, guard_settings
-from ...resources.interrupted import interrupted_input, interrupted_is_new
-from ...resources.journaled import send_journaled
-from ...resources.preferences import (
-    applied_preferences,
-    mass_opt_out_failures,
-    preference_changes,
-    preference_check,
-    preference_failure,
-    preference_map,
-)
-from ...resources.progress import observing
-from ...resources.provider import NetmeraProvider, encoded_failure
-from ...resources.reviewed import adopting, with_adopt_plan, with_plan
-from ...resources.sampling import read_sample
 from .planner import plan_category_changes, plan_category_preferences
 
 PREFERENCES = "preferences"
@@ -179,7 +179,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
         if not managed:
             return ReadResult(id_, props)
         # A user Netmera no longer knows keeps the last applied value, as does one a sampled refresh
-        # does not read (resources/sampling.py).
+        # does not read (adapters/sampling.py).
         outs = {**props, **preferences_input({**managed, **self._observe(props, read_sample(managed))})}
         return ReadResult(id_, outs, outs)
 
@@ -261,6 +261,6 @@ class CategoryPreferences(Resource, module="netmera", name="CategoryPreferences"
             "guard": guard_input(guard),
             "adopt": adopt,
             **interrupted_input(interrupted),
-            **(existence or {}),  # resources/existence.py
+            **(existence or {}),  # adapters/existence.py
         }
         super().__init__(CategoryPreferencesProvider(), name, props, opts)

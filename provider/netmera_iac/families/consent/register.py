@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pulumi
 
+from ...adapters.own_state import exported_deployment
+from ...adapters.registration import Registration
 from ...engine.consent_record import linked
 from ...reads import SEEN_USERS
-from ...resources.own_state import exported_deployment
-from ...resources.registration import Registration
 from ..contacts.desired import NAME as CONTACTS
 from ..contacts.desired import ContactsSection
 from .desired import TYPES, ConsentSection

@@ -13,23 +13,337 @@ nobody.
 Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
 no read for email, SMS or WhatsApp permission, so for those the ledger is the reference and refresh
 keeps it. Opting an address or number in adds it first (addEmail / addMsisdn), so the opt-in reaches
-an address new to the app (ledger.py `ADD_FIRST`). What every list's provider does is in provider.py;
-this module holds what differs per channel (push reads back) and the resources.
+an address new to the app (ledger.py `ADD_FIRST`). `ConsentProvider` is what every list's provider
+does: check (the consent guard, the mass-change guard, the planned ledger), diff, create/update
+(journaled, partial failures recorded as uncertain lines) and read (the ledger updated with what
+Netmera states); each channel's subclass says what differs (push reads back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import Resource
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    UpdateResult,
+)
 
-from ...engine import OPTED_IN, OPTED_OUT, GuardSettings, Preference, codec
-from ...resources.guards import guard_input
-from ...resources.interrupted import interrupted_input
-from ...resources.progress import observing
-from .ledger import Addressing, Evidence, push_state
-from .provider import CONSENTS, EVIDENCE, LEDGER, RESEND, UNKNOWN_HOLDERS, ConsentProvider
+from ...adapters.existence import known_only, not_found_output
+from ...adapters.guards import guard_input, guard_settings
+from ...adapters.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
+from ...adapters.journaled import send_journaled
+from ...adapters.preferences import (
+    mass_opt_out_failures,
+    preference_changes,
+    preference_check,
+    preference_failure,
+    preference_map,
+)
+from ...adapters.progress import observing
+from ...adapters.provider import NetmeraProvider, encoded_failure
+from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
+from ...adapters.sampling import read_sample
+from ...adapters.served import served
+from ...client import NetmeraError
+from ...engine import (
+    OPTED_IN,
+    OPTED_OUT,
+    GuardSettings,
+    PartialApplyError,
+    Plan,
+    Preference,
+    abbreviate,
+    codec,
+    execute_tracked,
+)
+from ...engine.consent_record import ConsentRecord, Line, person_key
+from .desired import LIST_NAMES
+from .ledger import (
+    Addressing,
+    Channel,
+    ConsentBlocked,
+    ConsentChange,
+    Evidence,
+    KnownLedger,
+    LedgerLine,
+    change_consent,
+    consent_guard,
+    ledger_from_wire,
+    now_iso,
+    plan_consent,
+    push_state,
+    record_applied,
+    record_observed,
+    record_uncertain,
+)
+
+CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+# From the program's judgement per person (person.py): ids to send again because another list changed
+# their person since, and opted-in addresses or numbers whose holder the stack does not know.
+RESEND, UNKNOWN_HOLDERS = "resend", "unknownHolders"
+# What the last refresh could not observe, in words (a read that does not state a permission).
+OBSERVATION = "observation"
+
+SHOWN_IDS = 20
+
+# Each channel's addressings, from the one table of lists (desired.py).
+ADDRESSINGS: dict[str, tuple[str, ...]] = {
+    channel: tuple(a for c, a in LIST_NAMES if c == channel) for channel, _ in LIST_NAMES
+}
+
+
+def _consents(props: dict[str, Any]) -> dict[str, Preference]:
+    return preference_map(props, CONSENTS)
+
+
+def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
+    return {
+        k: Evidence(str(v.get("source", "")), str(v.get("at", "")))
+        for k, v in codec.json_map_in(props, EVIDENCE).items()
+        if isinstance(v, dict)
+    }
+
+
+def ledger_of(props: dict[str, Any]) -> dict[str, LedgerLine]:
+    return ledger_from_wire(codec.str_map_in(props, LEDGER))
+
+
+def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> KnownLedger:
+    """The ledger as last recorded, with the lines of an interrupted change taken in."""
+    over: dict[str, LedgerLine] = {}
+    if interrupted_is_new(olds, news):  # the lines of an interrupted change (engine/journal.py)
+        over.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
+    # Their person changed since under another key (person.py): that state, marked uncertain.
+    over.update(ledger_from_wire(codec.str_map_in(news, RESEND)))
+    return KnownLedger(_encoded(olds, LEDGER), over)
+
+
+def _encoded(props: dict[str, Any], name: str) -> str | None:
+    """The encoded map `name`; one written before the compact format is encoded here, once."""
+    value = props.get(codec.hidden(name))
+    if isinstance(value, str):
+        return value
+    legacy = codec.str_map_in(props, name)
+    return codec.encode_str_map(legacy) if legacy else None
+
+
+def _ledger_output(ledger: dict[str, LedgerLine] | str) -> dict[str, str]:
+    if not isinstance(ledger, str):
+        ledger = codec.encode_str_map({k: r.to_wire() for k, r in ledger.items()})
+    return codec.collection(LEDGER, ledger, "ids")
+
+
+def opt_in_facts(plan: Plan, evidence: dict[str, Evidence], unheld: frozenset[str]) -> dict[str, Any]:
+    """What the policy pack judges new opt-ins by. It cannot see `__` properties (Pulumi hides them
+    from analyzers), so the provider states the facts: how many opt-ins this update sends, which
+    carry no evidence source, and which are of an address or number whose holder the stack does not
+    know, without evidence (the first ones, and how many)."""
+    ins = sorted({i for op in plan.operations if op.name.startswith("enable") for i in op.ids})
+    unsourced = [i for i in ins if not (i in evidence and evidence[i].source.strip())]
+    without_holder = [i for i in ins if i in unheld and i not in evidence]
+    return {
+        "planned": len(ins),
+        "withoutSource": len(unsourced),
+        "withoutSourceIds": unsourced[:SHOWN_IDS],
+        "unknownHolder": len(without_holder),
+        "unknownHolderIds": without_holder[:SHOWN_IDS],
+    }
+
+
+def _written(plan: Plan) -> dict[str, Preference]:
+    """The state each id of the plan's permission writes sets."""
+    return {
+        i: OPTED_IN if op.enable else OPTED_OUT
+        for op in plan.operations
+        if op.enable is not None
+        for i in op.ids
+    }
+
+
+def _lines(props: dict[str, Any], states: Mapping[str, Preference], how: str, at: str) -> dict[str, Line]:
+    """Record lines (engine/consent_record.py) of this list's ids."""
+    name, addressing = str(props.get("name", "")), str(props["addressing"])
+    return {person_key(addressing, i): Line(state, how, at, name) for i, state in states.items()}
+
+
+class ConsentProvider(NetmeraProvider):
+    """One consent list of one channel; subclasses name the channel and read back what can be read."""
+
+    channel: ClassVar[Channel]
+
+    def _name(self, props: dict[str, Any]) -> str:
+        return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
+
+    def _change(self, props: dict[str, Any], known: KnownLedger) -> ConsentChange:
+        return change_consent(
+            self.channel, props["addressing"], _encoded(props, CONSENTS), known, _evidence(props)
+        )
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        failures = self.config_failures()
+        if news.get("addressing") not in ADDRESSINGS[self.channel]:
+            failures.append(
+                CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")
+            )
+        failures += encoded_failure(CONSENTS, news)
+        if failures:
+            return CheckResult(news, failures)
+        if adopting(olds, news):
+            return self._check_adopting(news)
+        known = known_ledger(olds, news)
+        change = self._change(news, known)
+        failures = preference_failure(CONSENTS, change.bad)
+        if change.blocked:
+            guarded = str(ConsentBlocked(self._name(news), change.blocked))
+            failures.append(CheckFailure("consentGuard", guarded))
+        if olds:
+            changes = preference_changes(olds, news, CONSENTS)
+            failures += mass_opt_out_failures(
+                self._name(news), changes.managed, changes.newly_out, guard_settings(news)
+            )
+        if failures:
+            return CheckResult(news, failures)
+        plan = change.plan
+        expected = _ledger_output(known.encoded(record_applied({}, plan, None)))
+        facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
+        return CheckResult({**with_plan(news, plan), **expected, "optIns": facts}, [])
+
+    def _check_adopting(self, news: dict[str, Any]) -> CheckResult:
+        """Created by adopting: planned against the live state read now, whole (reading it is one
+        request per listed id anyway)."""
+        consents, failures = preference_check(news, CONSENTS)
+        if failures:
+            return CheckResult(news, failures)
+        evidence = _evidence(news)
+        try:
+            observed, _ = self.observe(news.get("addressing"), sorted(consents))
+        except NetmeraError as exc:
+            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live consent: {exc}")])
+        seen = record_observed({}, observed, now_iso())  # as create will see it
+        blocked = consent_guard(consents, seen, evidence)
+        if blocked:
+            guarded = str(ConsentBlocked(self._name(news), blocked))
+            return CheckResult(news, [CheckFailure("consentGuard", guarded)])
+        plan = plan_consent(self.channel, news["addressing"], consents, seen)
+        live = {i: observed.get(i) for i in sorted(plan.touched)}
+        facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
+        adopted = {**with_adopt_plan(news, plan, live), **_ledger_output({}), "optIns": facts}
+        return CheckResult(adopted, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
+        # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
+        legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
+        changes = bool(replaces) or legacy or not self._change(news, known_ledger(olds, news)).plan.empty
+        return DiffResult(changes=changes, replaces=replaces)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        known = known_ledger({}, props)
+        if props.get("adopt"):
+            observed, _ = self.observe(props.get("addressing"), sorted(_consents(props)))
+            seen = record_observed({}, observed, now_iso())
+            recorded = _ledger_output(seen)[codec.hidden(LEDGER)] if seen else None
+            known = KnownLedger(recorded, known.over)
+        resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
+        return CreateResult(resource_id, self._apply(props, known, resource_id))
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._apply(news, known_ledger(olds, news)))
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        return None  # stopping management changes nobody's consent
+
+    def _apply(
+        self, props: dict[str, Any], known: KnownLedger, resource_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
+        with the lines it may have changed marked uncertain. The lines it may change are journaled
+        first (engine/journal.py), so a killed apply is finished by the next run."""
+        change = self._change(props, known)
+        if change.blocked:  # against the stored outputs too, should inputs and outputs differ
+            raise ConsentBlocked(self._name(props), change.blocked)
+        plan, before = change.plan, change.before
+        if plan.empty:
+            return {**props, **_ledger_output(known.encoded()), **not_found_output(props, ())}
+        unknown: frozenset[str] = frozenset()
+        if props.get("addressing") == "extId":  # ids Netmera does not know get no ledger line
+            asked = {op.name for op in plan.operations if op.enable is not None}
+            plan, unknown = known_only(self.client(), props, plan, self._name(props), asked)
+        props = {**props, **not_found_output(props, unknown)}
+        if plan.empty:
+            return {**props, **_ledger_output(known.encoded())}
+        ids = plan.touched
+        record = self._record()
+        # The person's record first: an opt-out being sent counts as one from now on, wherever the
+        # next run happens, even if this process never reports back (engine/consent_record.py).
+        outs = {i: s for i, s in _written(plan).items() if s == OPTED_OUT}
+        record.write(self.channel, _lines(props, outs, "uncertain", now_iso()))
+        uncertain = record_uncertain(before, plan, ids, now_iso())
+        entry = {"ledger": codec.encode_str_map({i: uncertain[i].to_wire() for i in ids})}
+
+        def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
+            now = now_iso()
+            applied = Plan(
+                tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
+            )
+            after = record_uncertain(record_applied(before, applied, now), plan, exc.progress.uncertain, now)
+            record.write(self.channel, _lines(props, _written(applied), "applied", now))
+            reason = (
+                f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
+                "and sent again by the next `pulumi up` while listed"
+            )
+            # Pulumi keeps the old inputs, which the next check sees: the journal keeps the lines as
+            # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
+            never_recorded = record_uncertain({}, plan, ids, now)
+            kept = {i: (after[i] if i in after else never_recorded[i]).to_wire() for i in ids}
+            outputs = {**props, **_ledger_output(known.encoded(after))}
+            return outputs, reason, {"ledger": codec.encode_str_map(kept)}
+
+        send_journaled(
+            lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id, plan=plan
+        )
+        now = now_iso()
+        record.write(self.channel, _lines(props, _written(plan), "applied", now))
+        return {**props, **_ledger_output(known.encoded(record_applied(before, plan, now)))}
+
+    def _record(self) -> ConsentRecord:
+        """The stack's consent record; a provider served outside our host (which alone is told the
+        resource) has none, and must not send consent it cannot record."""
+        here = served()
+        if here is None:
+            raise RuntimeError("consent providers run only in netmera-iac's provider host (adapters/host.py)")
+        return here.consent
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ledger = ledger_of(props)
+        ids = read_sample(set(_consents(props)) | set(ledger))  # unread ids keep their lines
+        observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
+        outs = {k: v for k, v in props.items() if k != OBSERVATION}
+        now = now_iso()
+        changed = {i: s for i, s in observed.items() if ledger.get(i) is None or ledger[i].state != s}
+        if changed:
+            self._record().write(self.channel, _lines(props, changed, "observed", now))
+        outs.update(_ledger_output(record_observed(ledger, observed, now)))
+        if unstated:  # said in the refresh's output, and kept in the state until a read states it
+            outs[OBSERVATION] = (
+                f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
+                f"({abbreviate(unstated, 5)}); their ledger lines are kept as last applied"
+            )
+        # Inputs = outputs: the next check sees the applied times and what was observed.
+        return ReadResult(id_, outs, outs)
+
+    def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
+        """Live state of `ids` where Netmera can tell (ids it cannot tell about are left out), and the
+        ids whose answer does not state it (a shape without `pushPermitted`)."""
+        return {}, []
 
 
 class PushConsentProvider(ConsentProvider):
@@ -112,7 +426,7 @@ class _Consent(Resource):
             LEDGER: None,
             "adopt": adopt,
             **interrupted_input(interrupted),
-            **(existence or {}),  # resources/existence.py
+            **(existence or {}),  # adapters/existence.py
             # Only when there are any: an empty set would change every existing list's inputs.
             **(codec.collection(RESEND, codec.encode_str_map(resend), "ids") if resend else {}),
             **(

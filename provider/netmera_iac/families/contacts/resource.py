@@ -14,13 +14,13 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
+from ...adapters.interrupted import interrupted_ids, interrupted_input, interrupted_is_new
+from ...adapters.journaled import send_journaled
+from ...adapters.progress import LiveProgress
+from ...adapters.provider import NetmeraProvider, encoded_failure
+from ...adapters.reviewed import with_plan
 from ...client import NetmeraClient
 from ...engine import PartialApplyError, codec
-from ...resources.interrupted import interrupted_ids, interrupted_input, interrupted_is_new
-from ...resources.journaled import send_journaled
-from ...resources.progress import LiveProgress
-from ...resources.provider import NetmeraProvider, encoded_failure
-from ...resources.reviewed import with_plan
 from .planner import FIELDS, REMOVE, UPDATE, Contact, ContactPlan, execute_contacts, plan_contacts
 
 CONTACTS = "contacts"

@@ -1,7 +1,7 @@
 """`UserErasure`: users erased permanently, once each, with deleteUsersPermanently.
 
 Taking a user off the list changes nothing, and deleting the resource changes nothing; erasure cannot
-be read back, so refresh keeps the applied state (resources/once.py).
+be read back, so refresh keeps the applied state (adapters/once.py).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, Resource
 
+from ...adapters.existence import unknown_ids
+from ...adapters.interrupted import interrupted_ids, interrupted_input
+from ...adapters.journaled import send_journaled
+from ...adapters.once import OnceProvider
+from ...adapters.process import PartialApply
 from ...client import NetmeraClient
 from ...engine import PartialApplyError, Progress, abbreviate, codec
-from ...resources._host import PartialApply
-from ...resources.existence import unknown_ids
-from ...resources.interrupted import interrupted_ids, interrupted_input
-from ...resources.journaled import send_journaled
-from ...resources.once import OnceProvider
 
 CONFIRMATION = "erase these users permanently"
 

@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
+from ...adapters.provider import NetmeraProvider
 from ...engine import codec
 from ...models import ProfileEntry
-from ...resources.provider import NetmeraProvider
 from .planner import plan_array_values
 
 

@@ -3,7 +3,7 @@ retirements."""
 
 from __future__ import annotations
 
-from ...resources.registration import Registration
+from ...adapters.registration import Registration
 from .arrays import ProfileArrayValues
 from .desired import ProfilesSection
 from .resource import ProfileAttributes

@@ -28,6 +28,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from ...adapters.guards import guard_input, guard_settings
+from ...adapters.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
+from ...adapters.journaled import send_journaled
+from ...adapters.progress import LiveProgress, observing
+from ...adapters.provider import NetmeraProvider, encoded_failure
+from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
+from ...adapters.sampling import read_sample
+from ...adapters.sharded import legacy_shard_failures
 from ...client import NetmeraClient, NetmeraError
 from ...engine import (
     GuardSettings,
@@ -39,14 +47,6 @@ from ...engine import (
     mass_change,
 )
 from ...engine.errors import VerificationError
-from ...resources.guards import guard_input, guard_settings
-from ...resources.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
-from ...resources.journaled import send_journaled
-from ...resources.progress import LiveProgress, observing
-from ...resources.provider import NetmeraProvider, encoded_failure
-from ...resources.reviewed import adopting, with_adopt_plan, with_plan
-from ...resources.sampling import read_sample
-from ...resources.sharded import legacy_shard_failures
 from .planner import (
     UNCERTAIN_VALUE,
     ProfilePlan,
@@ -292,7 +292,7 @@ class ProfileAttributesProvider(NetmeraProvider):
         managed = _profiles(props)
         if not managed:
             return ReadResult(id_, props)
-        # Users a sampled refresh does not read keep their recorded values (resources/sampling.py).
+        # Users a sampled refresh does not read keep their recorded values (adapters/sampling.py).
         live = {**managed, **self._observe({u: managed[u] for u in read_sample(managed)})}
         outs = {**props, **profiles_input(live), VALUE_COUNT: managed_values(live)}
         return ReadResult(id_, outs, outs)

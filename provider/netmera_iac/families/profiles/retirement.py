@@ -7,10 +7,10 @@ from typing import Any
 
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, Resource, UpdateResult
 
+from ...adapters.guards import guard_input, guard_settings
+from ...adapters.provider import NetmeraProvider
 from ...engine import GuardSettings
 from ...models import DeleteProfileAttributeValueEntry
-from ...resources.guards import guard_input, guard_settings
-from ...resources.provider import NetmeraProvider
 
 
 class ProfileAttributeRetirementProvider(NetmeraProvider):

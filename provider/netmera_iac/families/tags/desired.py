@@ -31,7 +31,7 @@ class TagMembershipSpec:
     retain_on_delete: bool = False
     shared: bool = False
     segment: str | int | None = None  # members also include this segment's users (resolved by the program)
-    check_existence: bool = False  # unknown ids found before sending (resources/existence.py)
+    check_existence: bool = False  # unknown ids found before sending (adapters/existence.py)
 
 
 @dataclass(frozen=True)

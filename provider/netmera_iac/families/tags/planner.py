@@ -1,7 +1,7 @@
 """Tag plans: tagUsers / untagUsers for the ids whose membership changes, nothing for the rest.
 
 Pure functions over plain data. The additive and negative forms plan with `plan_tag_changes` from a
-streamed difference (provider.py `TagProvider.changes`).
+streamed difference (resource.py `TagProvider.changes`).
 """
 
 from __future__ import annotations

@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pulumi
 
+from ...adapters.registration import Registration
 from ...client import NetmeraError
 from ...engine import DesiredStateError, GuardSettings
 from ...engine.journal import Entry
 from ...reads import ReadError, get_segment_users
-from ...resources.registration import Registration
 from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP, TagMembershipSpec, TagsSection
 from .resource import TagAssignment, TagExclusion, TagMembership
 

@@ -37,7 +37,7 @@ import (
 const bailExitCode = 32
 
 // How often the host checks that the engine still answers, and how it exits when it does not
-// (the same code as the dynamic-provider watchdog, resources/_host.py).
+// (the same code as the dynamic-provider watchdog, adapters/process.py).
 const (
 	engineCheckInterval = 2 * time.Second
 	engineGoneExitCode  = 75

@@ -13,7 +13,7 @@
    millisecond), and none is sent once the engine's death can be seen.
 3. The stack config `netmera-iac:journal`, read in `configure()`: where the stack's journal lives
    when its backend cannot hold it (backends/).
-4. What our provider host (resources/host.py) knows about the request a thread serves: its URN (the
+4. What our provider host (adapters/host.py) knows about the request a thread serves: its URN (the
    journal is kept per resource) and a `PartialApply` raised while serving it. They live here, not in
    host.py, so that no module of the package imports the host, which runs as `python -m`.
 """
@@ -33,7 +33,7 @@ from typing import Any
 
 from ..client import NetmeraClient
 
-log = logging.getLogger("netmera_iac.resources")
+log = logging.getLogger("netmera_iac.adapters")
 EXIT_ENGINE_GONE = 75
 _ADDRESS = re.compile(r"(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})")
 _watching = False
@@ -41,7 +41,7 @@ _engine: tuple[str, int] | None = None
 _journal_setting: str | None = None
 
 _lock = threading.Lock()
-# Set by our provider host (resources/host.py) for each request it serves.
+# Set by our provider host (adapters/host.py) for each request it serves.
 serving = threading.local()
 
 
@@ -53,7 +53,7 @@ def current_urn() -> str | None:
 
 class PartialApply(Exception):
     """An update or create that failed after changing something: `outputs` is what Netmera now has.
-    Our provider host (resources/host.py) reports it as a partial failure, which the engine records."""
+    Our provider host (adapters/host.py) reports it as a partial failure, which the engine records."""
 
     def __init__(self, outputs: dict[str, Any], reason: str, resource_id: str | None = None) -> None:
         super().__init__(reason)

@@ -2,7 +2,7 @@
 
 The stack's guard settings and size limit, the interrupted changes found in the journal, and the
 places where a family leaves what the program needs afterwards: the manifest entries (which guard
-removals, resources/manifest.py), the encoded id sets (which the recorded desired state refers to),
+removals, adapters/manifest.py), the encoded id sets (which the recorded desired state refers to),
 the problems found (all raised together, before anything is sent), and the resources registered per
 family, so a family can be registered after another (`Family.after`).
 """
@@ -98,7 +98,7 @@ class Registration:
     check_existence: bool = False  # the stack's netmera-iac:checkExistence
 
     def existence(self, entry: bool) -> dict[str, Any]:
-        """The input asking a resource to find unknown ids first (resources/existence.py)."""
+        """The input asking a resource to find unknown ids first (adapters/existence.py)."""
         return existence_input(entry or self.check_existence)
 
     def entry_guard(self, allow_mass_change: bool, allow_empty: bool) -> GuardSettings:
@@ -127,7 +127,7 @@ class Registration:
         return value
 
     def manage(self, kind: str, name: str, users: int, **flags: bool) -> None:
-        """The resource's manifest entry (resources/manifest.py guards removing it)."""
+        """The resource's manifest entry (adapters/manifest.py guards removing it)."""
         self.manifest[f"{kind}:{name}"] = {"type": kind, "users": users, **flags}
 
     def added(self, family: str, resource: pulumi.Resource) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netmera_iac.resources.sampling import SAMPLE_SETTING, read_sample, sample_size
+from netmera_iac.adapters.sampling import SAMPLE_SETTING, read_sample, sample_size
 
 
 def test_unset_or_unusable_settings_read_everyone(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from netmera_iac.adapters.guards import guard_input
+from netmera_iac.adapters.manifest import StackManifestProvider
 from netmera_iac.engine import GuardSettings
-from netmera_iac.resources.guards import guard_input
-from netmera_iac.resources.manifest import StackManifestProvider
 
 
 def manifest(guard: GuardSettings | None = None, **entries: dict[str, object]) -> dict[str, object]:

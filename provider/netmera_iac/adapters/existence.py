@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from ..client import NetmeraClient
 from ..engine import Plan, abbreviate
-from ._host import engine_warning
+from .process import engine_warning
 
 CHECK_EXISTENCE: Final = "checkExistence"
 NOT_FOUND: Final = "notInNetmera"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine import PartialApplyError, Plan
-from ._host import PartialApply
+from .process import PartialApply
 from .progress import LiveProgress, failure_report, shown
 from .served import served
 

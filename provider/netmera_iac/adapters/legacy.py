@@ -2,9 +2,13 @@
 
 Pulumi stores each dynamic provider pickled by reference (`netmera_iac.resources.tag.
 TagMembershipProvider`), and reads it back to refresh or delete the resource, possibly years later.
-The resources now live in their families (families/*/resource.py); a stack written before that must
-still unpickle, so importing an old path gives a module holding the same classes. Imported lazily: the
-families import this package, so an eager import here would be circular.
+Two moves since: the resources went into their families (families/*/resource.py), and the shared
+adapter code went from `resources/` to `adapters/` (the stack manifest's provider,
+`netmera_iac.resources.manifest.StackManifestProvider`, is in every stack's state). A stack written
+before either must still unpickle, so importing an old path gives a module holding the same classes.
+The `netmera_iac.resources` package is kept for this alone (and for `python -m
+netmera_iac.resources.host`, which a Pulumi CLI built by an earlier tools/pulumi/build.sh runs).
+Modules are imported lazily: the families import the adapters, so an eager import would be circular.
 """
 
 from __future__ import annotations
@@ -18,12 +22,18 @@ from types import ModuleType
 PACKAGE = "netmera_iac.resources"
 # old module under resources/ -> the modules that hold its classes now
 MOVED: dict[str, tuple[str, ...]] = {
-    "tag": ("tags.resource",),
-    "category_preference": ("categories.resource",),
-    "profile_attribute": ("profiles.resource", "profiles.arrays", "profiles.retirement"),
-    "consent": ("consent.resource",),
-    "contact": ("contacts.resource",),
-    "user": ("erasure.resource", "approvals.resource"),
+    "tag": ("netmera_iac.families.tags.resource",),
+    "category_preference": ("netmera_iac.families.categories.resource",),
+    "profile_attribute": (
+        "netmera_iac.families.profiles.resource",
+        "netmera_iac.families.profiles.arrays",
+        "netmera_iac.families.profiles.retirement",
+    ),
+    "consent": ("netmera_iac.families.consent.resource",),
+    "contact": ("netmera_iac.families.contacts.resource",),
+    "user": ("netmera_iac.families.erasure.resource", "netmera_iac.families.approvals.resource"),
+    # the one provider of the shared adapter code, in every stack's state
+    "manifest": ("netmera_iac.adapters.manifest",),
 }
 
 
@@ -36,7 +46,7 @@ class _Loader(importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         for source in self.sources:
-            moved = importlib.import_module(f"netmera_iac.families.{source}")
+            moved = importlib.import_module(source)
             module.__dict__.update({k: v for k, v in vars(moved).items() if not k.startswith("__")})
 
 

@@ -7,12 +7,7 @@ import logging
 
 import pytest
 
-from netmera_iac.client import BadRequestError, NetmeraClient, RateLimitError, RetryEvent
-from netmera_iac.emulator.server import DEMO_API_KEY
-from netmera_iac.engine import PartialApplyError, Plan, execute_tracked
-from netmera_iac.engine.execute import Progress
-from netmera_iac.families.tags.planner import TagOperation
-from netmera_iac.resources.progress import (
+from netmera_iac.adapters.progress import (
     INTERVAL_ENV,
     LiveProgress,
     failure_report,
@@ -20,6 +15,11 @@ from netmera_iac.resources.progress import (
     retry_kind,
     shown,
 )
+from netmera_iac.client import BadRequestError, NetmeraClient, RateLimitError, RetryEvent
+from netmera_iac.emulator.server import DEMO_API_KEY
+from netmera_iac.engine import PartialApplyError, Plan, execute_tracked
+from netmera_iac.engine.execute import Progress
+from netmera_iac.families.tags.planner import TagOperation
 from tests.conftest import Emulator
 
 IDS = tuple(f"user-{n:04d}" for n in range(1, 61)) + tuple(f"x-{n}" for n in range(2940))

@@ -3,12 +3,12 @@ per 1000 ids, and only when the resource asks."""
 
 from __future__ import annotations
 
+from netmera_iac.adapters.existence import CHECK_EXISTENCE, NOT_FOUND, known_only, not_found_output
 from netmera_iac.client import NetmeraClient
 from netmera_iac.emulator.server import DEMO_API_KEY
 from netmera_iac.engine import Operation, Plan
-from netmera_iac.resources.existence import CHECK_EXISTENCE, NOT_FOUND, known_only, not_found_output
+from tests.adapters.conftest import writes
 from tests.conftest import Emulator
-from tests.resources.conftest import writes
 
 
 def test_known_only_drops_unknown_ids_of_the_asked_operations(emulator: Emulator) -> None:

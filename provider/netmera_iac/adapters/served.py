@@ -17,7 +17,7 @@ from ..backends import StackJournal
 from ..backends import stack_journal as journal_of
 from ..engine.consent_record import ConsentRecord
 from ..engine.journal import Journal, current_backend
-from ._host import current_urn, journal_setting
+from .process import current_urn, journal_setting
 
 
 def pulumi_home() -> Path:

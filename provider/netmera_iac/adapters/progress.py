@@ -37,7 +37,7 @@ from ..client import (
     TransportError,
 )
 from ..engine import PartialApplyError, Plan
-from ._host import current_urn, engine_status, engine_warning
+from .process import current_urn, engine_status, engine_warning
 
 INTERVAL_ENV: Final = "NETMERA_IAC_PROGRESS_SECONDS"
 RETRY_WARNING_SECONDS: Final = 10.0

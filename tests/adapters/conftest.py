@@ -7,8 +7,8 @@ from typing import TypeVar
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
+from netmera_iac.adapters.provider import NetmeraProvider
 from netmera_iac.emulator.server import DEMO_API_KEY
-from netmera_iac.resources.provider import NetmeraProvider
 from tests.conftest import Emulator
 
 P = TypeVar("P", bound=NetmeraProvider)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from netmera_iac.resources._host import watch_engine
+from netmera_iac.adapters.process import watch_engine
 
 HOST = os.path.join("venv", "site-packages", "pulumi", "dynamic", "__main__.py")
 

@@ -18,7 +18,7 @@ from ..backends import JOURNAL_SETTING
 from ..client import NetmeraClient, resolve_connection
 from ..engine import Plan, codec, execute
 from ..models import DEFAULT_BASE_URL
-from ._host import set_journal_setting, shared_client, watch_engine
+from .process import set_journal_setting, shared_client, watch_engine
 
 
 class NetmeraProvider(ResourceProvider):
