@@ -232,12 +232,15 @@ def diff_str_maps(old: str | None, new: str | None) -> MapDiff:
     return MapDiff(changed, removed)
 
 
-def patched_entries(value: str | None, updates: Mapping[str, str]) -> Iterator[tuple[bytes, bytes]]:
-    """The entries of encoded map `value` with `updates` put over them (replacing or adding keys),
-    in line order, streamed: a few updates over a million lines hold the updates only."""
+def patched_entries(
+    value: str | Iterable[tuple[bytes, bytes]] | None, updates: Mapping[str, str]
+) -> Iterator[tuple[bytes, bytes]]:
+    """The entries of encoded map `value` (or of entries already streamed in line order) with
+    `updates` put over them (replacing or adding keys), in line order, streamed: a few updates over a
+    million lines hold the updates only."""
     pending = sorted((k.encode() + b"\t", v.encode()) for k, v in updates.items())
     i = 0
-    for entry in entries(value):
+    for entry in entries(value) if value is None or isinstance(value, str) else value:
         while i < len(pending) and pending[i][0] < entry[0]:
             yield pending[i]
             i += 1

@@ -12,6 +12,8 @@ from netmera_iac.families.consent.ledger import (
     LedgerLine,
     change_consent,
     consent_guard,
+    implied_entries,
+    ledger_delta,
     plan_consent,
     push_state,
     record_applied,
@@ -195,6 +197,51 @@ def test_the_streamed_change_is_the_plan_and_guard_over_whole_maps(
     applied = record_applied({}, change.plan, "2026-12-01T00:00:00.000Z")
     expected = record_applied(ledger, change.plan, "2026-12-01T00:00:00.000Z")
     assert known.encoded(applied) == codec.encode_str_map({k: r.to_wire() for k, r in expected.items()})
+
+
+@given(
+    st.dictionaries(_ids, st.sampled_from([OPTED_IN, OPTED_OUT])),
+    st.dictionaries(_ids, _lines),
+    st.dictionaries(_ids, st.sampled_from([OPTED_IN, OPTED_OUT])),
+    st.dictionaries(_ids, st.just(Evidence("form", "2026-11-15T00:00:00Z")), max_size=4),
+)
+def test_the_inputs_ledger_delta_plans_and_guards_as_the_whole_ledger(
+    implied_by: dict[str, Preference],
+    recorded: dict[str, LedgerLine],
+    desired: dict[str, Preference],
+    evidence: dict[str, Evidence],
+) -> None:
+    """The inputs keep only the ledger lines their desired states do not imply; given back, those
+    lines plan and guard any next desired state exactly as the whole ledger does, and only an
+    opted-in applied or planned line of an id desired opted in is left out."""
+    implied = codec.encode_str_map(implied_by)
+    whole = codec.encode_str_map({k: r.to_wire() for k, r in recorded.items()})
+    delta = ledger_delta(implied, codec.entries(whole))
+    kept = codec.decode_str_map(delta)
+    absent = {k for k, v in kept.items() if v == "absent"}
+    assert absent == {i for i, s in implied_by.items() if s == OPTED_IN and i not in recorded}
+    kept = {k: v for k, v in kept.items() if k not in absent}
+    left_out = set(recorded) - set(kept)
+    assert all(
+        implied_by.get(i) == OPTED_IN
+        and recorded[i].state == OPTED_IN
+        and recorded[i].how != "uncertain"
+        and recorded[i].how != "observed"
+        for i in left_out
+    )
+    assert {k: v for k, v in kept.items()} == {
+        k: recorded[k].to_wire() for k in recorded if k not in left_out
+    }
+    given_back = dict(implied_entries(implied, delta))
+    assert all(given_back[(i + "\t").encode()] == b"opted_in planned" for i in left_out)
+    assert not any((i + "\t").encode() in given_back for i in absent)
+
+    change = change_consent(
+        "email", "extId", codec.encode_str_map(desired), KnownLedger(delta, {}, implied), evidence
+    )
+    full = change_consent("email", "extId", codec.encode_str_map(desired), KnownLedger(whole, {}), evidence)
+    assert change.plan == full.plan
+    assert change.blocked == full.blocked
 
 
 def test_a_desired_value_that_is_not_a_preference_is_named() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from netmera_iac.adapters.guards import guard_input
 from netmera_iac.engine import GuardSettings, codec
+from netmera_iac.families.consent.ledger import ledger_in
 from netmera_iac.families.consent.resource import (
     EmailConsentProvider,
     PushConsentProvider,
@@ -31,7 +32,8 @@ def props(addressing: str, evidence: dict[str, Any] | None = None, **ids: str) -
 
 
 def ledger(props: dict[str, Any]) -> dict[str, str]:
-    return codec.str_map_in(props, "ledger")
+    """The ledger of inputs (the lines their desired states do not imply) or outputs (whole)."""
+    return {k: line.to_wire() for k, line in ledger_in(props).items()}
 
 
 def pushed(emulator: Emulator, ext_id: str) -> list[bool]:
@@ -129,6 +131,25 @@ def test_push_consent_by_device_is_read_through_device_tokens(emulator: Emulator
     read = provider.read(created.id, created.outs)
     assert ledger(read.outs)["tok-ayse-ipad"].startswith("opted_out observed")
     assert "getDeviceTokens" in {r["operation"] for r in emulator.requests()}
+
+
+def test_the_inputs_do_not_repeat_the_lines_their_desired_states_imply(emulator: Emulator) -> None:
+    """The outputs hold the whole ledger with applied times; the inputs (which the next check reads)
+    hold only what the desired states do not say: here the one opt-out, not the 40 opt-ins."""
+    provider = configured(EmailConsentProvider(), emulator)
+    wanted = {f"user_{i:04d}": "opted_in" for i in range(1, 41)} | {"cust_ayse": "opted_out"}
+    checked = provider.check({}, props("extId", **wanted))
+    created = provider.create(checked.inputs)
+    assert len(ledger(created.outs)) == 41 and "__ledgerDelta" not in created.outs
+    again = provider.check(checked.inputs, props("extId", **wanted))
+    assert "__ledger" not in again.inputs
+    assert codec.decode_str_map(again.inputs["__ledgerDelta"]) == {"cust-ayse": "opted_out planned"}
+    assert again.inputs["plan"] == "no changes"
+    read = provider.read(created.id, created.outs)
+    assert read.inputs is not None and "__ledger" not in read.inputs
+    assert codec.decode_str_map(read.inputs["__ledgerDelta"]) == {
+        "cust-ayse": ledger(created.outs)["cust-ayse"]
+    }
 
 
 def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:

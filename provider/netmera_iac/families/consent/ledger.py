@@ -226,29 +226,126 @@ def _consent_plan(channel: Channel, addressing: Addressing, ins: list[str], outs
     return Plan(tuple(ops))
 
 
+# A list's collections: the desired states, the ledger in the outputs, and in the inputs the ledger's
+# lines its desired states do not imply (`ledger_delta`).
+CONSENTS, LEDGER, LEDGER_DELTA = "consents", "ledger", "ledgerDelta"
+# The lines a desired `opted_in` implies: nothing in them matters to a plan or the consent guard.
+_IMPLIED: Final = (b"opted_in applied", b"opted_in planned")
+_IMPLIED_LINE: Final = b"opted_in planned"
+_ABSENT: Final = b"absent"
+
+
+def ledger_delta(desired: str | None, ledger: Iterable[tuple[bytes, bytes]]) -> str:
+    """The lines of `ledger` (entries in line order) that the encoded `desired` map does not imply,
+    encoded. The inputs carry the ledger in this form: `check` sees only inputs, so they must hold
+    the ledger, but repeating a million opted-in lines beside a million opted-in desired states would
+    make the state carry the list twice (the outputs hold the whole ledger, with applied times). What
+    is left out is an opted-in line, applied or planned, of an id desired opted in: its time matters
+    to nobody (the consent guard times opt-outs; an uncertain or observed line is kept), and
+    `implied_entries` gives it back as a planned line. An id desired opted in with no line at all
+    (Netmera did not know it) gets an `absent` line, so that none is implied for it."""
+
+    def kept() -> Iterator[tuple[bytes, bytes]]:
+        wanted = codec.entries(desired)
+        want = next(wanted, None)
+        for key, wire in ledger:
+            while want is not None and want[0] < key:
+                if want[1] == b"opted_in":
+                    yield want[0], _ABSENT
+                want = next(wanted, None)
+            if want is not None and want[0] == key:
+                implied = want[1] == b"opted_in" and wire.startswith(_IMPLIED)
+                want = next(wanted, None)
+                if implied:
+                    continue
+            yield key, wire
+        while want is not None:
+            if want[1] == b"opted_in":
+                yield want[0], _ABSENT
+            want = next(wanted, None)
+
+    return codec.encode_entries(kept())
+
+
+def implied_entries(desired: str | None, delta: str | None) -> Iterator[tuple[bytes, bytes]]:
+    """The ledger a `ledger_delta` was taken from, streamed in line order: the delta's lines, and an
+    opted-in planned line for every other id `desired` opts in (none for an `absent` one)."""
+    lines = codec.entries(delta)
+    line = next(lines, None)
+    for key, want in codec.entries(desired):
+        while line is not None and line[0] < key:
+            if line[1] != _ABSENT:
+                yield line
+            line = next(lines, None)
+        if line is not None and line[0] == key:
+            if line[1] != _ABSENT:
+                yield line
+            line = next(lines, None)
+        elif want == b"opted_in":
+            yield key, _IMPLIED_LINE
+    while line is not None:
+        if line[1] != _ABSENT:
+            yield line
+        line = next(lines, None)
+
+
+def holds_whole_ledger(props: Mapping[str, Any]) -> bool:
+    """Outputs, and the inputs of earlier versions, hold the ledger whole (encoded, or as a map)."""
+    return isinstance(props.get(codec.hidden(LEDGER)), str) or codec.is_legacy(props, LEDGER)
+
+
+def ledger_in(props: Mapping[str, Any]) -> dict[str, LedgerLine]:
+    """The whole ledger of a list's inputs or outputs, in whichever form they hold it."""
+    if holds_whole_ledger(props):
+        return ledger_from_wire(codec.str_map_in(props, LEDGER))
+    delta = props.get(codec.hidden(LEDGER_DELTA))
+    if not isinstance(delta, str):
+        return {}
+    desired = props.get(codec.hidden(CONSENTS))
+    return _parsed(implied_entries(desired if isinstance(desired, str) else None, delta))
+
+
+def _parsed(entries: Iterable[tuple[bytes, bytes]]) -> dict[str, LedgerLine]:
+    lines = ((key[:-1].decode(), LedgerLine.from_wire(wire.decode())) for key, wire in entries)
+    return {k: line for k, line in lines if line is not None}
+
+
 @dataclass(frozen=True)
 class KnownLedger:
     """The ledger as the stack knows it, never decoded whole on the common path: the lines recorded
     in the state (one encoded value, engine/codec.py) and the few taken in over them (an interrupted
-    change's, or those of ids whose person changed under another key since)."""
+    change's, or those of ids whose person changed under another key since). With `implied_by` (the
+    encoded desired states of the inputs that recorded it), `recorded` is a `ledger_delta`."""
 
     recorded: str | None
     over: Mapping[str, LedgerLine]
+    implied_by: str | None = None
 
-    def entries(self) -> Iterator[tuple[bytes, bytes]]:
-        return codec.patched_entries(self.recorded, {k: r.to_wire() for k, r in self.over.items()})
+    def _recorded_entries(self) -> Iterator[tuple[bytes, bytes]]:
+        if self.implied_by is not None:
+            return implied_entries(self.implied_by, self.recorded)
+        return codec.entries(self.recorded)
+
+    def entries(self, updates: Mapping[str, LedgerLine] | None = None) -> Iterator[tuple[bytes, bytes]]:
+        lines = {**self.over, **(updates or {})}
+        return codec.patched_entries(self._recorded_entries(), {k: r.to_wire() for k, r in lines.items()})
 
     def encoded(self, updates: Mapping[str, LedgerLine] | None = None) -> str:
         """The ledger with `updates` over it, encoded (the recorded value itself when nothing changes)."""
         lines = {**self.over, **(updates or {})}
+        if self.implied_by is not None:
+            return codec.encode_entries(self.entries(updates))
         if not lines and self.recorded is not None:
             return self.recorded
         return codec.patch_str_map(self.recorded, {k: r.to_wire() for k, r in lines.items()})
 
+    def delta(self, desired: str | None, updates: Mapping[str, LedgerLine] | None = None) -> str:
+        """The ledger with `updates` over it, as the inputs of `desired` carry it (`ledger_delta`)."""
+        return ledger_delta(desired, self.entries(updates))
+
     def whole(self) -> dict[str, LedgerLine]:
         """Every line (for the rarer paths that read the live state of every listed id anyway)."""
-        recorded = ledger_from_wire(codec.decode_str_map(self.recorded)) if self.recorded else {}
-        return {**recorded, **self.over}
+        return _parsed(self.entries())
 
 
 @dataclass(frozen=True)

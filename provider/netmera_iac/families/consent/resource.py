@@ -3,12 +3,13 @@
 Each manages one list of `consent.yaml` (users by external id, or devices, addresses, numbers) and keeps
 a ledger: per id the last state applied or read back, and when. The consent guard needs the ledger at
 `check` (the only step whose failures the CLI shows as plain messages), and `check` only sees the last
-*inputs*, so the ledger travels as an input too. `check` must return the same inputs at preview and at
-`up --plan`, so the lines its plan will write are marked `planned` (no clock time); `create`/`update`
-store them with the time they were applied in the outputs, and `read` (any refresh) copies the outputs
-back into the inputs. A blocked re-opt-in therefore fails the preview with every blocked id named,
-before any request is sent. Users leaving a list keep their permission; deleting a resource changes
-nobody.
+*inputs*, so the ledger travels as an input too, as the lines the desired states do not imply
+(ledger.py `ledger_delta`: a million opted-in lines are not stored twice). `check` must return the same
+inputs at preview and at `up --plan`, so the lines its plan will write are marked `planned` (no clock
+time); `create`/`update` store the whole ledger with the times lines were applied in the outputs, and
+`read` (any refresh) copies the outputs' ledger back into the inputs. A blocked re-opt-in therefore
+fails the preview with every blocked id named, before any request is sent. Users leaving a list keep
+their permission; deleting a resource changes nobody.
 
 Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
 no read for email, SMS or WhatsApp permission, so for those the ledger is the reference and refresh
@@ -67,6 +68,9 @@ from ...engine import (
 from ...engine.consent_record import ConsentRecord, Line, person_key
 from .desired import LIST_NAMES
 from .ledger import (
+    CONSENTS,
+    LEDGER,
+    LEDGER_DELTA,
     Addressing,
     Channel,
     ConsentBlocked,
@@ -76,6 +80,8 @@ from .ledger import (
     LedgerLine,
     change_consent,
     consent_guard,
+    holds_whole_ledger,
+    ledger_delta,
     ledger_from_wire,
     now_iso,
     plan_consent,
@@ -85,7 +91,7 @@ from .ledger import (
     record_uncertain,
 )
 
-CONSENTS, EVIDENCE, LEDGER = "consents", "evidence", "ledger"
+EVIDENCE = "evidence"
 # From the program's judgement per person (person.py): ids to send again because another list changed
 # their person since, and opted-in addresses or numbers whose holder the stack does not know.
 RESEND, UNKNOWN_HOLDERS = "resend", "unknownHolders"
@@ -123,7 +129,23 @@ def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> KnownLedger:
         over.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
     # Their person changed since under another key (person.py): that state, marked uncertain.
     over.update(ledger_from_wire(codec.str_map_in(news, RESEND)))
+    if _holds_delta(olds):  # inputs: the lines their desired states do not imply (ledger.py)
+        consents = _encoded(olds, CONSENTS) or codec.encode_str_map({})
+        return KnownLedger(olds[codec.hidden(LEDGER_DELTA)], over, implied_by=consents)
     return KnownLedger(_encoded(olds, LEDGER), over)
+
+
+def _holds_delta(props: dict[str, Any]) -> bool:
+    """Inputs `check` wrote carry the ledger as a delta; outputs, and the inputs of earlier versions,
+    carry it whole (which then wins)."""
+    return not holds_whole_ledger(props) and isinstance(props.get(codec.hidden(LEDGER_DELTA)), str)
+
+
+def _delta_output(props: dict[str, Any], ledger: str | None) -> dict[str, Any]:
+    """`props` (inputs) with the ledger encoded `ledger` as their delta, instead of whole."""
+    kept = {k: v for k, v in props.items() if k != codec.hidden(LEDGER)} | {LEDGER: None}
+    delta = ledger_delta(_encoded(props, CONSENTS), codec.entries(ledger))
+    return {**kept, **codec.collection(LEDGER_DELTA, delta, "ids")}
 
 
 def _encoded(props: dict[str, Any], name: str) -> str | None:
@@ -212,9 +234,14 @@ class ConsentProvider(NetmeraProvider):
         if failures:
             return CheckResult(news, failures)
         plan = change.plan
-        expected = _ledger_output(known.encoded(record_applied({}, plan, None)))
+        expected = known.delta(_encoded(news, CONSENTS), record_applied({}, plan, None))
         facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
-        return CheckResult({**with_plan(news, plan), **expected, "optIns": facts}, [])
+        checked = {
+            **with_plan(news, plan),
+            **codec.collection(LEDGER_DELTA, expected, "ids"),
+            "optIns": facts,
+        }
+        return CheckResult(checked, [])
 
     def _check_adopting(self, news: dict[str, Any]) -> CheckResult:
         """Created by adopting: planned against the live state read now, whole (reading it is one
@@ -267,6 +294,8 @@ class ConsentProvider(NetmeraProvider):
         """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
         with the lines it may have changed marked uncertain. The lines it may change are journaled
         first (engine/journal.py), so a killed apply is finished by the next run."""
+        # The outputs carry the ledger whole (with the times it was applied), not the inputs' delta.
+        props = {k: v for k, v in props.items() if k not in (LEDGER_DELTA, codec.hidden(LEDGER_DELTA))}
         change = self._change(props, known)
         if change.blocked:  # against the stored outputs too, should inputs and outputs differ
             raise ConsentBlocked(self._name(props), change.blocked)
@@ -337,8 +366,8 @@ class ConsentProvider(NetmeraProvider):
                 f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
                 f"({abbreviate(unstated, 5)}); their ledger lines are kept as last applied"
             )
-        # Inputs = outputs: the next check sees the applied times and what was observed.
-        return ReadResult(id_, outs, outs)
+        # The inputs get the same ledger (as their delta): the next check sees what was observed.
+        return ReadResult(id_, outs, _delta_output(outs, outs.get(codec.hidden(LEDGER))))
 
     def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
         """Live state of `ids` where Netmera can tell (ids it cannot tell about are left out), and the

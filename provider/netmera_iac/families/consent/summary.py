@@ -7,16 +7,16 @@ from typing import Any
 
 from ...engine import codec
 from ...engine.preview import ResourceChange, Step, adopted_before, drifted, flips, unmanaged
-from .ledger import ledger_from_wire
+from .ledger import ledger_in
 
 
 def _ledger_states(props: Mapping[str, Any]) -> dict[str, str]:
-    return {k: record.state for k, record in ledger_from_wire(codec.str_map_in(props, "ledger")).items()}
+    return {k: record.state for k, record in ledger_in(props).items()}
 
 
 def _observed_at(props: Mapping[str, Any]) -> dict[str, str]:
     """When the stack saw each live state it read back (a refresh's `observed` lines)."""
-    ledger = ledger_from_wire(codec.str_map_in(props, "ledger"))
+    ledger = ledger_in(props)
     return {k: record.at for k, record in ledger.items() if record.how == "observed"}
 
 
