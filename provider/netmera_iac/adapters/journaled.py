@@ -17,7 +17,7 @@ from .served import served
 
 
 def send_journaled(
-    send: Callable[[], None],
+    send: Callable[[], object],
     ids: set[str],
     entry: dict[str, Any],
     partial: Callable[[PartialApplyError], tuple[dict[str, Any], str, dict[str, Any]]],

@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 def execute(client: NetmeraClient, plan: Plan) -> int:
     """Send every operation of `plan`; returns the number of requests made."""
-    return sum(op.send(client) for op in plan.operations)
+    return sum(part.send(client) for op in plan.operations for part in op.parts())
 
 
 @dataclass
@@ -69,8 +69,12 @@ class PartialApplyError(NetmeraIacError, NetmeraError):
         self.cause = cause
 
 
-def execute_tracked(client: NetmeraClient, plan: Plan) -> None:
-    """Send the plan in order; on failure raises `PartialApplyError` with what was applied so far."""
+def execute_tracked(client: NetmeraClient, plan: Plan) -> int:
+    """Send the plan in order, every family's the same way; returns the number of requests made. On
+    failure raises `PartialApplyError` with what was applied so far, by id."""
     progress = Progress()
+    requests = 0
     for op in plan.operations:
-        progress.track(op.name, op.ids, partial(op.send, client))
+        for part in op.parts():
+            requests += progress.track(op.name, part.ids, partial(part.send, client))
+    return requests

@@ -54,6 +54,11 @@ class Operation:
         """Send through `client`; returns the number of requests made."""
         raise NotImplementedError(f"{type(self).__name__} cannot send {self.name}")
 
+    def parts(self) -> Sequence[Operation]:
+        """The pieces this is sent in, each tracked on its own (engine/execute.py): one, unless the
+        request entries of all its ids are too many to build at once (profiles)."""
+        return (self,)
+
 
 @dataclass(frozen=True)
 class Plan:

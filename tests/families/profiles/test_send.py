@@ -7,9 +7,9 @@ import pytest
 
 from netmera_iac.client import NetmeraClient
 from netmera_iac.emulator.server import DEMO_API_KEY
-from netmera_iac.engine import PartialApplyError
+from netmera_iac.engine import PartialApplyError, execute_tracked
 from netmera_iac.families.profiles import planner
-from netmera_iac.families.profiles.planner import ProfilePlan, execute_profiles
+from netmera_iac.families.profiles.planner import ProfilePlan
 from tests.conftest import Emulator
 
 
@@ -21,7 +21,7 @@ def test_a_plan_is_sent_in_parts_and_a_failed_part_is_reported_by_user(
     plan = ProfilePlan(sets={u: {"loyaltyTier": "gold"} for u in users})
     emulator.add_fault(operation="setProfileAttributes", sequence=[None, {"kind": "status", "status": 400}])
     with NetmeraClient(DEMO_API_KEY, emulator.base_url) as client, pytest.raises(PartialApplyError) as failed:
-        execute_profiles(client, plan)
+        execute_tracked(client, plan.to_plan())
     progress = failed.value.progress
     assert progress.of("setProfileAttributes") == set(users[:1000])
     assert progress.uncertain_of["setProfileAttributes"] == set(users[1000:2000])
@@ -29,6 +29,6 @@ def test_a_plan_is_sent_in_parts_and_a_failed_part_is_reported_by_user(
 
     emulator.clear_requests()
     with NetmeraClient(DEMO_API_KEY, emulator.base_url) as client:
-        assert execute_profiles(client, plan) == 3
+        assert execute_tracked(client, plan.to_plan()) == 3
     entries = [r["ids"] for r in emulator.requests("setProfileAttributes")]
     assert entries == [1000, 1000, 500]

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Final
 
-from ...client import NetmeraClient, WriteResult
-from ...engine.execute import Progress
-from ...engine.plan import abbreviate
+from ...client import NetmeraClient
+from ...engine.plan import Operation, Plan, abbreviate
 
 FIELDS: Final = ("email", "msisdn", "whatsapp")
 UPDATE: Final = {"email": "updateEmail", "msisdn": "updateMsisdn", "whatsapp": "updateWhatsApp"}
@@ -83,6 +81,18 @@ class ContactPlan:
     def calls(self) -> int:
         return sum(map(len, self.updates.values())) + sum(map(len, self.removals.values()))
 
+    def to_plan(self) -> Plan:
+        """The engine's plan of these writes: the updates, then the removals, users in id order."""
+        ops: list[Operation] = [
+            UpdateContact(op, "contacts", tuple(sorted(values)), values=values)
+            for op in UPDATE.values()
+            if (values := self.updates.get(op))
+        ]
+        ops += [
+            RemoveContact(op, "contacts", ids) for op in REMOVE.values() if (ids := self.removals.get(op))
+        ]
+        return Plan(tuple(ops))
+
     @property
     def users_changed(self) -> int:
         return len(self.users)
@@ -125,30 +135,31 @@ def plan_contacts(desired: Mapping[str, Contact], applied: Mapping[str, Contact]
     return ContactPlan(updates, {name: tuple(ids) for name, ids in removals.items()})
 
 
-def _update(client: NetmeraClient, operation: str, values: Mapping[str, Value]) -> WriteResult:
-    if operation == "updateWhatsApp":
-        return client.update_whats_app_many({u: list(v) for u, v in values.items()})
-    singles = {u: str(v) for u, v in values.items()}
-    return (
-        client.update_email_many(singles)
-        if operation == "updateEmail"
-        else client.update_msisdn_many(singles)
-    )
+@dataclass(frozen=True)
+class UpdateContact(Operation):
+    """updateEmail / updateMsisdn / updateWhatsApp: one request per user, with its value."""
+
+    values: Mapping[str, Value] = field(default_factory=dict)
+
+    @property
+    def calls(self) -> int:
+        return len(self.ids)
+
+    def send(self, client: NetmeraClient) -> int:
+        if self.name == "updateWhatsApp":
+            return client.update_whats_app_many({u: list(self.values[u]) for u in self.ids}).requests
+        singles = {u: str(self.values[u]) for u in self.ids}
+        many = client.update_email_many if self.name == "updateEmail" else client.update_msisdn_many
+        return many(singles).requests
 
 
-def execute_contacts(client: NetmeraClient, plan: ContactPlan) -> int:
-    """The updates, then the removals, one request per user each; returns the number of requests
-    made. On failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown)."""
-    requests = 0
-    progress = Progress()
-    for operation in UPDATE.values():
-        values = plan.updates.get(operation)
-        if values:  # one request per user, in sorted order
-            send = partial(_update, client, operation, values)
-            requests += progress.track(operation, values, send).requests
-    for operation in REMOVE.values():
-        ids = plan.removals.get(operation)
-        if ids:
-            send_removals = partial(client.remove_many, operation, ids)
-            requests += progress.track(operation, ids, send_removals).requests
-    return requests
+@dataclass(frozen=True)
+class RemoveContact(Operation):
+    """removeEmail / removeMsisdn / removeWhatsApp: one request per user."""
+
+    @property
+    def calls(self) -> int:
+        return len(self.ids)
+
+    def send(self, client: NetmeraClient) -> int:
+        return client.remove_many(self.name, self.ids).requests

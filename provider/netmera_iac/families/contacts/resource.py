@@ -19,9 +19,8 @@ from ...adapters.journaled import send_journaled
 from ...adapters.progress import LiveProgress
 from ...adapters.provider import NetmeraProvider, encoded_failure
 from ...adapters.reviewed import with_plan
-from ...client import NetmeraClient
-from ...engine import PartialApplyError, codec
-from .planner import FIELDS, REMOVE, UPDATE, Contact, ContactPlan, execute_contacts, plan_contacts
+from ...engine import PartialApplyError, codec, execute_tracked
+from .planner import FIELDS, REMOVE, UPDATE, Contact, plan_contacts
 
 CONTACTS = "contacts"
 
@@ -38,10 +37,6 @@ def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     """The last applied values, less the users of an interrupted or failed change (unknown: sent again)."""
     gone = interrupted_ids(olds, news)
     return {u: v for u, v in _wire(olds).items() if u not in gone}
-
-
-def _send(client: NetmeraClient, plan: ContactPlan) -> None:
-    execute_contacts(client, plan)
 
 
 def contacts_input(wire: dict[str, Any]) -> dict[str, str]:
@@ -102,7 +97,9 @@ class ContactInfoProvider(NetmeraProvider):
             return {**news, **contacts_input(known)}, reason, {}
 
         progress = LiveProgress(plan.calls, plan.calls, next(iter(plan.updates), "updateEmail"))
-        send_journaled(lambda: _send(self.client(), plan), sent, {}, partial, resource_id, progress)
+        send_journaled(
+            lambda: execute_tracked(self.client(), plan.to_plan()), sent, {}, partial, resource_id, progress
+        )
         return {**news, **contacts_input({**old, **new})}
 
 

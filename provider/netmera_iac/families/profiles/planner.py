@@ -6,18 +6,18 @@ An explicit null means "unset"; an attribute a user does not list is not managed
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, Final
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, TypeVar
 
-from ...client import NetmeraClient, WriteResult
+from ...client import NetmeraClient
 from ...engine import codec
 from ...engine.desired import short_json
-from ...engine.execute import Progress
-from ...engine.plan import abbreviate
+from ...engine.plan import Operation, Plan, abbreviate
 from ...models import MAX_IDS_PER_REQUEST, ProfileEntry, UnsetProfileEntry
 from .schema import Profiles
+
+_T = TypeVar("_T", bound=Operation)
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,22 @@ class ProfilePlan:
     @property
     def users_changed(self) -> int:
         return len(set(self.sets) | set(self.unsets))
+
+    def to_plan(self) -> Plan:
+        """The engine's plan of these writes: sets, then unsets, each user once, in id order."""
+        ops: list[Operation] = []
+        if self.sets:
+            ops.append(
+                SetProfileAttributes(
+                    "setProfileAttributes", "profiles", tuple(sorted(self.sets)), values=self.sets
+                )
+            )
+        if self.unsets:
+            unsets = tuple(sorted(self.unsets))
+            ops.append(
+                UnsetProfileAttributes("unsetProfileAttributes", "profiles", unsets, attributes=self.unsets)
+            )
+        return Plan(tuple(ops))
 
     def summary(self, limit: int = 10) -> str:
         if self.empty:
@@ -131,32 +147,37 @@ def dropped_values(plan: ProfilePlan, read_back: Mapping[str, Mapping[str, Any]]
 SEND_PART: Final = 100 * MAX_IDS_PER_REQUEST
 
 
-def execute_profiles(client: NetmeraClient, plan: ProfilePlan) -> int:
-    """setProfileAttributes (one entry per user) then unsetProfileAttributes; returns requests made.
-    On failure raises `PartialApplyError` (per operation, the users answered 200 and the unknown)."""
-    requests = 0
-    progress = Progress()
-    steps: list[tuple[str, list[str], Callable[[list[str]], WriteResult]]] = [
-        (
-            "setProfileAttributes",
-            sorted(plan.sets),
-            lambda users: client.set_profile_attributes(
-                [ProfileEntry(ext_id=u, profile=dict(plan.sets[u])) for u in users]
-            ),
-        ),
-        (
-            "unsetProfileAttributes",
-            sorted(plan.unsets),
-            lambda users: client.unset_profile_attributes(
-                [UnsetProfileEntry(ext_id=u, profile=list(plan.unsets[u])) for u in users]
-            ),
-        ),
-    ]
-    for name, users, send in steps:
-        for start in range(0, len(users), SEND_PART):  # one entry per user, in this order: the batches
-            part = users[start : start + SEND_PART]
-            requests += progress.track(name, part, partial(send, part)).requests
-    return requests
+def _in_parts(op: _T) -> Sequence[_T]:
+    """`op` in parts of SEND_PART users, in id order (the client batches each part)."""
+    return [replace(op, ids=op.ids[start : start + SEND_PART]) for start in range(0, len(op.ids), SEND_PART)]
+
+
+@dataclass(frozen=True)
+class SetProfileAttributes(Operation):
+    """setProfileAttributes: one entry per user, the values the plan sets for them."""
+
+    values: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def send(self, client: NetmeraClient) -> int:
+        entries = [ProfileEntry(ext_id=u, profile=dict(self.values[u])) for u in self.ids]
+        return client.set_profile_attributes(entries).requests
+
+    def parts(self) -> Sequence[SetProfileAttributes]:
+        return _in_parts(self)
+
+
+@dataclass(frozen=True)
+class UnsetProfileAttributes(Operation):
+    """unsetProfileAttributes: one entry per user, the attributes the plan unsets for them."""
+
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def send(self, client: NetmeraClient) -> int:
+        entries = [UnsetProfileEntry(ext_id=u, profile=list(self.attributes[u])) for u in self.ids]
+        return client.unset_profile_attributes(entries).requests
+
+    def parts(self) -> Sequence[UnsetProfileAttributes]:
+        return _in_parts(self)
 
 
 ArrayValues = dict[str, list[Any]]  # user -> values

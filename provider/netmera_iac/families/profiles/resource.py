@@ -36,7 +36,7 @@ from ...adapters.provider import NetmeraProvider, encoded_failure
 from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
 from ...adapters.sampling import read_sample
 from ...adapters.sharded import legacy_shard_failures
-from ...client import NetmeraClient, NetmeraError
+from ...client import NetmeraError
 from ...engine import (
     GuardSettings,
     GuardViolation,
@@ -44,6 +44,7 @@ from ...engine import (
     Progress,
     abbreviate,
     codec,
+    execute_tracked,
     mass_change,
 )
 from ...engine.errors import VerificationError
@@ -51,7 +52,6 @@ from .planner import (
     UNCERTAIN_VALUE,
     ProfilePlan,
     dropped_values,
-    execute_profiles,
     mark_uncertain,
     plan_profiles,
 )
@@ -148,10 +148,6 @@ def _managed(props: dict[str, Any]) -> int:
 
 def plan_users(plan: ProfilePlan) -> list[str]:
     return sorted({*plan.sets, *plan.unsets})
-
-
-def _send(client: NetmeraClient, plan: ProfilePlan) -> None:
-    execute_profiles(client, plan)
 
 
 def _after_partial(
@@ -286,7 +282,7 @@ class ProfileAttributesProvider(NetmeraProvider):
         # A failed delete keeps the resource and its state: the next run deletes again.
         plan = plan_profiles({}, _profiles(props))
         if not plan.empty:
-            execute_profiles(self.client(), plan)
+            execute_tracked(self.client(), plan.to_plan())
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         managed = _profiles(props)
@@ -329,7 +325,14 @@ class ProfileAttributesProvider(NetmeraProvider):
             return {**props, **profiles_input(after), VALUE_COUNT: managed_values(after)}, reason, entry
 
         progress = LiveProgress(len(plan.sets) + len(plan.unsets), plan.calls, "setProfileAttributes")
-        send_journaled(lambda: _send(client, plan), set(touched), entry, partial, resource_id, progress)
+        send_journaled(
+            lambda: execute_tracked(client, plan.to_plan()),
+            set(touched),
+            entry,
+            partial,
+            resource_id,
+            progress,
+        )
         if verify == "none" or not plan.sets:
             return
         if isinstance(verify, float):  # numbers cross Pulumi as doubles
