@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netmera_iac.adapters.guards import guard_input
 from netmera_iac.engine import GuardSettings, codec
-from netmera_iac.families.consent.ledger import ledger_in
+from netmera_iac.families.consent.ledger import ledger_delta, ledger_in
 from netmera_iac.families.consent.resource import (
     EmailConsentProvider,
     PushConsentProvider,
@@ -150,6 +152,42 @@ def test_the_inputs_do_not_repeat_the_lines_their_desired_states_imply(emulator:
     assert codec.decode_str_map(read.inputs["__ledgerDelta"]) == {
         "cust-ayse": ledger(created.outs)["cust-ayse"]
     }
+
+
+_ids = st.sampled_from([f"u{n}" for n in range(10)])
+_wire_lines = st.sampled_from(
+    [
+        "opted_in applied 2026-11-01T00:00:00.000Z",
+        "opted_in planned",
+        "opted_in uncertain 2026-11-01T00:00:00.000Z",
+        "opted_out applied 2026-11-01T00:00:00.000Z",
+        "opted_out observed 2026-11-30T00:00:00.000Z",
+        "opted_out planned",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
+    st.dictionaries(_ids, _wire_lines),
+)
+def test_a_check_from_the_inputs_delta_plans_and_guards_as_from_the_whole_ledger(
+    desired: dict[str, str], recorded: dict[str, str]
+) -> None:
+    """A preview whose list did not change reads only the lines the inputs' delta names; it plans,
+    guards and records the same as a check over the whole ledger."""
+    provider = EmailConsentProvider()
+    provider.api_key = "key"
+    news = props("extId", **desired)
+    whole = codec.encode_str_map(recorded)
+    delta = ledger_delta(news["__consents"], codec.entries(whole))
+    from_whole = provider.check({**news, **codec.collection("ledger", whole)}, dict(news))
+    from_delta = provider.check({**news, **codec.collection("ledgerDelta", delta)}, dict(news))
+    assert [f.reason for f in from_delta.failures] == [f.reason for f in from_whole.failures]
+    if not from_whole.failures:
+        assert from_delta.inputs["plan"] == from_whole.inputs["plan"]
+        assert ledger(from_delta.inputs) == ledger(from_whole.inputs)
 
 
 def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:

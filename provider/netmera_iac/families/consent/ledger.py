@@ -242,16 +242,16 @@ def ledger_delta(desired: str | None, ledger: Iterable[tuple[bytes, bytes]]) -> 
     make the state carry the list twice (the outputs hold the whole ledger, with applied times). What
     is left out is an opted-in line, applied or planned, of an id desired opted in: its time matters
     to nobody (the consent guard times opt-outs; an uncertain or observed line is kept), and
-    `implied_entries` gives it back as a planned line. An id desired opted in with no line at all
-    (Netmera did not know it) gets an `absent` line, so that none is implied for it."""
+    `implied_entries` gives it back as a planned line. A desired id with no line at all (Netmera did
+    not know it, or it was never applied) gets an `absent` line, so that none is implied for it: an
+    id the delta does not name is then always one desired opted in, holding that state."""
 
     def kept() -> Iterator[tuple[bytes, bytes]]:
         wanted = codec.entries(desired)
         want = next(wanted, None)
         for key, wire in ledger:
             while want is not None and want[0] < key:
-                if want[1] == b"opted_in":
-                    yield want[0], _ABSENT
+                yield want[0], _ABSENT
                 want = next(wanted, None)
             if want is not None and want[0] == key:
                 implied = want[1] == b"opted_in" and wire.startswith(_IMPLIED)
@@ -260,8 +260,7 @@ def ledger_delta(desired: str | None, ledger: Iterable[tuple[bytes, bytes]]) -> 
                     continue
             yield key, wire
         while want is not None:
-            if want[1] == b"opted_in":
-                yield want[0], _ABSENT
+            yield want[0], _ABSENT
             want = next(wanted, None)
 
     return codec.encode_entries(kept())

@@ -135,6 +135,15 @@ def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> KnownLedger:
     return KnownLedger(_encoded(olds, LEDGER), over)
 
 
+def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
+    """The recorded ledger delta, when it is over the same desired states as `news` (by digest) and
+    nothing is taken in over it: the common case of a preview with no change to the list."""
+    if known.implied_by is None or known.over or known.recorded is None:
+        return None
+    before, now = codec.header(known.implied_by), codec.props_header(news, CONSENTS)
+    return known.recorded if before is not None and now is not None and before.digest == now.digest else None
+
+
 def _holds_delta(props: dict[str, Any]) -> bool:
     """Inputs `check` wrote carry the ledger as a delta; outputs, and the inputs of earlier versions,
     carry it whole (which then wins)."""
@@ -209,6 +218,20 @@ class ConsentProvider(NetmeraProvider):
             self.channel, props["addressing"], _encoded(props, CONSENTS), known, _evidence(props)
         )
 
+    def _delta_change(self, props: dict[str, Any], delta: str) -> ConsentChange:
+        """The change when the ledger is a delta over the very desired states `props` carry: every id
+        it does not name holds its desired opted-in state, so only the ids it names are planned and
+        guarded (their desired states found by one pass, the rest never parsed)."""
+        named = codec.decode_str_map(delta)
+        wanted = codec.values_among(props, CONSENTS, named)
+        return change_consent(
+            self.channel,
+            props["addressing"],
+            codec.encode_str_map(wanted),
+            KnownLedger(delta, {}),  # an `absent` line reads as no line
+            _evidence(props),
+        )
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = self.config_failures()
         if news.get("addressing") not in ADDRESSINGS[self.channel]:
@@ -221,7 +244,8 @@ class ConsentProvider(NetmeraProvider):
         if adopting(olds, news):
             return self._check_adopting(news)
         known = known_ledger(olds, news)
-        change = self._change(news, known)
+        own = _own_delta(known, news)
+        change = self._delta_change(news, own) if own is not None else self._change(news, known)
         failures = preference_failure(CONSENTS, change.bad)
         if change.blocked:
             guarded = str(ConsentBlocked(self._name(news), change.blocked))
@@ -234,7 +258,10 @@ class ConsentProvider(NetmeraProvider):
         if failures:
             return CheckResult(news, failures)
         plan = change.plan
-        expected = known.delta(_encoded(news, CONSENTS), record_applied({}, plan, None))
+        if own is not None and plan.empty:
+            expected = own  # the same desired states and nothing planned: the same lines
+        else:
+            expected = known.delta(_encoded(news, CONSENTS), record_applied({}, plan, None))
         facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
         checked = {
             **with_plan(news, plan),
