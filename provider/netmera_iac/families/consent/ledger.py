@@ -293,15 +293,29 @@ def holds_whole_ledger(props: Mapping[str, Any]) -> bool:
     return isinstance(props.get(codec.hidden(LEDGER)), str) or codec.is_legacy(props, LEDGER)
 
 
+def encoded_map(props: Mapping[str, Any], name: str) -> str | None:
+    """The encoded map `name`; one written before the compact format is encoded here, once."""
+    value = props.get(codec.hidden(name))
+    if isinstance(value, str):
+        return value
+    legacy = codec.str_map_in(props, name)
+    return codec.encode_str_map(legacy) if legacy else None
+
+
+def recorded_ledger(props: Mapping[str, Any], over: Mapping[str, LedgerLine] | None = None) -> KnownLedger:
+    """The ledger a list's inputs or outputs record, in whichever form they hold it: whole (outputs,
+    and the inputs of earlier versions; it then wins) or as a delta over their desired states (the
+    inputs `check` writes), with `over` taken in over it."""
+    delta = props.get(codec.hidden(LEDGER_DELTA))
+    if not holds_whole_ledger(props) and isinstance(delta, str):
+        desired = encoded_map(props, CONSENTS) or codec.encode_str_map({})
+        return KnownLedger(delta, over or {}, implied_by=desired)
+    return KnownLedger(encoded_map(props, LEDGER), over or {})
+
+
 def ledger_in(props: Mapping[str, Any]) -> dict[str, LedgerLine]:
     """The whole ledger of a list's inputs or outputs, in whichever form they hold it."""
-    if holds_whole_ledger(props):
-        return ledger_from_wire(codec.str_map_in(props, LEDGER))
-    delta = props.get(codec.hidden(LEDGER_DELTA))
-    if not isinstance(delta, str):
-        return {}
-    desired = props.get(codec.hidden(CONSENTS))
-    return _parsed(implied_entries(desired if isinstance(desired, str) else None, delta))
+    return recorded_ledger(props).whole()
 
 
 def _parsed(entries: Iterable[tuple[bytes, bytes]]) -> dict[str, LedgerLine]:

@@ -80,15 +80,17 @@ from .ledger import (
     LedgerLine,
     change_consent,
     consent_guard,
-    holds_whole_ledger,
+    encoded_map,
     ledger_delta,
     ledger_from_wire,
+    ledger_in,
     now_iso,
     plan_consent,
     push_state,
     record_applied,
     record_observed,
     record_uncertain,
+    recorded_ledger,
 )
 
 EVIDENCE = "evidence"
@@ -118,10 +120,6 @@ def _evidence(props: dict[str, Any]) -> dict[str, Evidence]:
     }
 
 
-def ledger_of(props: dict[str, Any]) -> dict[str, LedgerLine]:
-    return ledger_from_wire(codec.str_map_in(props, LEDGER))
-
-
 def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> KnownLedger:
     """The ledger as last recorded, with the lines of an interrupted change taken in."""
     over: dict[str, LedgerLine] = {}
@@ -129,10 +127,7 @@ def known_ledger(olds: dict[str, Any], news: dict[str, Any]) -> KnownLedger:
         over.update(ledger_from_wire(codec.str_map_in(news, INTERRUPTED)))
     # Their person changed since under another key (person.py): that state, marked uncertain.
     over.update(ledger_from_wire(codec.str_map_in(news, RESEND)))
-    if _holds_delta(olds):  # inputs: the lines their desired states do not imply (ledger.py)
-        consents = _encoded(olds, CONSENTS) or codec.encode_str_map({})
-        return KnownLedger(olds[codec.hidden(LEDGER_DELTA)], over, implied_by=consents)
-    return KnownLedger(_encoded(olds, LEDGER), over)
+    return recorded_ledger(olds, over)
 
 
 def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
@@ -144,26 +139,11 @@ def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
     return known.recorded if before is not None and now is not None and before.digest == now.digest else None
 
 
-def _holds_delta(props: dict[str, Any]) -> bool:
-    """Inputs `check` wrote carry the ledger as a delta; outputs, and the inputs of earlier versions,
-    carry it whole (which then wins)."""
-    return not holds_whole_ledger(props) and isinstance(props.get(codec.hidden(LEDGER_DELTA)), str)
-
-
 def _delta_output(props: dict[str, Any], ledger: str | None) -> dict[str, Any]:
     """`props` (inputs) with the ledger encoded `ledger` as their delta, instead of whole."""
     kept = {k: v for k, v in props.items() if k != codec.hidden(LEDGER)} | {LEDGER: None}
-    delta = ledger_delta(_encoded(props, CONSENTS), codec.entries(ledger))
+    delta = ledger_delta(encoded_map(props, CONSENTS), codec.entries(ledger))
     return {**kept, **codec.collection(LEDGER_DELTA, delta, "ids")}
-
-
-def _encoded(props: dict[str, Any], name: str) -> str | None:
-    """The encoded map `name`; one written before the compact format is encoded here, once."""
-    value = props.get(codec.hidden(name))
-    if isinstance(value, str):
-        return value
-    legacy = codec.str_map_in(props, name)
-    return codec.encode_str_map(legacy) if legacy else None
 
 
 def _ledger_output(ledger: dict[str, LedgerLine] | str) -> dict[str, str]:
@@ -215,7 +195,7 @@ class ConsentProvider(NetmeraProvider):
 
     def _change(self, props: dict[str, Any], known: KnownLedger) -> ConsentChange:
         return change_consent(
-            self.channel, props["addressing"], _encoded(props, CONSENTS), known, _evidence(props)
+            self.channel, props["addressing"], encoded_map(props, CONSENTS), known, _evidence(props)
         )
 
     def _delta_change(self, props: dict[str, Any], delta: str) -> ConsentChange:
@@ -261,7 +241,7 @@ class ConsentProvider(NetmeraProvider):
         if own is not None and plan.empty:
             expected = own  # the same desired states and nothing planned: the same lines
         else:
-            expected = known.delta(_encoded(news, CONSENTS), record_applied({}, plan, None))
+            expected = known.delta(encoded_map(news, CONSENTS), record_applied({}, plan, None))
         facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
         checked = {
             **with_plan(news, plan),
@@ -379,7 +359,7 @@ class ConsentProvider(NetmeraProvider):
         return here.consent
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        ledger = ledger_of(props)
+        ledger = ledger_in(props)
         ids = read_sample(set(_consents(props)) | set(ledger))  # unread ids keep their lines
         observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
         outs = {k: v for k, v in props.items() if k != OBSERVATION}
