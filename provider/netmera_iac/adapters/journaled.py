@@ -22,13 +22,12 @@ def send_journaled(
     entry: dict[str, Any],
     partial: Callable[[PartialApplyError], tuple[dict[str, Any], str, dict[str, Any]]],
     resource_id: str | None,
-    plan: Plan | LiveProgress | None = None,
+    plan: Plan | None = None,
 ) -> None:
     """Journal `ids` (with `entry`, what the program needs to hand them back), send, and end the entry.
     On a part-way failure `partial` gives (outputs as Netmera now has them, the reason, the entry to
     keep for the next run; see engine/journal.py `Journal.failed`), raised as `PartialApply`. With
-    `plan` (or the counts of a family's own plan, as a `LiveProgress`), its progress is the resource's
-    status line in Pulumi's display while it is sent."""
+    `plan`, its progress is the resource's status line in Pulumi's display while it is sent."""
     here = served()
     if here:
         here.journal.begin(here.type, here.name, entry, ids)

@@ -183,8 +183,8 @@ def observing(operation: str, ids: int) -> contextlib.AbstractContextManager[obj
 def shown(
     plan: Plan | LiveProgress, show: Callable[[str, str], None] = engine_status
 ) -> Iterator[LiveProgress]:
-    """Report the progress of sending `plan` (or of counts given as a `LiveProgress`, for the
-    families whose plans are their own) on the served resource's status line while the block runs."""
+    """Report the progress of sending `plan` (or of counts given as a `LiveProgress`: the reads of
+    `observing`) on the served resource's status line while the block runs."""
     progress = LiveProgress.of(plan) if isinstance(plan, Plan) else plan
     progress.urn = progress.urn or current_urn() or ""
     urn = progress.urn

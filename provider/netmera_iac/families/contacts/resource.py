@@ -16,7 +16,6 @@ from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, Upda
 
 from ...adapters.interrupted import interrupted_ids, interrupted_input, interrupted_is_new
 from ...adapters.journaled import send_journaled
-from ...adapters.progress import LiveProgress
 from ...adapters.provider import NetmeraProvider, encoded_failure
 from ...adapters.reviewed import with_plan
 from ...engine import PartialApplyError, codec, execute_tracked
@@ -96,9 +95,9 @@ class ContactInfoProvider(NetmeraProvider):
             )
             return {**news, **contacts_input(known)}, reason, {}
 
-        progress = LiveProgress(plan.calls, plan.calls, next(iter(plan.updates), "updateEmail"))
+        writes = plan.to_plan()
         send_journaled(
-            lambda: execute_tracked(self.client(), plan.to_plan()), sent, {}, partial, resource_id, progress
+            lambda: execute_tracked(self.client(), writes), sent, {}, partial, resource_id, plan=writes
         )
         return {**news, **contacts_input({**old, **new})}
 

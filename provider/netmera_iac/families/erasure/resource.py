@@ -6,6 +6,7 @@ be read back, so refresh keeps the applied state (adapters/once.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi.dynamic import CheckFailure, Resource
@@ -16,19 +17,22 @@ from ...adapters.journaled import send_journaled
 from ...adapters.once import OnceProvider
 from ...adapters.process import PartialApply
 from ...client import NetmeraClient
-from ...engine import PartialApplyError, Progress, abbreviate, codec
+from ...engine import PartialApplyError, Plan, abbreviate, codec, execute, execute_tracked
+from ...engine.plan import Operation
 
 CONFIRMATION = "erase these users permanently"
 
 
-def execute_erasure(client: NetmeraClient, ext_ids: list[str]) -> None:
-    """deleteUsersPermanently (1000 per request; an already-erased id counts as done); on failure
-    raises `PartialApplyError` naming the users of the requests answered 200."""
-    Progress().track(
-        "deleteUsersPermanently",
-        ext_ids,
-        lambda: client.delete_users_permanently(ext_ids, missing_ok=True),
-    )
+@dataclass(frozen=True)
+class EraseUsers(Operation):
+    """deleteUsersPermanently (1000 per request); an already-erased id counts as done."""
+
+    def send(self, client: NetmeraClient) -> int:
+        return client.delete_users_permanently(self.ids, missing_ok=True).requests
+
+
+def erasure_plan(ext_ids: list[str]) -> Plan:
+    return Plan((EraseUsers("deleteUsersPermanently", "users", tuple(ext_ids)),) if ext_ids else ())
 
 
 class UserErasureProvider(OnceProvider):
@@ -55,8 +59,7 @@ class UserErasureProvider(OnceProvider):
         return f"erase {len(items)} user(s) permanently: {abbreviate(items, 25)}"
 
     def send(self, items: list[Any]) -> None:
-        if items:
-            self.client().delete_users_permanently(items, missing_ok=True)  # already erased counts as done
+        execute(self.client(), erasure_plan(items))
 
     def _send_recorded(
         self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
@@ -87,7 +90,9 @@ class UserErasureProvider(OnceProvider):
             )
             return outputs(done), reason, {}
 
-        send_journaled(lambda: execute_erasure(client, to_erase), set(to_erase), {}, partial, resource_id)
+        send_journaled(
+            lambda: execute_tracked(client, erasure_plan(to_erase)), set(to_erase), {}, partial, resource_id
+        )
         if not_found:
             raise PartialApply(
                 outputs(to_erase),

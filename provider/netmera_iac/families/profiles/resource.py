@@ -31,7 +31,7 @@ from pulumi.dynamic import (
 from ...adapters.guards import guard_input, guard_settings
 from ...adapters.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
 from ...adapters.journaled import send_journaled
-from ...adapters.progress import LiveProgress, observing
+from ...adapters.progress import observing
 from ...adapters.provider import NetmeraProvider, encoded_failure
 from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
 from ...adapters.sampling import read_sample
@@ -324,14 +324,9 @@ class ProfileAttributesProvider(NetmeraProvider):
             )
             return {**props, **profiles_input(after), VALUE_COUNT: managed_values(after)}, reason, entry
 
-        progress = LiveProgress(len(plan.sets) + len(plan.unsets), plan.calls, "setProfileAttributes")
+        writes = plan.to_plan()
         send_journaled(
-            lambda: execute_tracked(client, plan.to_plan()),
-            set(touched),
-            entry,
-            partial,
-            resource_id,
-            progress,
+            lambda: execute_tracked(client, writes), set(touched), entry, partial, resource_id, plan=writes
         )
         if verify == "none" or not plan.sets:
             return
