@@ -15,12 +15,15 @@ from .process import PartialApply
 from .progress import LiveProgress, failure_report, shown
 from .served import served
 
+# What a part-way failure records: (outputs as Netmera now has them, the reason, the entry to keep).
+Partial = Callable[[PartialApplyError], tuple[dict[str, Any], str, dict[str, Any]]]
+
 
 def send_journaled(
     send: Callable[[], object],
     ids: set[str],
     entry: dict[str, Any],
-    partial: Callable[[PartialApplyError], tuple[dict[str, Any], str, dict[str, Any]]],
+    partial: Partial,
     resource_id: str | None,
     plan: Plan | None = None,
 ) -> None:

@@ -2,10 +2,10 @@
 
 Pulumi pickles each provider object into the state, so providers hold no client and no secret:
 `configure()` runs inside the provider process and reads `netmera:apiKey` (secret stack config) and
-`netmera:baseUrl`, with NETMERA_API_KEY / NETMERA_BASE_URL as fallbacks. A family's provider
-subclasses `NetmeraProvider` in its `resource.py`; what the providers share beyond this lives in the
-modules beside it, each named for one thing (journaled, served, interrupted, guards, reviewed,
-preferences, existence, sampling, sharded).
+`netmera:baseUrl`, with NETMERA_API_KEY / NETMERA_BASE_URL as fallbacks. A family's provider fills
+in the lifecycle built on this (lifecycle.py; one-shot families once.py) in its `resource.py`; what
+the providers share beyond this lives in the modules beside it, each named for one thing (journaled,
+served, interrupted, guards, reviewed, preferences, existence, sampling, sharded).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from pulumi.dynamic import CheckFailure, ConfigureRequest, ResourceProvider
 
 from ..backends import JOURNAL_SETTING
 from ..client import NetmeraClient, resolve_connection
-from ..engine import Plan, codec, execute
+from ..engine import Plan, codec, execute, execute_tracked
 from ..models import DEFAULT_BASE_URL
+from .journaled import Partial, send_journaled
 from .process import set_journal_setting, shared_client, watch_engine
 
 
@@ -38,8 +39,18 @@ class NetmeraProvider(ResourceProvider):
         watch_engine()
 
     def send_plan(self, plan: Plan) -> None:
+        """Send `plan` through the one executor, unjournaled: for changes a rerun may repeat."""
         if not plan.empty:
             execute(self.client(), plan)
+
+    def send_journaled(
+        self, plan: Plan, ids: set[str], entry: dict[str, Any], partial: Partial, resource_id: str | None
+    ) -> None:
+        """Send `plan` through the one executor under the stack's journal (journaled.py), its progress
+        the resource's status line."""
+        send_journaled(
+            lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id, plan=plan
+        )
 
     def client(self) -> NetmeraClient:
         """The process-wide client for this configuration (shared caps; not to be closed)."""

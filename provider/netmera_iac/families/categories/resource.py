@@ -12,20 +12,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, Resource
 
 from ...adapters.existence import known_only, not_found_output
 from ...adapters.guards import guard_input, guard_settings
-from ...adapters.interrupted import interrupted_input, interrupted_is_new
-from ...adapters.journaled import send_journaled
+from ...adapters.interrupted import interrupted_input
+from ...adapters.lifecycle import Checked, LifecycleProvider
 from ...adapters.preferences import (
     applied_preferences,
     mass_opt_out_failures,
@@ -35,8 +27,7 @@ from ...adapters.preferences import (
     preference_map,
 )
 from ...adapters.progress import observing
-from ...adapters.provider import NetmeraProvider, encoded_failure
-from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
+from ...adapters.reviewed import adopting
 from ...adapters.sampling import read_sample
 from ...client import NetmeraError
 from ...engine import (
@@ -47,7 +38,6 @@ from ...engine import (
     Plan,
     Preference,
     codec,
-    execute_tracked,
 )
 from .planner import plan_category_changes, plan_category_preferences
 
@@ -65,26 +55,23 @@ def preferences_input(preferences: dict[str, Preference]) -> dict[str, str]:
     return codec.collection(PREFERENCES, codec.encode_str_map(preferences), "users")
 
 
-def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
-    return codec.same_collection(olds, news, PREFERENCES) and not interrupted_is_new(olds, news)
-
-
 def _id(props: dict[str, Any]) -> str:
     return f"{props['category']}/{props['channel']}" if props.get("channel") else str(props["category"])
 
 
-class CategoryPreferencesProvider(NetmeraProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
+class CategoryPreferencesProvider(LifecycleProvider):
+    collection = PREFERENCES
+    replaced_by = ("category", "channel")
+
+    def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
         if not isinstance(news.get("category"), str) or not news["category"]:
-            failures.append(CheckFailure("category", "a category name is required"))
-        failures += encoded_failure(PREFERENCES, news)
-        if failures:
-            return CheckResult(news, failures)
-        if _settled(olds, news) and not adopting(olds, news):
-            return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
-        if adopting(olds, news):
-            return self._check_adopting(news)
+            return [CheckFailure("category", "a category name is required")]
+        return []
+
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return _id(props)
+
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
         changes = preference_changes(olds, news, PREFERENCES)
         failures = preference_failure(PREFERENCES, changes.bad)
         if changes.wanted and not failures:
@@ -96,24 +83,22 @@ class CategoryPreferencesProvider(NetmeraProvider):
                 resource, changes.managed, changes.newly_out, guard_settings(news)
             )
         if failures:
-            return CheckResult(news, failures)
-        plan = plan_category_changes(news["category"], news.get("channel"), changes.wanted)
-        return CheckResult(with_plan(news, plan), [])
+            return Checked(failures=failures)
+        return Checked(plan_category_changes(news["category"], news.get("channel"), changes.wanted))
 
-    def _check_adopting(self, news: dict[str, Any]) -> CheckResult:
-        """Created by adopting: planned against the live state read now, whole (reading it is one
-        request per user anyway)."""
+    def planned_adopting(self, news: dict[str, Any]) -> Checked:
+        """Planned against the live state read now, whole (reading it is one request per user anyway)."""
         new, failures = preference_check(news, PREFERENCES)
         if new and not failures:
             failures += self._category_failures(news["category"], sorted(new)[:SAMPLED_USERS])
         if failures:
-            return CheckResult(news, failures)
+            return Checked(failures=failures)
         try:
             live = self._observe(news)
         except NetmeraError as exc:
-            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live preferences: {exc}")])
+            return Checked(failures=[CheckFailure("adopt", f"cannot read the live preferences: {exc}")])
         plan = plan_category_preferences(news["category"], news.get("channel"), new, live)
-        return CheckResult(with_adopt_plan(news, plan, {i: live.get(i) for i in sorted(plan.touched)}), [])
+        return Checked(plan, live={i: live.get(i) for i in sorted(plan.touched)})
 
     def _category_failures(self, category: str, users: list[str]) -> list[CheckFailure]:
         """Netmera skips an entry for a category the app does not define and still answers 200, so
@@ -146,21 +131,12 @@ class CategoryPreferencesProvider(NetmeraProvider):
                     return _categories[key]
         return None
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in ("category", "channel") if olds.get(k) != news.get(k)]
-        changes = bool(replaces) or not _settled(olds, news)
-        return DiffResult(changes=changes, replaces=replaces)
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        if props.get("adopt"):
-            live = self._observe(props)
-            plan = plan_category_preferences(props["category"], props.get("channel"), _prefs(props), live)
-            outputs = self._apply(props, plan, lambda ids: {i: live[i] for i in ids if i in live}, _id(props))
-            return CreateResult(_id(props), outputs)
-        return CreateResult(_id(props), self._apply(props, *self._planned({}, props), _id(props)))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._apply(news, *self._planned(olds, news)))
+    def apply(self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None) -> dict[str, Any]:
+        if adopting(olds, news):
+            live = self._observe(news)
+            plan = plan_category_preferences(news["category"], news.get("channel"), _prefs(news), live)
+            return self._apply(news, plan, lambda ids: {i: live[i] for i in ids if i in live}, resource_id)
+        return self._apply(news, *self._planned(olds, news), resource_id)
 
     def _planned(
         self, olds: dict[str, Any], news: dict[str, Any]
@@ -171,17 +147,15 @@ class CategoryPreferencesProvider(NetmeraProvider):
         plan = plan_category_changes(news["category"], news.get("channel"), changes.wanted)
         return plan, lambda ids: applied_preferences(olds, news, PREFERENCES, ids)
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        return None  # stopping management changes nobody's preference
+    # Deleting the resource (`release`) changes nobody's preference.
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def observed(self, props: dict[str, Any]) -> dict[str, Any] | None:
         managed = _prefs(props)
         if not managed:
-            return ReadResult(id_, props)
+            return None
         # A user Netmera no longer knows keeps the last applied value, as does one a sampled refresh
         # does not read (adapters/sampling.py).
-        outs = {**props, **preferences_input({**managed, **self._observe(props, read_sample(managed))})}
-        return ReadResult(id_, outs, outs)
+        return {**props, **preferences_input({**managed, **self._observe(props, read_sample(managed))})}
 
     def _observe(self, props: dict[str, Any], users: list[str] | None = None) -> dict[str, Preference]:
         """Live preferences of the listed users (or of `users`) for this category (and channel), where
@@ -231,9 +205,7 @@ class CategoryPreferencesProvider(NetmeraProvider):
             )
             return {**props, **preferences_input(known)}, reason, {}
 
-        send_journaled(
-            lambda: execute_tracked(self.client(), plan), sent, {}, partial, resource_id, plan=plan
-        )
+        self.send_journaled(plan, sent, {}, partial, resource_id)
         return props
 
 

@@ -14,10 +14,10 @@ their permission; deleting a resource changes nobody.
 Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
 no read for email, SMS or WhatsApp permission, so for those the ledger is the reference and refresh
 keeps it. Opting an address or number in adds it first (addEmail / addMsisdn), so the opt-in reaches
-an address new to the app (ledger.py `ADD_FIRST`). `ConsentProvider` is what every list's provider
-does: check (the consent guard, the mass-change guard, the planned ledger), diff, create/update
-(journaled, partial failures recorded as uncertain lines) and read (the ledger updated with what
-Netmera states); each channel's subclass says what differs (push reads back).
+an address new to the app (ledger.py `ADD_FIRST`). `ConsentProvider` fills in the lifecycle (adapters/lifecycle.py) for every list: its planning is the
+consent guard, the mass-change guard and the planned ledger; its apply is journaled, with partial
+failures recorded as uncertain lines; what it observes updates the ledger with what Netmera states.
+Each channel's subclass says what differs (push reads back).
 """
 
 from __future__ import annotations
@@ -27,20 +27,12 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, Resource
 
 from ...adapters.existence import known_only, not_found_output
 from ...adapters.guards import guard_input, guard_settings
 from ...adapters.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
-from ...adapters.journaled import send_journaled
+from ...adapters.lifecycle import Checked, LifecycleProvider
 from ...adapters.preferences import (
     mass_opt_out_failures,
     preference_changes,
@@ -49,8 +41,7 @@ from ...adapters.preferences import (
     preference_map,
 )
 from ...adapters.progress import observing
-from ...adapters.provider import NetmeraProvider, encoded_failure
-from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
+from ...adapters.reviewed import adopting
 from ...adapters.sampling import read_sample
 from ...adapters.served import served
 from ...client import NetmeraError
@@ -63,7 +54,6 @@ from ...engine import (
     Preference,
     abbreviate,
     codec,
-    execute_tracked,
 )
 from ...engine.consent_record import ConsentRecord, Line, person_key
 from .desired import LIST_NAMES
@@ -185,10 +175,12 @@ def _lines(props: dict[str, Any], states: Mapping[str, Preference], how: str, at
     return {person_key(addressing, i): Line(state, how, at, name) for i, state in states.items()}
 
 
-class ConsentProvider(NetmeraProvider):
+class ConsentProvider(LifecycleProvider):
     """One consent list of one channel; subclasses name the channel and read back what can be read."""
 
     channel: ClassVar[Channel]
+    collection = CONSENTS
+    replaced_by = ("addressing",)
 
     def _name(self, props: dict[str, Any]) -> str:
         return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
@@ -212,17 +204,17 @@ class ConsentProvider(NetmeraProvider):
             _evidence(props),
         )
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
+    def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
         if news.get("addressing") not in ADDRESSINGS[self.channel]:
-            failures.append(
-                CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")
-            )
-        failures += encoded_failure(CONSENTS, news)
-        if failures:
-            return CheckResult(news, failures)
-        if adopting(olds, news):
-            return self._check_adopting(news)
+            return [CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")]
+        return []
+
+    def settled(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        """Never at `check`: the consent guard and the expected ledger are worked out each time (from
+        the ledger delta alone when the list did not change: `_own_delta`)."""
+        return False
+
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
         known = known_ledger(olds, news)
         own = _own_delta(known, news)
         change = self._delta_change(news, own) if own is not None else self._change(news, known)
@@ -236,64 +228,54 @@ class ConsentProvider(NetmeraProvider):
                 self._name(news), changes.managed, changes.newly_out, guard_settings(news)
             )
         if failures:
-            return CheckResult(news, failures)
+            return Checked(failures=failures)
         plan = change.plan
         if own is not None and plan.empty:
             expected = own  # the same desired states and nothing planned: the same lines
         else:
             expected = known.delta(encoded_map(news, CONSENTS), record_applied({}, plan, None))
         facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
-        checked = {
-            **with_plan(news, plan),
-            **codec.collection(LEDGER_DELTA, expected, "ids"),
-            "optIns": facts,
-        }
-        return CheckResult(checked, [])
+        return Checked(plan, inputs={**codec.collection(LEDGER_DELTA, expected, "ids"), "optIns": facts})
 
-    def _check_adopting(self, news: dict[str, Any]) -> CheckResult:
-        """Created by adopting: planned against the live state read now, whole (reading it is one
-        request per listed id anyway)."""
+    def planned_adopting(self, news: dict[str, Any]) -> Checked:
+        """Planned against the live state read now, whole (reading it is one request per listed id
+        anyway)."""
         consents, failures = preference_check(news, CONSENTS)
         if failures:
-            return CheckResult(news, failures)
+            return Checked(failures=failures)
         evidence = _evidence(news)
         try:
             observed, _ = self.observe(news.get("addressing"), sorted(consents))
         except NetmeraError as exc:
-            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live consent: {exc}")])
+            return Checked(failures=[CheckFailure("adopt", f"cannot read the live consent: {exc}")])
         seen = record_observed({}, observed, now_iso())  # as create will see it
         blocked = consent_guard(consents, seen, evidence)
         if blocked:
             guarded = str(ConsentBlocked(self._name(news), blocked))
-            return CheckResult(news, [CheckFailure("consentGuard", guarded)])
+            return Checked(failures=[CheckFailure("consentGuard", guarded)])
         plan = plan_consent(self.channel, news["addressing"], consents, seen)
         live = {i: observed.get(i) for i in sorted(plan.touched)}
         facts = opt_in_facts(plan, evidence, codec.ids_in(news, UNKNOWN_HOLDERS))
-        adopted = {**with_adopt_plan(news, plan, live), **_ledger_output({}), "optIns": facts}
-        return CheckResult(adopted, [])
+        return Checked(plan, inputs={**_ledger_output({}), "optIns": facts}, live=live)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        replaces = [k for k in ("addressing",) if olds.get(k) != news.get(k)]
+    def changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
         legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
-        changes = bool(replaces) or legacy or not self._change(news, known_ledger(olds, news)).plan.empty
-        return DiffResult(changes=changes, replaces=replaces)
+        return legacy or not self._change(news, known_ledger(olds, news)).plan.empty
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        known = known_ledger({}, props)
-        if props.get("adopt"):
-            observed, _ = self.observe(props.get("addressing"), sorted(_consents(props)))
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
+
+    def apply(self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None) -> dict[str, Any]:
+        known = known_ledger(olds, news)
+        if adopting(olds, news):
+            observed, _ = self.observe(news.get("addressing"), sorted(_consents(news)))
             seen = record_observed({}, observed, now_iso())
             recorded = _ledger_output(seen)[codec.hidden(LEDGER)] if seen else None
             known = KnownLedger(recorded, known.over)
-        resource_id = f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
-        return CreateResult(resource_id, self._apply(props, known, resource_id))
+        return self._apply(news, known, resource_id)
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._apply(news, known_ledger(olds, news)))
-
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        return None  # stopping management changes nobody's consent
+    # Deleting a list (`release`) changes nobody's consent.
 
     def _apply(
         self, props: dict[str, Any], known: KnownLedger, resource_id: str | None = None
@@ -343,9 +325,7 @@ class ConsentProvider(NetmeraProvider):
             outputs = {**props, **_ledger_output(known.encoded(after))}
             return outputs, reason, {"ledger": codec.encode_str_map(kept)}
 
-        send_journaled(
-            lambda: execute_tracked(self.client(), plan), ids, entry, partial, resource_id, plan=plan
-        )
+        self.send_journaled(plan, ids, entry, partial, resource_id)
         now = now_iso()
         record.write(self.channel, _lines(props, _written(plan), "applied", now))
         return {**props, **_ledger_output(known.encoded(record_applied(before, plan, now)))}
@@ -358,7 +338,7 @@ class ConsentProvider(NetmeraProvider):
             raise RuntimeError("consent providers run only in netmera-iac's provider host (adapters/host.py)")
         return here.consent
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def observed(self, props: dict[str, Any]) -> dict[str, Any] | None:
         ledger = ledger_in(props)
         ids = read_sample(set(_consents(props)) | set(ledger))  # unread ids keep their lines
         observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
@@ -373,8 +353,11 @@ class ConsentProvider(NetmeraProvider):
                 f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
                 f"({abbreviate(unstated, 5)}); their ledger lines are kept as last applied"
             )
-        # The inputs get the same ledger (as their delta): the next check sees what was observed.
-        return ReadResult(id_, outs, _delta_output(outs, outs.get(codec.hidden(LEDGER))))
+        return outs
+
+    def read_inputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
+        """The same ledger (as its delta): the next check sees what was observed."""
+        return _delta_output(outputs, outputs.get(codec.hidden(LEDGER)))
 
     def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
         """Live state of `ids` where Netmera can tell (ids it cannot tell about are left out), and the

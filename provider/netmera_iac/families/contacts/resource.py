@@ -12,13 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
+from pulumi.dynamic import Resource
 
-from ...adapters.interrupted import interrupted_ids, interrupted_input, interrupted_is_new
-from ...adapters.journaled import send_journaled
-from ...adapters.provider import NetmeraProvider, encoded_failure
-from ...adapters.reviewed import with_plan
-from ...engine import PartialApplyError, codec, execute_tracked
+from ...adapters.interrupted import interrupted_ids, interrupted_input
+from ...adapters.lifecycle import Checked, LifecycleProvider
+from ...engine import PartialApplyError, codec
 from .planner import FIELDS, REMOVE, UPDATE, Contact, plan_contacts
 
 CONTACTS = "contacts"
@@ -42,33 +40,25 @@ def contacts_input(wire: dict[str, Any]) -> dict[str, str]:
     return codec.collection(CONTACTS, codec.encode_json_map(wire), "users")
 
 
-class ContactInfoProvider(NetmeraProvider):
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures() + encoded_failure(CONTACTS, news)
-        if not failures:
-            news = with_plan(news, plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news))))
-        return CheckResult(news, failures)
+class ContactInfoProvider(LifecycleProvider):
+    collection = CONTACTS
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        if codec.same_collection(olds, news, CONTACTS) and not interrupted_is_new(olds, news):
-            return DiffResult(changes=False)
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
+        return Checked(plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news))))
+
+    def changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        if self.settled(olds, news):
+            return False
         if codec.is_legacy(olds, CONTACTS):
-            return DiffResult(changes=True)  # rewritten once in the compact form, sending nothing
-        plan = plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news)))
-        return DiffResult(changes=not plan.empty)
+            return True  # rewritten once in the compact form, sending nothing
+        return not plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news))).empty
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult("contacts", self._apply(props, {}, "contacts"))
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return "contacts"
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._apply(news, olds))
+    # Deleting the resource (`release`) changes nobody's addresses; nothing can be read back.
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        return None  # stopping management changes nobody's addresses
-
-    def _apply(
-        self, news: dict[str, Any], olds: dict[str, Any], resource_id: str | None = None
-    ) -> dict[str, Any]:
+    def apply(self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None) -> dict[str, Any]:
         """Send the plan (journaled). Users who left the file keep their last applied value as the
         reference, should they return; after a part-way failure, a value with an unknown outcome is
         left out, so it is sent again."""
@@ -95,10 +85,7 @@ class ContactInfoProvider(NetmeraProvider):
             )
             return {**news, **contacts_input(known)}, reason, {}
 
-        writes = plan.to_plan()
-        send_journaled(
-            lambda: execute_tracked(self.client(), writes), sent, {}, partial, resource_id, plan=writes
-        )
+        self.send_journaled(plan.to_plan(), sent, {}, partial, resource_id)
         return {**news, **contacts_input({**old, **new})}
 
 

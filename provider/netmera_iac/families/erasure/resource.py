@@ -13,11 +13,10 @@ from pulumi.dynamic import CheckFailure, Resource
 
 from ...adapters.existence import unknown_ids
 from ...adapters.interrupted import interrupted_ids, interrupted_input
-from ...adapters.journaled import send_journaled
 from ...adapters.once import OnceProvider
 from ...adapters.process import PartialApply
 from ...client import NetmeraClient
-from ...engine import PartialApplyError, Plan, abbreviate, codec, execute, execute_tracked
+from ...engine import PartialApplyError, Plan, abbreviate, codec, execute
 from ...engine.plan import Operation
 
 CONFIRMATION = "erase these users permanently"
@@ -90,9 +89,7 @@ class UserErasureProvider(OnceProvider):
             )
             return outputs(done), reason, {}
 
-        send_journaled(
-            lambda: execute_tracked(client, erasure_plan(to_erase)), set(to_erase), {}, partial, resource_id
-        )
+        self.send_journaled(erasure_plan(to_erase), set(to_erase), {}, partial, resource_id)
         if not_found:
             raise PartialApply(
                 outputs(to_erase),

@@ -18,22 +18,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, Resource
 
 from ...adapters.guards import guard_input, guard_settings
 from ...adapters.interrupted import INTERRUPTED, interrupted_input, interrupted_is_new
-from ...adapters.journaled import send_journaled
+from ...adapters.lifecycle import Checked, LifecycleProvider
 from ...adapters.progress import observing
-from ...adapters.provider import NetmeraProvider, encoded_failure
-from ...adapters.reviewed import adopting, with_adopt_plan, with_plan
+from ...adapters.reviewed import adopting
 from ...adapters.sampling import read_sample
 from ...adapters.sharded import legacy_shard_failures
 from ...client import NetmeraError
@@ -44,7 +35,6 @@ from ...engine import (
     Progress,
     abbreviate,
     codec,
-    execute_tracked,
     mass_change,
 )
 from ...engine.errors import VerificationError
@@ -197,26 +187,16 @@ def _planned_live(
     }
 
 
-class ProfileAttributesProvider(NetmeraProvider):
-    def _app_problems(self, attributes: dict[str, Any]) -> list[str]:
-        """Schema vs the app's definitions, read once per process and schema (a read at preview)."""
-        specs = {c: AttributeSpec(c, v["dataType"], bool(v["isArray"]), True) for c, v in attributes.items()}
-        key = (self.api_key, self.base_url, repr(sorted(attributes.items())))
-        with _app_check_lock:
-            if key not in _app_problems:
-                definitions = self.client().app_profile_attributes().all()
-                _app_problems[key] = compare_with_app(specs, definitions)
-            return _app_problems[key]
+class ProfileAttributesProvider(LifecycleProvider):
+    collection = PROFILES
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures() + encoded_failure(PROFILES, news)
+    def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
         if not isinstance(news.get("attributes"), dict):
-            failures.append(
-                CheckFailure("attributes", "a map of attribute -> {dataType, isArray} is required")
-            )
-        if failures:
-            return CheckResult(news, failures)
-        failures += legacy_shard_failures(olds, "ProfileAttributes")
+            return [CheckFailure("attributes", "a map of attribute -> {dataType, isArray} is required")]
+        return []
+
+    def state_failures(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
+        failures = legacy_shard_failures(olds, "ProfileAttributes")
         # Named after no input, so Pulumi says `value {<nil>}` instead of repeating the whole
         # attribute map in front of each problem (8 of ~900 characters for a stack of another app).
         try:
@@ -230,68 +210,67 @@ class ProfileAttributesProvider(NetmeraProvider):
                 "stack's own from the app's definitions"
             )
             failures.append(CheckFailure("appAttributes", "; ".join(mismatches) + f" ({hint})"))
-        settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
-        if not failures and settled and not adopting(olds, news):
-            return CheckResult(with_plan(news, plan_profiles({}, {})), [])  # same digest: nothing to do
-        if adopting(olds, news):
-            return self._check_adopting(news, failures)
+        return failures
+
+    def _app_problems(self, attributes: dict[str, Any]) -> list[str]:
+        """Schema vs the app's definitions, read once per process and schema (a read at preview)."""
+        specs = {c: AttributeSpec(c, v["dataType"], bool(v["isArray"]), True) for c, v in attributes.items()}
+        key = (self.api_key, self.base_url, repr(sorted(attributes.items())))
+        with _app_check_lock:
+            if key not in _app_problems:
+                definitions = self.client().app_profile_attributes().all()
+                _app_problems[key] = compare_with_app(specs, definitions)
+            return _app_problems[key]
+
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
         new, old = changed_profiles(olds, news)
         plan = plan_profiles(new, old)
-        if olds and not failures:
+        if olds:
             removed = sum(len(attrs) for attrs in plan.unsets.values())
             try:
                 mass_change("ProfileAttributes", _managed(olds), removed, guard_settings(news), "unset")
             except GuardViolation as exc:
-                failures.append(CheckFailure("guard", str(exc)))  # names the guard, not a huge map
-        if failures:
-            return CheckResult(news, failures)
-        return CheckResult(with_plan(news, plan), [])
+                return Checked(failures=[CheckFailure("guard", str(exc))])  # names the guard, not a map
+        return Checked(plan)
 
-    def _check_adopting(self, news: dict[str, Any], failures: list[CheckFailure]) -> CheckResult:
-        """Created by adopting: planned against the live values read now (one read per user)."""
-        if failures:
-            return CheckResult(news, failures)
+    def planned_adopting(self, news: dict[str, Any]) -> Checked:
+        """Planned against the live values read now (one read per user)."""
         new = _profiles(news)
         try:
             live = self._observe(new)
         except NetmeraError as exc:
-            return CheckResult(news, [CheckFailure("adopt", f"cannot read the live profiles: {exc}")])
+            return Checked(failures=[CheckFailure("adopt", f"cannot read the live profiles: {exc}")])
         plan = plan_profiles(new, live)
-        return CheckResult(with_adopt_plan(news, plan, _planned_live(new, live, plan)), [])
+        return Checked(plan, live=_planned_live(new, live, plan))
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        settled = codec.same_collection(olds, news, PROFILES) and not interrupted_is_new(olds, news)
-        return DiffResult(changes=not settled)
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return "profiles"
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        if props.get("adopt"):
-            new = _profiles(props)
+    def apply(self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None) -> dict[str, Any]:
+        """Send the plan (journaled: the users and attributes it may change), then verify; the
+        outputs are the inputs (a part-way failure records what Netmera has instead)."""
+        if adopting(olds, news):
+            new = _profiles(news)
             live = self._observe(new)
             plan, known = plan_profiles(new, live), lambda: live
         else:
-            plan, known = plan_profiles(*changed_profiles({}, props)), lambda: _known({}, props)
-        self._apply(props, plan, known, props.get("verify", "all"), "profiles")
-        return CreateResult("profiles", props)
+            plan, known = plan_profiles(*changed_profiles(olds, news)), lambda: _known(olds, news)
+        self._send(news, plan, known, news.get("verify", "all"), resource_id)
+        return news
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        plan = plan_profiles(*changed_profiles(olds, news))
-        self._apply(news, plan, lambda: _known(olds, news), news.get("verify", "all"))
-        return UpdateResult(news)
-
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
+    def release(self, props: dict[str, Any]) -> None:
         # A failed delete keeps the resource and its state: the next run deletes again.
         plan = plan_profiles({}, _profiles(props))
         if not plan.empty:
-            execute_tracked(self.client(), plan.to_plan())
+            self.send_plan(plan.to_plan())
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+    def observed(self, props: dict[str, Any]) -> dict[str, Any] | None:
         managed = _profiles(props)
         if not managed:
-            return ReadResult(id_, props)
+            return None
         # Users a sampled refresh does not read keep their recorded values (adapters/sampling.py).
         live = {**managed, **self._observe({u: managed[u] for u in read_sample(managed)})}
-        outs = {**props, **profiles_input(live), VALUE_COUNT: managed_values(live)}
-        return ReadResult(id_, outs, outs)
+        return {**props, **profiles_input(live), VALUE_COUNT: managed_values(live)}
 
     def _observe(self, managed: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """Live values of the managed attributes; one absent reads back as unset (None)."""
@@ -299,7 +278,7 @@ class ProfileAttributesProvider(NetmeraProvider):
             live = self.client().get_profile_attributes_many(list(managed))
         return {u: {attr: live[u].profile.get(attr) for attr in values} for u, values in managed.items()}
 
-    def _apply(
+    def _send(
         self,
         props: dict[str, Any],
         plan: ProfilePlan,
@@ -307,9 +286,8 @@ class ProfileAttributesProvider(NetmeraProvider):
         verify: str | int,
         resource_id: str | None = None,
     ) -> None:
-        """Send the plan (journaled: the users and attributes it may change), then verify. After a
-        part-way failure the outputs record each attribute with an unknown outcome as unknown (what
-        was known before is decoded whole then, on that rarer path only: `known`)."""
+        """After a part-way failure the outputs record each attribute with an unknown outcome as
+        unknown (what was known before is decoded whole then, on that rarer path only: `known`)."""
         if plan.empty:
             return
         client = self.client()
@@ -324,10 +302,7 @@ class ProfileAttributesProvider(NetmeraProvider):
             )
             return {**props, **profiles_input(after), VALUE_COUNT: managed_values(after)}, reason, entry
 
-        writes = plan.to_plan()
-        send_journaled(
-            lambda: execute_tracked(client, writes), set(touched), entry, partial, resource_id, plan=writes
-        )
+        self.send_journaled(plan.to_plan(), set(touched), entry, partial, resource_id)
         if verify == "none" or not plan.sets:
             return
         if isinstance(verify, float):  # numbers cross Pulumi as doubles

@@ -3,8 +3,8 @@
 Netmera cannot list the users of a tag nor the tags of a user, so none of these can be read back:
 `pulumi refresh` keeps the last applied state, and changes made outside the stack are not detected.
 Each resource only ever touches the users it lists; users it never listed are never untagged.
-`TagProvider` is what the three forms' providers share: the encoded members, the plan (authoritative,
-additive or negative), sending it journaled, and recording what a part-way failure did apply.
+`TagProvider` fills in the lifecycle (adapters/lifecycle.py) for the three forms: the encoded members,
+the plan (authoritative, additive or negative), and recording what a part-way failure did apply.
 """
 
 from __future__ import annotations
@@ -13,22 +13,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    UpdateResult,
-)
+from pulumi.dynamic import CheckFailure, Resource
 
 from ...adapters.existence import known_only, not_found_output
 from ...adapters.guards import guard_input, guard_settings
 from ...adapters.interrupted import interrupted_ids, interrupted_input, interrupted_is_new
-from ...adapters.journaled import send_journaled
-from ...adapters.provider import NetmeraProvider, encoded_failure
-from ...adapters.reviewed import with_plan
+from ...adapters.lifecycle import Checked, LifecycleProvider
 from ...adapters.served import served
 from ...adapters.sharded import legacy_shard_failures
 from ...engine import (
@@ -38,7 +28,6 @@ from ...engine import (
     Plan,
     Progress,
     codec,
-    execute_tracked,
     mass_change,
 )
 from .desired import ASSIGNMENT, EXCLUSION, MEMBERSHIP
@@ -100,33 +89,41 @@ def retiring(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     return {**news, **kept}
 
 
-def tag_failures(news: dict[str, Any]) -> list[CheckFailure]:
-    if not isinstance(news.get("tag"), str) or not news["tag"]:
-        return [CheckFailure("tag", "a non-empty tag name is required")]
-    return encoded_failure(MEMBERS, news)
-
-
-def tag_diff(olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-    replaces = ["tag"] if olds.get("tag") != news.get("tag") else []
-    changes = bool(replaces) or not settled(olds, news)
-    return DiffResult(changes=changes, replaces=replaces, delete_before_replace=False)
-
-
-class TagProvider(NetmeraProvider):
+class TagProvider(LifecycleProvider):
     """Shared by the three forms: plan, send, and record what a failed apply did apply.
 
     `adds`/`removes`: whether the form tags newly listed users and untags users that left (the
     authoritative form does both; assignments only tag, exclusions only untag listed users)."""
 
+    collection = MEMBERS
+    replaced_by = ("tag",)
     adds = True
     removes = True
+
+    def prepared(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        return retiring(olds, news)
+
+    def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
+        if not isinstance(news.get("tag"), str) or not news["tag"]:
+            return [CheckFailure("tag", "a non-empty tag name is required")]
+        return []
+
+    def settled(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        return settled(olds, news)
+
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
+        return Checked(self.plan(news["tag"], olds, news))
+
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return str(props["tag"])
 
     def plan(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> Plan:
         return self.changes(tag, olds, news)[0]
 
     def changes(self, tag: str, olds: dict[str, Any], news: dict[str, Any]) -> tuple[Plan, int]:
         """The plan, and how many users it removes that the stack managed (what the mass-change guard
-        counts: ids sent again only because their outcome is unknown were never recorded as members)."""
+        counts: ids sent again only because their outcome is unknown were never recorded as members).
+        The difference is streamed from the two encoded sets: memory follows the change, not the tag."""
         added, left = codec.ids_diff_in(olds, news, MEMBERS)
         uncertain = _uncertain_ids(olds, news)
         wanted = codec.members_among(news, MEMBERS, uncertain) if uncertain else set()
@@ -137,9 +134,7 @@ class TagProvider(NetmeraProvider):
             return plan_tag_changes(tag, listed, ()), 0
         return plan_tag_changes(tag, (), listed), 0
 
-    def apply(
-        self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None = None
-    ) -> dict[str, Any]:
+    def apply(self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None) -> dict[str, Any]:
         """Send the plan; the outputs are the new inputs, or, if it failed part-way, what Netmera has.
         The ids it may touch are written to the stack's journal first (engine/journal.py): if the CLI
         dies mid-way, the next run sends them again."""
@@ -156,21 +151,13 @@ class TagProvider(NetmeraProvider):
 
         if plan.empty:
             return recorded({**news, **uncertain_input(())})
-        touched = plan.touched
 
         def partial(exc: PartialApplyError) -> tuple[dict[str, Any], str, dict[str, Any]]:
             # The journal keeps every id sent: Pulumi keeps the old inputs (see Journal.failed).
             reason = _partial_reason(news["tag"], exc)
             return recorded(self._applied(olds, news, exc.progress)), reason, {"tag": news["tag"]}
 
-        send_journaled(
-            lambda: execute_tracked(self.client(), plan),
-            touched,
-            {"tag": news["tag"]},
-            partial,
-            resource_id,
-            plan=plan,
-        )
+        self.send_journaled(plan, plan.touched, {"tag": news["tag"]}, partial, resource_id)
         return recorded({**news, **uncertain_input(())})
 
     def _applied(self, olds: dict[str, Any], news: dict[str, Any], done: Progress) -> dict[str, Any]:
@@ -186,19 +173,8 @@ class TagProvider(NetmeraProvider):
             uncertain &= listed
         return {**news, **members_input(members), **uncertain_input(uncertain)}
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(props["tag"], self.apply({}, props, props["tag"]))
-
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self.apply(olds, news))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return tag_diff(olds, news)
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        # Tags cannot be read back from Netmera. The outputs are also returned as inputs, so after a
-        # partial apply a refresh lets the next preview plan from what was applied.
-        return ReadResult(id_, props, props)
+    # Tags cannot be read back from Netmera (`observed` stays None): a refresh gives the outputs back
+    # as inputs, so after a partial apply the next preview plans from what was applied.
 
 
 def uncertain_input(ids: Iterable[str]) -> dict[str, str]:
@@ -218,26 +194,20 @@ def _partial_reason(tag: str, exc: PartialApplyError) -> str:
 class TagMembershipProvider(TagProvider):
     """Owns the memberships it lists for one tag, whatever their number."""
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = retiring(olds, news)
-        failures = self.config_failures() + tag_failures(news)
-        if not failures:
-            failures = legacy_shard_failures(olds, f"{MEMBERSHIP} {news['tag']!r}")
-        if failures:
-            return CheckResult(news, failures)
-        if settled(olds, news):
-            return CheckResult(with_plan(news, Plan()), [])  # same digest: nothing to decode or send
-        # The difference is streamed from the two encoded sets: memory follows the change, not the tag.
+    def state_failures(self, olds: dict[str, Any], news: dict[str, Any]) -> list[CheckFailure]:
+        return legacy_shard_failures(olds, f"{MEMBERSHIP} {news['tag']!r}")
+
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
         plan, removed = self.changes(news["tag"], olds, news)
         if olds:
             managed = member_count(olds)
             try:
                 mass_change(f"{MEMBERSHIP} {news['tag']!r}", managed, removed, guard_settings(news))
             except GuardViolation as exc:
-                return CheckResult(news, [CheckFailure("guard", str(exc))])  # names the guard, not ids
-        return CheckResult(with_plan(news, plan), [])
+                return Checked(failures=[CheckFailure("guard", str(exc))])  # names the guard, not ids
+        return Checked(plan)
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
+    def release(self, props: dict[str, Any]) -> None:
         # Removing the resource untags exactly the users it manages (the manifest guards it at preview),
         # and those whose outcome a failed apply left unknown. Journaled like an update.
         ids = members_of(props) | uncertain_of(props)
@@ -252,21 +222,9 @@ class TagMembershipProvider(TagProvider):
 
 
 class TagAssignmentProvider(TagProvider):
-    """Ensures listed users carry a tag; never untags anyone."""
+    """Ensures listed users carry a tag; never untags anyone (nor does its deletion)."""
 
     removes = False
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = retiring(olds, news)
-        failures = self.config_failures() + tag_failures(news)
-        if not failures and settled(olds, news):
-            news = with_plan(news, Plan())
-        elif not failures:
-            news = with_plan(news, self.plan(news["tag"], olds, news))
-        return CheckResult(news, failures)
-
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        return None  # additive and negative forms change nobody when they go away
 
 
 class TagExclusionProvider(TagAssignmentProvider):
