@@ -3,58 +3,61 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, Resource, UpdateResult
+from pulumi.dynamic import CheckFailure, Resource
 
-from ...adapters.provider import NetmeraProvider
-from ...engine import codec
-from ...models import ProfileEntry
-from .planner import plan_array_values
+from ...adapters.lifecycle import Checked, LifecycleProvider
+from ...adapters.provider import encoded_failure
+from ...engine import Plan, codec
+from .planner import array_plan, plan_array_values
+
+PRESENT, ABSENT = "present", "absent"
 
 
-class ProfileArrayValuesProvider(NetmeraProvider):
-    """present: push; absent: pull. Only values newly listed are sent; leaving the lists changes nothing."""
+def _plan(olds: dict[str, Any], news: dict[str, Any]) -> Plan:
+    return array_plan(news["attribute"], *plan_array_values(olds, news))
 
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        failures = self.config_failures()
-        if not failures:
-            push, pull = plan_array_values(olds, news)
-            news = {
-                **news,
-                "plan": f"push to {len(push)} user(s), pull from {len(pull)} user(s) [{news['attribute']}]",
-                "changedUsers": len(set(push) | set(pull)),
-            }
-        return CheckResult(news, failures)
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        changed = olds.get("attribute") != news.get("attribute") or not all(
-            codec.same_collection(olds, news, form) for form in ("present", "absent")
+class ProfileArrayValuesProvider(LifecycleProvider):
+    """present: push; absent: pull. Only values newly listed are sent; leaving the lists changes
+    nothing, nor does deleting the resource. Pushing or pulling a value again changes nothing, so a
+    failed update is sent whole again by the next run (unjournaled)."""
+
+    collection = PRESENT
+
+    def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
+        failures = encoded_failure(ABSENT, news)
+        if not isinstance(news.get("attribute"), str) or not news["attribute"]:
+            failures.insert(0, CheckFailure("attribute", "an array attribute name is required"))
+        return failures
+
+    def settled(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        return olds.get("attribute") == news.get("attribute") and all(
+            codec.same_collection(olds, news, form) for form in (PRESENT, ABSENT)
         )
-        return DiffResult(changes=changed, replaces=[])
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        self._send(props["attribute"], *plan_array_values({}, props))
-        return CreateResult(props["attribute"], props)
+    def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
+        return Checked(_plan(olds, news))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        self._send(news["attribute"], *plan_array_values(olds, news))
-        return UpdateResult(news)
+    def resource_id(self, props: dict[str, Any]) -> str:
+        return str(props["attribute"])
 
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        return None
+    def apply(self, olds: dict[str, Any], news: dict[str, Any], resource_id: str | None) -> dict[str, Any]:
+        self.send_plan(_plan(olds, news))
+        return news
 
-    def _send(self, attr: str, push: dict[str, list[Any]], pull: dict[str, list[Any]]) -> None:
-        client = self.client()
-        if push:
-            client.push_profile_attributes(
-                [ProfileEntry(ext_id=u, profile={attr: v}) for u, v in sorted(push.items())]
-            )
-        if pull:
-            client.pull_profile_attributes(
-                [ProfileEntry(ext_id=u, profile={attr: v}) for u, v in sorted(pull.items())]
-            )
+
+def array_values_input(
+    attribute: str, present: Mapping[str, Iterable[Any]], absent: Mapping[str, Iterable[Any]]
+) -> dict[str, Any]:
+    return {
+        "attribute": attribute,
+        **codec.collection(PRESENT, codec.encode_json_map({u: list(v) for u, v in present.items()})),
+        **codec.collection(ABSENT, codec.encode_json_map({u: list(v) for u, v in absent.items()})),
+    }
 
 
 class ProfileArrayValues(Resource, module="netmera", name="ProfileArrayValues"):
@@ -68,9 +71,5 @@ class ProfileArrayValues(Resource, module="netmera", name="ProfileArrayValues"):
         absent: dict[str, tuple[Any, ...]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props = {
-            "attribute": attribute,
-            **codec.collection("present", codec.encode_json_map({u: list(v) for u, v in present.items()})),
-            **codec.collection("absent", codec.encode_json_map({u: list(v) for u, v in absent.items()})),
-        }
+        props = array_values_input(attribute, present, absent)
         super().__init__(ProfileArrayValuesProvider(), name, props, opts)

@@ -14,7 +14,7 @@ from ...client import NetmeraClient
 from ...engine import codec
 from ...engine.desired import short_json
 from ...engine.plan import Operation, Plan, abbreviate
-from ...models import MAX_IDS_PER_REQUEST, ProfileEntry, UnsetProfileEntry
+from ...models import MAX_IDS_PER_REQUEST, DeleteProfileAttributeValueEntry, ProfileEntry, UnsetProfileEntry
 from .schema import Profiles
 
 _T = TypeVar("_T", bound=Operation)
@@ -192,3 +192,111 @@ def plan_array_values(olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple
         delta = {u: [v for v in vals if v not in (old.get(u) or [])] for u, vals in new.items()}
         result.append({u: vals for u, vals in delta.items() if vals})
     return result[0], result[1]
+
+
+@dataclass(frozen=True)
+class PushProfileAttributes(Operation):
+    """pushProfileAttributes: per user, values added to the array attribute `target`."""
+
+    values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    def entries(self) -> list[ProfileEntry]:
+        return [ProfileEntry(ext_id=u, profile={self.target: list(self.values[u])}) for u in self.ids]
+
+    def send(self, client: NetmeraClient) -> int:
+        return client.push_profile_attributes(self.entries()).requests
+
+
+@dataclass(frozen=True)
+class PullProfileAttributes(PushProfileAttributes):
+    """pullProfileAttributes: per user, values taken out of the array attribute `target`."""
+
+    def send(self, client: NetmeraClient) -> int:
+        return client.pull_profile_attributes(self.entries()).requests
+
+
+def array_plan(attribute: str, push: ArrayValues, pull: ArrayValues) -> Plan:
+    """The engine plan of `plan_array_values`' two maps: push before pull, users in order."""
+    operations: list[Operation] = []
+    for kind, values in ((PushProfileAttributes, push), (PullProfileAttributes, pull)):
+        if values:
+            users = tuple(sorted(values))
+            name = "pushProfileAttributes" if kind is PushProfileAttributes else "pullProfileAttributes"
+            operations.append(kind(name, attribute, users, values={u: tuple(values[u]) for u in users}))
+    return Plan(tuple(operations))
+
+
+@dataclass(frozen=True)
+class DeleteProfileAttributes(Operation):
+    """deleteProfileAttributes: the attributes `ids` erased from every user of the app."""
+
+    def send(self, client: NetmeraClient) -> int:
+        client.delete_profile_attributes(self.ids)
+        return 1
+
+
+@dataclass(frozen=True)
+class DeleteProfileAttributeValue(Operation):
+    """deleteProfileAttributeValue: each (attribute, value) of `pairs` erased from every user; `ids`
+    are the attributes."""
+
+    pairs: tuple[tuple[str, Any], ...] = ()
+
+    def send(self, client: NetmeraClient) -> int:
+        client.delete_profile_attribute_value(
+            [DeleteProfileAttributeValueEntry(key=a, value=v) for a, v in self.pairs]
+        )
+        return 1
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """What a retirement erases from every user that it has not erased before (each once)."""
+
+    attributes: tuple[str, ...] = ()
+    values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    @property
+    def erasing(self) -> list[str]:
+        return [f"attribute {a!r}" for a in self.attributes] + [
+            f"value {v!r} of {a!r}" for a, vs in self.values.items() for v in vs
+        ]
+
+    @property
+    def empty(self) -> bool:
+        return not self.erasing
+
+    @property
+    def users_changed(self) -> int:
+        return 0  # no user is named: the policy pack's per-run cap counts users listed
+
+    def summary(self) -> str:
+        return "erase from every user: " + (", ".join(self.erasing) or "nothing new")
+
+    def to_plan(self) -> Plan:
+        operations: list[Operation] = []
+        if self.attributes:
+            operations.append(
+                DeleteProfileAttributes("deleteProfileAttributes", "every user", self.attributes)
+            )
+        pairs = tuple((a, v) for a, vs in sorted(self.values.items()) for v in vs)
+        if pairs:
+            keys = tuple(sorted(self.values))
+            operations.append(
+                DeleteProfileAttributeValue("deleteProfileAttributeValue", "every user", keys, pairs=pairs)
+            )
+        return Plan(tuple(operations))
+
+
+def plan_retirement(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Retirement:
+    """The attributes and values listed now that were not erased before."""
+    done = set(olds.get("attributes") or [])
+    old_values = olds.get("values") or {}
+    values = {
+        a: tuple(v for v in vs if v not in (old_values.get(a) or []))
+        for a, vs in (news.get("values") or {}).items()
+    }
+    return Retirement(
+        tuple(a for a in news.get("attributes") or [] if a not in done),
+        {a: vs for a, vs in values.items() if vs},
+    )
