@@ -14,10 +14,11 @@ their permission; deleting a resource changes nobody.
 Only push permission can be read back (getDevices per user, getDeviceTokens for devices); Netmera has
 no read for email, SMS or WhatsApp permission, so for those the ledger is the reference and refresh
 keeps it. Opting an address or number in adds it first (addEmail / addMsisdn), so the opt-in reaches
-an address new to the app (ledger.py `ADD_FIRST`). `ConsentProvider` fills in the lifecycle (adapters/lifecycle.py) for every list: its planning is the
-consent guard, the mass-change guard and the planned ledger; its apply is journaled, with partial
-failures recorded as uncertain lines; what it observes updates the ledger with what Netmera states.
-Each channel's subclass says what differs (push reads back).
+an address new to the app (ledger.py `ADD_FIRST`). `ConsentProvider` fills in the lifecycle
+(adapters/lifecycle.py) for every list: its planning is the consent guard, the mass-change guard and
+the planned ledger; its apply is journaled, with partial failures recorded as uncertain lines; what it
+observes updates the ledger with what Netmera states. Each channel's subclass says what differs (push
+reads back).
 """
 
 from __future__ import annotations
