@@ -62,9 +62,12 @@ class PreferenceChanges:
     bad: str | None
 
 
-def preference_changes(olds: dict[str, Any], news: dict[str, Any], name: str) -> PreferenceChanges:
-    """Only changed lines are checked for their value: an unchanged line was checked when it came."""
-    diff = codec.str_map_diff_in(olds, news, name)
+def preference_changes(
+    olds: dict[str, Any], news: dict[str, Any], name: str, diff: codec.MapDiff | None = None
+) -> PreferenceChanges:
+    """Only changed lines are checked for their value: an unchanged line was checked when it came.
+    `diff`: the change of map `name` from `olds` to `news`, when the caller has streamed it already."""
+    diff = codec.str_map_diff_in(olds, news, name) if diff is None else diff
     raw = {k: new for k, (_, new) in diff.changed.items()}
     unsure = interrupted_ids(olds, news)
     if unsure:

@@ -26,7 +26,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import CodecError
@@ -188,10 +188,12 @@ def diff_ids(old: str | None, new: str | None) -> tuple[list[str], list[str]]:
 @dataclass(frozen=True)
 class MapDiff:
     """What changed between two encoded maps: `changed` holds every key that is new or has another
-    value (key -> (old value or None, new value)), `removed` every key only in the old map."""
+    value (key -> (old value or None, new value)), `removed` every key only in the old map, and
+    `same` the unchanged values of the keys a caller asked about (`diff_str_maps`' `among`)."""
 
     changed: dict[str, tuple[str | None, str]]
     removed: dict[str, str]
+    same: dict[str, str] = field(default_factory=dict)
 
 
 def entries(value: str | None) -> Iterator[tuple[bytes, bytes]]:
@@ -205,17 +207,22 @@ def entries(value: str | None) -> Iterator[tuple[bytes, bytes]]:
         yield line[:cut], line[cut:]
 
 
-def diff_str_maps(old: str | None, new: str | None) -> MapDiff:
+def diff_str_maps(old: str | None, new: str | None, among: Iterable[str] = ()) -> MapDiff:
     """The difference of two encoded `key<TAB>value` maps by one merge of the two sorted streams:
-    memory grows with the difference, not with the maps (as `diff_ids` does for id sets)."""
+    memory grows with the difference, not with the maps (as `diff_ids` does for id sets). The same
+    pass gives the unchanged values of the keys `among` (a few, asked about by the caller)."""
     changed: dict[str, tuple[str | None, str]] = {}
     removed: dict[str, str] = {}
+    same: dict[str, str] = {}
+    asked = {k.encode() + b"\t" for k in among}
     a, b = entries(old), entries(new)
     x, y = next(a, None), next(b, None)
     while x is not None and y is not None:
         if x[0] == y[0]:
             if x[1] != y[1]:
                 changed[y[0][:-1].decode()] = (x[1].decode(), y[1].decode())
+            elif asked and x[0] in asked:
+                same[x[0][:-1].decode()] = x[1].decode()
             x, y = next(a, None), next(b, None)
         elif x[0] < y[0]:
             removed[x[0][:-1].decode()] = x[1].decode()
@@ -229,7 +236,7 @@ def diff_str_maps(old: str | None, new: str | None) -> MapDiff:
     while y is not None:
         changed[y[0][:-1].decode()] = (None, y[1].decode())
         y = next(b, None)
-    return MapDiff(changed, removed)
+    return MapDiff(changed, removed, same)
 
 
 def patched_entries(
@@ -292,6 +299,8 @@ def str_map_diff_in(olds: Mapping[str, Any], news: Mapping[str, Any], name: str)
     encoded, through whole maps when either was written before this format."""
     old, new = olds.get(hidden(name)), news.get(hidden(name))
     if (old is None or isinstance(old, str)) and isinstance(new, str) and not is_legacy(olds, name):
+        if same_collection(olds, news, name):
+            return MapDiff({}, {})  # the same digest: nothing to stream
         return diff_str_maps(old, new)
     was, now = str_map_in(olds, name), str_map_in(news, name)
     return MapDiff(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from netmera_iac.adapters.guards import guard_input
 from netmera_iac.engine import GuardSettings, codec
-from netmera_iac.families.consent.ledger import ledger_delta, ledger_in
+from netmera_iac.families.consent.ledger import KnownLedger, ledger_delta, ledger_in, record_applied
 from netmera_iac.families.consent.resource import (
     EmailConsentProvider,
     PushConsentProvider,
@@ -91,6 +91,33 @@ def test_email_consent_lifecycle_and_guard(emulator: Emulator) -> None:
     provider.delete(created.id, after_leave.outs)
     assert emulator.contact_of("cust-ayse")["emailPermitted"] is True
     assert "cust-ayse" in ledger(after_leave.outs)
+
+
+def test_diff_needs_no_plan_over_settled_outputs_and_plans_after_drift(emulator: Emulator) -> None:
+    """An apply that sent its whole plan marks its outputs settled over the desired states, so the
+    next diff of the same list plans nothing; a refresh that observes drift takes the mark away, so
+    the diff plans again (here from the observed opt-out) and finds the change."""
+    provider = configured(PushConsentProvider(), emulator)
+    desired = props("extId", cust_mehmet="opted_in", user_0040="opted_out")
+    created = provider.create(provider.check({}, desired).inputs)
+    again = provider.check(created.outs, dict(desired)).inputs
+    marked = dict(created.outs)
+    assert marked["settledOver"] == codec.header(desired["__consents"]).digest
+    assert provider.diff(created.id, marked, again).changes is False
+
+    # The same mark over other desired states says nothing about them: the desired change is an update.
+    other = provider.check(created.outs, props("extId", cust_mehmet="opted_out", user_0040="opted_out"))
+    assert provider.diff(created.id, marked, other.inputs).changes is True
+
+    with emulator.api() as api:  # user-0040 is opted in behind the stack's back
+        api.post("/enablePush", json={"extId": "user-0040"}).raise_for_status()
+    read = provider.read(created.id, created.outs)
+    assert "settledOver" not in read.outs
+    assert read.inputs is not None and "settledOver" not in read.inputs
+    assert provider.diff(created.id, read.outs, again).changes is True  # opted out again
+    updated = provider.update(created.id, read.outs, again)
+    assert pushed(emulator, "user-0040") == [False]
+    assert provider.diff(created.id, updated.outs, again).changes is False
 
 
 def test_sms_consent_by_number_sends_one_list_request(emulator: Emulator) -> None:
@@ -188,6 +215,37 @@ def test_a_check_from_the_inputs_delta_plans_and_guards_as_from_the_whole_ledger
     if not from_whole.failures:
         assert from_delta.inputs["plan"] == from_whole.inputs["plan"]
         assert ledger(from_delta.inputs) == ledger(from_whole.inputs)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
+    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
+    st.dictionaries(_ids, _wire_lines),
+)
+def test_a_check_of_a_changed_list_from_the_inputs_delta_plans_and_guards_as_from_the_whole_ledger(
+    before: dict[str, str], desired: dict[str, str], recorded: dict[str, str]
+) -> None:
+    """A preview whose list changed reads the change of the desired states and the lines the inputs'
+    delta names (ledger.py `delta_view`); it plans and guards as a check over the whole ledger does,
+    the mass-change guard included, and records the delta a pass over the whole delta-form ledger
+    records (an id that left the list keeps an implied line there: its time was never kept)."""
+    provider = EmailConsentProvider()
+    provider.api_key = "key"
+    olds, news = props("extId", **before), props("extId", **desired)
+    news["guard"] = olds["guard"] = guard_input(GuardSettings(minimum=2))
+    whole = codec.encode_str_map(recorded)
+    delta = ledger_delta(olds["__consents"], codec.entries(whole))
+    from_whole = provider.check({**olds, **codec.collection("ledger", whole)}, dict(news))
+    from_delta = provider.check({**olds, **codec.collection("ledgerDelta", delta)}, dict(news))
+    assert [f.reason for f in from_delta.failures] == [f.reason for f in from_whole.failures]
+    if not from_whole.failures:
+        assert from_delta.inputs["plan"] == from_whole.inputs["plan"]
+        assert from_delta.inputs["optIns"] == from_whole.inputs["optIns"]
+        planned = record_applied({}, provider._change(news, KnownLedger(whole, {})).plan, None)
+        known = KnownLedger(delta, {}, implied_by=olds["__consents"])
+        expected = codec.header(known.delta(news["__consents"], planned))
+        assert codec.header(from_delta.inputs["__ledgerDelta"]) == expected
 
 
 def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:

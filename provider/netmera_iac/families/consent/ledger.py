@@ -362,6 +362,34 @@ class KnownLedger:
 
 
 @dataclass(frozen=True)
+class DeltaView:
+    """The part of a list that can plan or be guarded, when its ledger is a delta over the list's
+    previous desired states: the ids the delta names and those whose desired state changed. Every
+    other id is desired opted in, as before, with an implied opted-in line, so no plan, guard or
+    delta line comes from it. `desired`: the new desired states of those ids (encoded); `ledger`:
+    their lines; `diff`: the change of the desired states (for the mass-change guard)."""
+
+    desired: str
+    ledger: KnownLedger
+    diff: codec.MapDiff
+
+
+def delta_view(old_desired: str | None, new_desired: str | None, delta: str | None) -> DeltaView:
+    """One streamed merge of the two desired maps (with the values of the ids the delta names): what
+    `change_consent` and `ledger_delta` need of a million-id list with a few changes. Planning and
+    guarding the view gives the plan, the guard and the delta the whole list gives (tested)."""
+    named = {key[:-1].decode(): wire.decode() for key, wire in codec.entries(delta)}
+    diff = codec.diff_str_maps(old_desired, new_desired, among=named)
+    wanted = {k: new for k, (_, new) in diff.changed.items()} | diff.same
+    lines = {k: wire for k, wire in named.items() if wire.encode() != _ABSENT}
+    implied = _IMPLIED_LINE.decode()
+    for key, old in [*((k, old) for k, (old, _) in diff.changed.items()), *diff.removed.items()]:
+        if key not in named and old == OPTED_IN:  # implied by the old desired state
+            lines[key] = implied
+    return DeltaView(codec.encode_str_map(wanted), KnownLedger(codec.encode_str_map(lines), {}), diff)
+
+
+@dataclass(frozen=True)
 class ConsentChange:
     """The plan of one consent list and what the consent guard found, from one streamed merge of the
     desired map with the ledger. `before`: the known lines of the ids the plan sends (what a failure

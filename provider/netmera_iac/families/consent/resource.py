@@ -66,11 +66,13 @@ from .ledger import (
     Channel,
     ConsentBlocked,
     ConsentChange,
+    DeltaView,
     Evidence,
     KnownLedger,
     LedgerLine,
     change_consent,
     consent_guard,
+    delta_view,
     encoded_map,
     ledger_delta,
     ledger_from_wire,
@@ -90,6 +92,9 @@ EVIDENCE = "evidence"
 RESEND, UNKNOWN_HOLDERS = "resend", "unknownHolders"
 # What the last refresh could not observe, in words (a read that does not state a permission).
 OBSERVATION = "observation"
+# In the outputs: the digest of the desired states whose every id the ledger holds as sent (an apply
+# that sent its whole plan, none of it to ids unknown to Netmera), so `diff` needs to plan nothing.
+SETTLED = "settledOver"
 
 SHOWN_IDS = 20
 
@@ -132,9 +137,26 @@ def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
 
 def _delta_output(props: dict[str, Any], ledger: str | None) -> dict[str, Any]:
     """`props` (inputs) with the ledger encoded `ledger` as their delta, instead of whole."""
-    kept = {k: v for k, v in props.items() if k != codec.hidden(LEDGER)} | {LEDGER: None}
+    kept = {k: v for k, v in props.items() if k not in (codec.hidden(LEDGER), SETTLED)} | {LEDGER: None}
     delta = ledger_delta(encoded_map(props, CONSENTS), codec.entries(ledger))
     return {**kept, **codec.collection(LEDGER_DELTA, delta, "ids")}
+
+
+def _settled_output(props: dict[str, Any]) -> dict[str, str]:
+    head = codec.props_header(props, CONSENTS)
+    return {SETTLED: head.digest} if head is not None else {}
+
+
+def _settled(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+    """Nothing to send, from the outputs' mark alone: the same desired states their ledger was settled
+    over, and nothing taken in over it (an interrupted change, ids to send again)."""
+    head, resend = codec.props_header(news, CONSENTS), codec.props_header(news, RESEND)
+    return (
+        head is not None
+        and olds.get(SETTLED) == head.digest
+        and not interrupted_is_new(olds, news)
+        and (resend is None or resend.count == 0)
+    )
 
 
 def _ledger_output(ledger: dict[str, LedgerLine] | str) -> dict[str, str]:
@@ -205,6 +227,10 @@ class ConsentProvider(LifecycleProvider):
             _evidence(props),
         )
 
+    def _view_change(self, props: dict[str, Any], view: DeltaView) -> ConsentChange:
+        """The change of the ids a delta view holds (ledger.py `delta_view`): the whole list's."""
+        return change_consent(self.channel, props["addressing"], view.desired, view.ledger, _evidence(props))
+
     def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
         if news.get("addressing") not in ADDRESSINGS[self.channel]:
             return [CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")]
@@ -218,23 +244,34 @@ class ConsentProvider(LifecycleProvider):
     def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
         known = known_ledger(olds, news)
         own = _own_delta(known, news)
-        change = self._delta_change(news, own) if own is not None else self._change(news, known)
+        view: DeltaView | None = None
+        if own is not None:
+            change = self._delta_change(news, own)
+        elif known.implied_by is not None and not known.over:  # the inputs' delta, the list changed
+            view = delta_view(known.implied_by, encoded_map(news, CONSENTS), known.recorded)
+            change = self._view_change(news, view)
+        else:
+            change = self._change(news, known)
         failures = preference_failure(CONSENTS, change.bad)
         if change.blocked:
             guarded = str(ConsentBlocked(self._name(news), change.blocked))
             failures.append(CheckFailure("consentGuard", guarded))
         if olds:
-            changes = preference_changes(olds, news, CONSENTS)
+            diff = view.diff if view is not None else None
+            changes = preference_changes(olds, news, CONSENTS, diff)
             failures += mass_opt_out_failures(
                 self._name(news), changes.managed, changes.newly_out, guard_settings(news)
             )
         if failures:
             return Checked(failures=failures)
         plan = change.plan
+        planned = record_applied({}, plan, None)
         if own is not None and plan.empty:
             expected = own  # the same desired states and nothing planned: the same lines
+        elif view is not None:
+            expected = view.ledger.delta(view.desired, planned)  # the view's lines are the whole delta
         else:
-            expected = known.delta(encoded_map(news, CONSENTS), record_applied({}, plan, None))
+            expected = known.delta(encoded_map(news, CONSENTS), planned)
         facts = opt_in_facts(plan, _evidence(news), codec.ids_in(news, UNKNOWN_HOLDERS))
         return Checked(plan, inputs={**codec.collection(LEDGER_DELTA, expected, "ids"), "optIns": facts})
 
@@ -260,9 +297,14 @@ class ConsentProvider(LifecycleProvider):
         return Checked(plan, inputs={**_ledger_output({}), "optIns": facts}, live=live)
 
     def changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
-        # A legacy (pre-compact) state is rewritten once; otherwise only a plan with work is a change.
-        legacy = any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER))
-        return legacy or not self._change(news, known_ledger(olds, news)).plan.empty
+        """A legacy (pre-compact) state is rewritten once. Other desired states are an update, which
+        records them and sends only what differs; the same ones are none when the outputs are settled
+        over them, and otherwise only when a plan from the outputs' ledger has work."""
+        if any(codec.is_legacy(olds, name) for name in (CONSENTS, LEDGER)):
+            return True
+        if not codec.same_collection(olds, news, CONSENTS):
+            return True
+        return not _settled(olds, news) and not self._change(news, known_ledger(olds, news)).plan.empty
 
     def resource_id(self, props: dict[str, Any]) -> str:
         return f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
@@ -285,13 +327,15 @@ class ConsentProvider(LifecycleProvider):
         with the lines it may have changed marked uncertain. The lines it may change are journaled
         first (engine/journal.py), so a killed apply is finished by the next run."""
         # The outputs carry the ledger whole (with the times it was applied), not the inputs' delta.
-        props = {k: v for k, v in props.items() if k not in (LEDGER_DELTA, codec.hidden(LEDGER_DELTA))}
+        stale = (LEDGER_DELTA, codec.hidden(LEDGER_DELTA), SETTLED)  # its mark is written anew
+        props = {k: v for k, v in props.items() if k not in stale}
         change = self._change(props, known)
         if change.blocked:  # against the stored outputs too, should inputs and outputs differ
             raise ConsentBlocked(self._name(props), change.blocked)
         plan, before = change.plan, change.before
         if plan.empty:
-            return {**props, **_ledger_output(known.encoded()), **not_found_output(props, ())}
+            recorded = _ledger_output(known.encoded())
+            return {**props, **recorded, **not_found_output(props, ()), **_settled_output(props)}
         unknown: frozenset[str] = frozenset()
         if props.get("addressing") == "extId":  # ids Netmera does not know get no ledger line
             asked = {op.name for op in plan.operations if op.enable is not None}
@@ -329,7 +373,8 @@ class ConsentProvider(LifecycleProvider):
         self.send_journaled(plan, ids, entry, partial, resource_id)
         now = now_iso()
         record.write(self.channel, _lines(props, _written(plan), "applied", now))
-        return {**props, **_ledger_output(known.encoded(record_applied(before, plan, now)))}
+        applied = _ledger_output(known.encoded(record_applied(before, plan, now)))
+        return {**props, **applied, **({} if unknown else _settled_output(props))}
 
     def _record(self) -> ConsentRecord:
         """The stack's consent record; a provider served outside our host (which alone is told the
@@ -347,6 +392,7 @@ class ConsentProvider(LifecycleProvider):
         now = now_iso()
         changed = {i: s for i, s in observed.items() if ledger.get(i) is None or ledger[i].state != s}
         if changed:
+            outs.pop(SETTLED, None)  # drift: the next diff plans from what was observed
             self._record().write(self.channel, _lines(props, changed, "observed", now))
         outs.update(_ledger_output(record_observed(ledger, observed, now)))
         if unstated:  # said in the refresh's output, and kept in the state until a read states it
