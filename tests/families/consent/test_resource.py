@@ -9,8 +9,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netmera_iac.adapters.guards import guard_input
-from netmera_iac.engine import GuardSettings, codec
-from netmera_iac.families.consent.ledger import KnownLedger, ledger_delta, ledger_in, record_applied
+from netmera_iac.engine import GuardSettings, Plan, codec
+from netmera_iac.families.consent import resource as consent_resource
+from netmera_iac.families.consent.ledger import (
+    ConsentBlocked,
+    KnownLedger,
+    ledger_delta,
+    ledger_in,
+    record_applied,
+)
 from netmera_iac.families.consent.resource import (
     EmailConsentProvider,
     PushConsentProvider,
@@ -163,13 +170,16 @@ def test_push_consent_by_device_is_read_through_device_tokens(emulator: Emulator
 
 
 def test_the_inputs_do_not_repeat_the_lines_their_desired_states_imply(emulator: Emulator) -> None:
-    """The outputs hold the whole ledger with applied times; the inputs (which the next check reads)
-    hold only what the desired states do not say: here the one opt-out, not the 40 opt-ins."""
+    """The outputs hold the whole ledger with applied times (and, beside it, its delta, for the next
+    update); the inputs (which the next check reads) hold only what the desired states do not say:
+    here the one opt-out, not the 40 opt-ins."""
     provider = configured(EmailConsentProvider(), emulator)
     wanted = {f"user_{i:04d}": "opted_in" for i in range(1, 41)} | {"cust_ayse": "opted_out"}
     checked = provider.check({}, props("extId", **wanted))
     created = provider.create(checked.inputs)
-    assert len(ledger(created.outs)) == 41 and "__ledgerDelta" not in created.outs
+    assert len(ledger(created.outs)) == 41
+    opted_out = ledger(created.outs)["cust-ayse"]
+    assert codec.decode_str_map(created.outs["__ledgerDelta"]) == {"cust-ayse": opted_out}
     again = provider.check(checked.inputs, props("extId", **wanted))
     assert "__ledger" not in again.inputs
     assert codec.decode_str_map(again.inputs["__ledgerDelta"]) == {"cust-ayse": "opted_out planned"}
@@ -246,6 +256,68 @@ def test_a_check_of_a_changed_list_from_the_inputs_delta_plans_and_guards_as_fro
         known = KnownLedger(delta, {}, implied_by=olds["__consents"])
         expected = codec.header(known.delta(news["__consents"], planned))
         assert codec.header(from_delta.inputs["__ledgerDelta"]) == expected
+
+
+class _NoRecord:
+    def write(self, *_: Any) -> None:
+        return None
+
+
+class _Unsent(EmailConsentProvider):
+    """Sends nothing and writes no consent record: what an update would send is kept in `sent`."""
+
+    def __init__(self) -> None:
+        self.api_key = "key"
+        self.sent: list[Plan] = []
+
+    def _record(self) -> Any:
+        return _NoRecord()
+
+    def send_journaled(self, plan: Plan, *_: Any) -> None:
+        self.sent.append(plan)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
+    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
+    st.dictionaries(_ids, _wire_lines),
+)
+def test_an_update_from_the_outputs_delta_sends_and_records_as_from_the_whole_ledger(
+    before: dict[str, str], desired: dict[str, str], recorded: dict[str, str]
+) -> None:
+    """Outputs carry their ledger's delta beside it, and an update plans from the change of the
+    desired states and that delta (`delta_view`): it sends, blocks and records the whole ledger as
+    an update planned over the whole ledger does; the delta it records beside it differs at most
+    where an id that left the list keeps an implied line (its time only in the whole ledger)."""
+    olds, news = props("extId", **before), props("extId", **desired)
+    whole = codec.encode_str_map(recorded)
+    outputs = {**olds, **codec.collection("ledger", whole)}
+    with_delta = {
+        **outputs,
+        **codec.collection("ledgerDelta", ledger_delta(olds["__consents"], codec.entries(whole))),
+    }
+    results = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(consent_resource, "now_iso", lambda: "2026-12-03T00:00:00.000Z")
+        for outs in (outputs, with_delta):
+            provider = _Unsent()
+            try:
+                results.append((provider.update("x", outs, dict(news)).outs, provider.sent, None))
+            except ConsentBlocked as exc:
+                results.append(({}, provider.sent, str(exc)))
+    (from_whole, sent_whole, blocked_whole), (from_delta, sent_delta, blocked_delta) = results
+    assert blocked_delta == blocked_whole and sent_delta == sent_whole
+    if blocked_whole is None:
+        assert ledger(from_delta) == ledger(from_whole)
+        assert from_delta.get("settledOver") == from_whole.get("settledOver")
+        exact = codec.decode_str_map(from_whole["__ledgerDelta"])
+        viewed = codec.decode_str_map(from_delta["__ledgerDelta"])
+        assert viewed.keys() == exact.keys()
+        for key, line in viewed.items():
+            assert line == exact[key] or (
+                line == "opted_in planned" and key not in desired and exact[key].startswith("opted_in ")
+            )
 
 
 def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:

@@ -135,11 +135,29 @@ def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
     return known.recorded if before is not None and now is not None and before.digest == now.digest else None
 
 
-def _delta_output(props: dict[str, Any], ledger: str | None) -> dict[str, Any]:
-    """`props` (inputs) with the ledger encoded `ledger` as their delta, instead of whole."""
-    kept = {k: v for k, v in props.items() if k not in (codec.hidden(LEDGER), SETTLED)} | {LEDGER: None}
+def _outputs_view(olds: dict[str, Any], news: dict[str, Any], known: KnownLedger) -> DeltaView | None:
+    """An update's delta view (ledger.py `delta_view`) from outputs that carry their ledger's delta
+    beside it (over their own desired states), when nothing is taken in over the ledger: the plan
+    and guard the whole ledger gives, from the change alone. The lines of the ids it sends are the
+    ledger's own where their time matters (an opt-in's opted-out line is always in the delta)."""
+    delta, desired = olds.get(codec.hidden(LEDGER_DELTA)), olds.get(codec.hidden(CONSENTS))
+    if known.over or not isinstance(delta, str) or not isinstance(desired, str):
+        return None
+    return delta_view(desired, encoded_map(news, CONSENTS), delta)
+
+
+def _whole_delta(props: dict[str, Any], ledger: str | None) -> dict[str, str]:
+    """The delta of the whole encoded `ledger` over `props`' desired states, by one streamed pass."""
     delta = ledger_delta(encoded_map(props, CONSENTS), codec.entries(ledger))
-    return {**kept, **codec.collection(LEDGER_DELTA, delta, "ids")}
+    return codec.collection(LEDGER_DELTA, delta, "ids")
+
+
+def _delta_output(props: dict[str, Any]) -> dict[str, Any]:
+    """Outputs as inputs: their ledger as its delta only (which the outputs carry beside it)."""
+    kept = {k: v for k, v in props.items() if k not in (codec.hidden(LEDGER), SETTLED)} | {LEDGER: None}
+    if isinstance(props.get(codec.hidden(LEDGER_DELTA)), str):
+        return kept
+    return {**kept, **_whole_delta(props, props.get(codec.hidden(LEDGER)))}
 
 
 def _settled_output(props: dict[str, Any]) -> dict[str, str]:
@@ -304,7 +322,12 @@ class ConsentProvider(LifecycleProvider):
             return True
         if not codec.same_collection(olds, news, CONSENTS):
             return True
-        return not _settled(olds, news) and not self._change(news, known_ledger(olds, news)).plan.empty
+        if _settled(olds, news):
+            return False
+        known = known_ledger(olds, news)
+        view = _outputs_view(olds, news, known)
+        change = self._view_change(news, view) if view is not None else self._change(news, known)
+        return not change.plan.empty
 
     def resource_id(self, props: dict[str, Any]) -> str:
         return f"{self.channel}:{props['addressing']}:{props.get('name', '')}"
@@ -316,33 +339,47 @@ class ConsentProvider(LifecycleProvider):
             seen = record_observed({}, observed, now_iso())
             recorded = _ledger_output(seen)[codec.hidden(LEDGER)] if seen else None
             known = KnownLedger(recorded, known.over)
-        return self._apply(news, known, resource_id)
+        return self._apply(news, known, resource_id, _outputs_view(olds, news, known))
 
     # Deleting a list (`release`) changes nobody's consent.
 
     def _apply(
-        self, props: dict[str, Any], known: KnownLedger, resource_id: str | None = None
+        self,
+        props: dict[str, Any],
+        known: KnownLedger,
+        resource_id: str | None = None,
+        view: DeltaView | None = None,
     ) -> dict[str, Any]:
         """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
         with the lines it may have changed marked uncertain. The lines it may change are journaled
-        first (engine/journal.py), so a killed apply is finished by the next run."""
+        first (engine/journal.py), so a killed apply is finished by the next run. With `view`, the
+        plan comes from the change alone, and so does the delta the outputs carry beside the whole
+        ledger (for the next update's view; without one it is taken from the whole ledger once)."""
         # The outputs carry the ledger whole (with the times it was applied), not the inputs' delta.
         stale = (LEDGER_DELTA, codec.hidden(LEDGER_DELTA), SETTLED)  # its mark is written anew
         props = {k: v for k, v in props.items() if k not in stale}
-        change = self._change(props, known)
+        change = self._view_change(props, view) if view is not None else self._change(props, known)
         if change.blocked:  # against the stored outputs too, should inputs and outputs differ
             raise ConsentBlocked(self._name(props), change.blocked)
         plan, before = change.plan, change.before
+
+        def recorded(updates: dict[str, LedgerLine] | None = None) -> dict[str, str]:
+            """The whole ledger with `updates`, and its delta beside it."""
+            whole = known.encoded(updates)
+            if view is None:
+                return {**_ledger_output(whole), **_whole_delta(props, whole)}
+            delta = view.ledger.delta(view.desired, updates)
+            return {**_ledger_output(whole), **codec.collection(LEDGER_DELTA, delta, "ids")}
+
         if plan.empty:
-            recorded = _ledger_output(known.encoded())
-            return {**props, **recorded, **not_found_output(props, ()), **_settled_output(props)}
+            return {**props, **recorded(), **not_found_output(props, ()), **_settled_output(props)}
         unknown: frozenset[str] = frozenset()
         if props.get("addressing") == "extId":  # ids Netmera does not know get no ledger line
             asked = {op.name for op in plan.operations if op.enable is not None}
             plan, unknown = known_only(self.client(), props, plan, self._name(props), asked)
         props = {**props, **not_found_output(props, unknown)}
         if plan.empty:
-            return {**props, **_ledger_output(known.encoded())}
+            return {**props, **recorded()}
         ids = plan.touched
         record = self._record()
         # The person's record first: an opt-out being sent counts as one from now on, wherever the
@@ -358,6 +395,8 @@ class ConsentProvider(LifecycleProvider):
                 tuple(replace(op, ids=tuple(sorted(exc.progress.of(op.name)))) for op in plan.operations)
             )
             after = record_uncertain(record_applied(before, applied, now), plan, exc.progress.uncertain, now)
+            # Only the lines that changed: a line of the view may stand for the ledger's own.
+            changed = {i: line for i, line in after.items() if before.get(i) != line}
             record.write(self.channel, _lines(props, _written(applied), "applied", now))
             reason = (
                 f"{self._name(props)}: {exc.cause} — {exc.progress.counts()}, recorded as uncertain "
@@ -367,13 +406,13 @@ class ConsentProvider(LifecycleProvider):
             # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
             never_recorded = record_uncertain({}, plan, ids, now)
             kept = {i: (after[i] if i in after else never_recorded[i]).to_wire() for i in ids}
-            outputs = {**props, **_ledger_output(known.encoded(after))}
+            outputs = {**props, **_ledger_output(known.encoded(changed))}  # no delta: taken anew next time
             return outputs, reason, {"ledger": codec.encode_str_map(kept)}
 
         self.send_journaled(plan, ids, entry, partial, resource_id)
         now = now_iso()
         record.write(self.channel, _lines(props, _written(plan), "applied", now))
-        applied = _ledger_output(known.encoded(record_applied(before, plan, now)))
+        applied = recorded(record_applied(before, plan, now))
         return {**props, **applied, **({} if unknown else _settled_output(props))}
 
     def _record(self) -> ConsentRecord:
@@ -394,7 +433,8 @@ class ConsentProvider(LifecycleProvider):
         if changed:
             outs.pop(SETTLED, None)  # drift: the next diff plans from what was observed
             self._record().write(self.channel, _lines(props, changed, "observed", now))
-        outs.update(_ledger_output(record_observed(ledger, observed, now)))
+        whole = _ledger_output(record_observed(ledger, observed, now))
+        outs.update({**whole, **_whole_delta(outs, whole[codec.hidden(LEDGER)])})
         if unstated:  # said in the refresh's output, and kept in the state until a read states it
             outs[OBSERVATION] = (
                 f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
@@ -404,7 +444,7 @@ class ConsentProvider(LifecycleProvider):
 
     def read_inputs(self, outputs: dict[str, Any]) -> dict[str, Any]:
         """The same ledger (as its delta): the next check sees what was observed."""
-        return _delta_output(outputs, outputs.get(codec.hidden(LEDGER)))
+        return _delta_output(outputs)
 
     def observe(self, addressing: Any, ids: list[str]) -> tuple[dict[str, Preference], list[str]]:
         """Live state of `ids` where Netmera can tell (ids it cannot tell about are left out), and the
