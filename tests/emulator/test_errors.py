@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import APIRouter
 
+from netmera_iac.emulator.http import WriteRoute, add_writes
+from netmera_iac.emulator.services.base import StateBase
 from netmera_iac.models import ENDPOINTS, Endpoint
 from tests.conftest import Emulator
 
@@ -57,3 +60,16 @@ def test_openapi_document_lists_every_operation(emulator: Emulator) -> None:
     tag_users = document["paths"]["/rest/3.0/tagUsers"]["post"]["requestBody"]["content"]["application/json"]
     assert set(tag_users["schema"]["properties"]) == {"tag", "extIds"}
     assert set(tag_users["schema"]["required"]) == {"tag", "extIds"}
+
+
+def test_write_routes_are_named_and_placed_by_the_endpoint_table(emulator: Emulator) -> None:
+    """Routes served from the table (emulator/http.py `add_writes`) sit at their endpoint's path,
+    are named for its client method, and a read endpoint cannot be served as a write."""
+    document = httpx.get(f"{emulator.root_url}/openapi.json").json()
+    for op in ENDPOINTS:
+        if op.writes:
+            post = document["paths"][f"/rest/3.0/{op.path}"]["post"]
+            assert post["operationId"].startswith(op.python_name), (op.name, post["operationId"])
+            assert "requestBody" in post
+    with pytest.raises(ValueError, match="getDevices is not a write endpoint"):
+        add_writes(APIRouter(), StateBase, [WriteRoute("getDevices")])

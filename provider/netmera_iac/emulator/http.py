@@ -8,7 +8,8 @@ unique external ids to 400/2004, and successful writes to 200 with an empty body
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
@@ -17,7 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
-from ..models import BASE_PATH, MAX_IDS_PER_REQUEST
+from ..models import BASE_PATH, BY_NAME, MAX_IDS_PER_REQUEST
 from . import errors, shapes
 from .services.base import StateBase
 
@@ -151,3 +152,64 @@ def json_response(
 def operation_url(request: Request, path: str) -> str:
     """Absolute URL of an operation on the host that served this request (for `nextPage`)."""
     return f"{str(request.base_url).rstrip('/')}{BASE_PATH}/{path}"
+
+
+def _one(body: Any) -> tuple[Any, ...]:
+    return (body,)
+
+
+@dataclass(frozen=True)
+class WriteRoute:
+    """A write endpoint of the table (models/endpoints.py) served the way most are: its body parsed,
+    its external ids capped, the state's method of the endpoint's name (`python_name`) called with
+    `args(body)` after the app, and 200 with no body. `body`: the request model, an array of
+    entries of it (`listed`), or None for an array of raw entries (Netmera judges those one by one).
+    `ids`: (external ids, other addressed ids) to cap and log; None for a body naming no user."""
+
+    endpoint: str
+    body: type[BaseModel] | None = None
+    args: Callable[[Any], tuple[Any, ...]] = _one
+    ids: Callable[[Any], tuple[list[Any], ...]] | None = None
+    listed: bool = False
+
+    def body_schema(self) -> dict[str, Any]:
+        if self.body is None:
+            return body_of(list[dict[str, Any]])
+        return body_of(list[self.body] if self.listed else self.body)  # type: ignore[name-defined]
+
+    async def parsed(self, request: Request) -> Any:
+        if self.body is None:
+            return await entries(request)
+        if self.listed:
+            return await parse_list(request, self.body)
+        return await parse(request, self.body)
+
+
+def raw_entry_ids(items: list[Any]) -> tuple[list[Any]]:
+    return (entry_ids(items),)
+
+
+def add_writes(router: APIRouter, service: type[StateBase], routes: Iterable[WriteRoute]) -> None:
+    """Serve `routes` on `router`, each at its endpoint's path, calling `service`'s method of its name."""
+    for route in routes:
+        endpoint = BY_NAME[route.endpoint]
+        if endpoint.method != "POST" or not endpoint.writes:
+            raise ValueError(f"{endpoint.name} is not a write endpoint")
+        router.add_api_route(
+            f"/{endpoint.path}",
+            _write_handler(route, service, endpoint.python_name),
+            methods=["POST"],
+            name=endpoint.python_name,
+            openapi_extra=route.body_schema(),
+        )
+
+
+def _write_handler(route: WriteRoute, service: type[StateBase], method: str) -> Callable[..., Any]:
+    async def handler(request: Request, app: AppId) -> Response:
+        body = await route.parsed(request)
+        if route.ids is not None:
+            limit_ids(request, *route.ids(body))
+        await call(getattr(state_of(request, service), method), app, *route.args(body))
+        return EMPTY
+
+    return handler

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response
-
 from ...models import (
     PushApprovalEntry,
 )
 from .. import errors
 from ..http import (
-    EMPTY,
-    AppId,
+    WriteRoute,
+    add_writes,
     api_router,
-    body_of,
-    call,
-    parse_list,
-    state_of,
 )
 from .base import StateBase
 
@@ -45,10 +39,12 @@ class ApprovalsState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/sendPushApproval", openapi_extra=body_of(list[PushApprovalEntry]))
-async def send_push_approval(request: Request, app: AppId) -> Response:
-    body = await parse_list(request, PushApprovalEntry)
-    await call(state_of(request, ApprovalsState).send_push_approval, app, [e.message_id for e in body])
-    return EMPTY
+add_writes(
+    router,
+    ApprovalsState,
+    (
+        WriteRoute(
+            "sendPushApproval", PushApprovalEntry, lambda body: ([e.message_id for e in body],), listed=True
+        ),
+    ),
+)

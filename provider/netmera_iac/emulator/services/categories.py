@@ -5,22 +5,20 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from ...models import (
     CategoryPreferencesResponse,
 )
 from ..http import (
-    EMPTY,
     AppId,
+    WriteRoute,
+    add_writes,
     api_router,
-    body_of,
     call,
-    entries,
-    entry_ids,
     json_response,
-    limit_ids,
+    raw_entry_ids,
     state_of,
 )
 from .base import StateBase
@@ -85,14 +83,7 @@ class CategoriesState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/setCategoryPreferences", openapi_extra=body_of(list[dict[str, Any]]))
-async def set_category_preferences(request: Request, app: AppId) -> Response:
-    items = await entries(request)
-    limit_ids(request, entry_ids(items))
-    await call(state_of(request, CategoriesState).set_category_preferences, app, items)
-    return EMPTY
+add_writes(router, CategoriesState, (WriteRoute("setCategoryPreferences", ids=raw_entry_ids),))
 
 
 @router.get("/getCategoryPreferences")

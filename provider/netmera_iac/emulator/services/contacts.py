@@ -25,11 +25,12 @@ from .. import errors
 from ..http import (
     EMPTY,
     AppId,
+    WriteRoute,
+    add_writes,
     api_router,
     body_of,
     call,
     limit_ids,
-    parse,
     raw_json,
     state_of,
 )
@@ -212,52 +213,35 @@ class ContactsState(StateBase):
 router = api_router()
 
 
-@router.post("/enableMail", openapi_extra=body_of(MailPermissionRequest))
-async def enable_mail(request: Request, app: AppId) -> Response:
-    body = await parse(request, MailPermissionRequest)
-    limit_ids(request, body.ext_ids or [], body.email_list)
-    await call(state_of(request, ContactsState).enable_mail, app, body.ext_ids, body.email_list)
-    return EMPTY
+def _listed_ids(field: str) -> Callable[[Any], tuple[list[Any], ...]]:
+    """A permission request's ids to cap: its external ids, and the addresses or numbers `field`."""
+    return lambda body: (body.ext_ids or [], getattr(body, field))
 
 
-@router.post("/disableMail", openapi_extra=body_of(MailPermissionRequest))
-async def disable_mail(request: Request, app: AppId) -> Response:
-    body = await parse(request, MailPermissionRequest)
-    limit_ids(request, body.ext_ids or [], body.email_list)
-    await call(state_of(request, ContactsState).disable_mail, app, body.ext_ids, body.email_list)
-    return EMPTY
-
-
-@router.post("/updateEmail", openapi_extra=body_of(UpdateEmailRequest))
-async def update_email(request: Request, app: AppId) -> Response:
-    body = await parse(request, UpdateEmailRequest)
-    limit_ids(request, [body.ext_id])
-    await call(state_of(request, ContactsState).update_email, app, body.ext_id, body.email)
-    return EMPTY
-
-
-@router.post("/enableSms", openapi_extra=body_of(SmsPermissionRequest))
-async def enable_sms(request: Request, app: AppId) -> Response:
-    body = await parse(request, SmsPermissionRequest)
-    limit_ids(request, body.ext_ids or [], body.msisdn_list)
-    await call(state_of(request, ContactsState).enable_sms, app, body.ext_ids, body.msisdn_list)
-    return EMPTY
-
-
-@router.post("/disableSms", openapi_extra=body_of(SmsPermissionRequest))
-async def disable_sms(request: Request, app: AppId) -> Response:
-    body = await parse(request, SmsPermissionRequest)
-    limit_ids(request, body.ext_ids or [], body.msisdn_list)
-    await call(state_of(request, ContactsState).disable_sms, app, body.ext_ids, body.msisdn_list)
-    return EMPTY
-
-
-@router.post("/updateMsisdn", openapi_extra=body_of(UpdateMsisdnRequest))
-async def update_msisdn(request: Request, app: AppId) -> Response:
-    body = await parse(request, UpdateMsisdnRequest)
-    limit_ids(request, [body.ext_id])
-    await call(state_of(request, ContactsState).update_msisdn, app, body.ext_id, body.msisdn)
-    return EMPTY
+add_writes(
+    router,
+    ContactsState,
+    (
+        *(
+            WriteRoute(
+                name, MailPermissionRequest, lambda b: (b.ext_ids, b.email_list), _listed_ids("email_list")
+            )
+            for name in ("enableMail", "disableMail")
+        ),
+        WriteRoute("updateEmail", UpdateEmailRequest, lambda b: (b.ext_id, b.email), lambda b: ([b.ext_id],)),
+        *(
+            WriteRoute(
+                name, SmsPermissionRequest, lambda b: (b.ext_ids, b.msisdn_list), _listed_ids("msisdn_list")
+            )
+            for name in ("enableSms", "disableSms")
+        ),
+        WriteRoute(
+            "updateMsisdn", UpdateMsisdnRequest, lambda b: (b.ext_id, b.msisdn), lambda b: ([b.ext_id],)
+        ),
+        WriteRoute("addEmail", AddEmailRequest, lambda b: (b.email_list,)),
+        WriteRoute("addMsisdn", AddMsisdnRequest, lambda b: (b.msisdn_list,)),
+    ),
+)
 
 
 async def removing(request: Request, app: str, remove: Callable[[str, str], None]) -> Response:
@@ -279,17 +263,3 @@ async def remove_email(request: Request, app: AppId) -> Response:
 @router.post("/removeMsisdn", openapi_extra=body_of(RemoveContactRequest))
 async def remove_msisdn(request: Request, app: AppId) -> Response:
     return await removing(request, app, state_of(request, ContactsState).remove_msisdn)
-
-
-@router.post("/addEmail", openapi_extra=body_of(AddEmailRequest))
-async def add_email(request: Request, app: AppId) -> Response:
-    body = await parse(request, AddEmailRequest)
-    await call(state_of(request, ContactsState).add_email, app, body.email_list)
-    return EMPTY
-
-
-@router.post("/addMsisdn", openapi_extra=body_of(AddMsisdnRequest))
-async def add_msisdn(request: Request, app: AppId) -> Response:
-    body = await parse(request, AddMsisdnRequest)
-    await call(state_of(request, ContactsState).add_msisdn, app, body.msisdn_list)
-    return EMPTY

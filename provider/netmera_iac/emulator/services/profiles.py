@@ -10,7 +10,7 @@ import json
 import sqlite3
 from typing import Annotated, Any
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from ...models import (
@@ -23,16 +23,13 @@ from ...models import (
 )
 from .. import errors
 from ..http import (
-    EMPTY,
     AppId,
+    WriteRoute,
+    add_writes,
     api_router,
-    body_of,
     call,
-    entries,
-    entry_ids,
     json_response,
-    limit_ids,
-    parse_list,
+    raw_entry_ids,
     state_of,
 )
 from .base import StateBase
@@ -234,32 +231,35 @@ class ProfilesState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/setProfileAttributes", openapi_extra=body_of(list[dict[str, Any]]))
-async def set_profile_attributes(request: Request, app: AppId) -> Response:
-    items = await entries(request)
-    limit_ids(request, entry_ids(items))
-    await call(state_of(request, ProfilesState).set_profile_attributes, app, items)
-    return EMPTY
-
-
-@router.post("/unsetProfileAttributes", openapi_extra=body_of(list[UnsetProfileEntry]))
-async def unset_profile_attributes(request: Request, app: AppId) -> Response:
-    body = await parse_list(request, UnsetProfileEntry)
-    limit_ids(request, [e.ext_id for e in body])
-    await call(
-        state_of(request, ProfilesState).unset_profile_attributes, app, [(e.ext_id, e.profile) for e in body]
-    )
-    return EMPTY
-
-
-@router.post("/deleteProfileAttributes", openapi_extra=body_of(list[DeleteProfileAttributesEntry]))
-async def delete_profile_attributes(request: Request, app: AppId) -> Response:
-    body = await parse_list(request, DeleteProfileAttributesEntry)
-    keys = [k for e in body for k in e.profile]
-    await call(state_of(request, ProfilesState).delete_profile_attributes, app, keys)
-    return EMPTY
+add_writes(
+    router,
+    ProfilesState,
+    (
+        *(
+            WriteRoute(name, ids=raw_entry_ids)
+            for name in ("setProfileAttributes", "pushProfileAttributes", "pullProfileAttributes")
+        ),
+        WriteRoute(
+            "unsetProfileAttributes",
+            UnsetProfileEntry,
+            lambda body: ([(e.ext_id, e.profile) for e in body],),
+            lambda body: ([e.ext_id for e in body],),
+            listed=True,
+        ),
+        WriteRoute(
+            "deleteProfileAttributes",
+            DeleteProfileAttributesEntry,
+            lambda body: ([k for e in body for k in e.profile],),
+            listed=True,
+        ),
+        WriteRoute(
+            "deleteProfileAttributeValue",
+            DeleteProfileAttributeValueEntry,
+            lambda body: ([(e.key, e.value) for e in body],),
+            listed=True,
+        ),
+    ),
+)
 
 
 @router.get("/getProfileAttributes")
@@ -273,31 +273,6 @@ async def get_profile_attributes(
         state_of(request, ProfilesState).get_profile_attributes, app, ext_id, device_token
     )
     return json_response(request, "getProfileAttributes", result, keep_nulls=True)
-
-
-@router.post("/pushProfileAttributes", openapi_extra=body_of(list[dict[str, Any]]))
-async def push_profile_attributes(request: Request, app: AppId) -> Response:
-    items = await entries(request)
-    limit_ids(request, entry_ids(items))
-    await call(state_of(request, ProfilesState).push_profile_attributes, app, items)
-    return EMPTY
-
-
-@router.post("/pullProfileAttributes", openapi_extra=body_of(list[dict[str, Any]]))
-async def pull_profile_attributes(request: Request, app: AppId) -> Response:
-    items = await entries(request)
-    limit_ids(request, entry_ids(items))
-    await call(state_of(request, ProfilesState).pull_profile_attributes, app, items)
-    return EMPTY
-
-
-@router.post("/deleteProfileAttributeValue", openapi_extra=body_of(list[DeleteProfileAttributeValueEntry]))
-async def delete_profile_attribute_value(request: Request, app: AppId) -> Response:
-    body = await parse_list(request, DeleteProfileAttributeValueEntry)
-    await call(
-        state_of(request, ProfilesState).delete_profile_attribute_value, app, [(e.key, e.value) for e in body]
-    )
-    return EMPTY
 
 
 @router.get("/app/profile-attributes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Request
 from fastapi.responses import JSONResponse
 
 from ...models import (
@@ -16,15 +16,13 @@ from ...models import (
 )
 from .. import errors
 from ..http import (
-    EMPTY,
     AppId,
+    WriteRoute,
+    add_writes,
     api_router,
-    body_of,
     call,
     json_response,
-    limit_ids,
     operation_url,
-    parse,
     state_of,
 )
 from .base import StateBase
@@ -110,22 +108,16 @@ class PushState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/disablePush", openapi_extra=body_of(PushTarget))
-async def disable_push(request: Request, app: AppId) -> Response:
-    body = await parse(request, PushTarget)
-    limit_ids(request, [body.ext_id], [body.device_token])
-    await call(state_of(request, PushState).disable_push, app, body.ext_id, body.device_token)
-    return EMPTY
-
-
-@router.post("/enablePush", openapi_extra=body_of(PushTarget))
-async def enable_push(request: Request, app: AppId) -> Response:
-    body = await parse(request, PushTarget)
-    limit_ids(request, [body.ext_id], [body.device_token])
-    await call(state_of(request, PushState).enable_push, app, body.ext_id, body.device_token)
-    return EMPTY
+add_writes(
+    router,
+    PushState,
+    (
+        WriteRoute(
+            name, PushTarget, lambda b: (b.ext_id, b.device_token), lambda b: ([b.ext_id], [b.device_token])
+        )
+        for name in ("disablePush", "enablePush")
+    ),
+)
 
 
 @router.get("/getDevices")

@@ -13,6 +13,8 @@ from ...models import (
 from ..http import (
     EMPTY,
     AppId,
+    WriteRoute,
+    add_writes,
     api_router,
     body_of,
     call,
@@ -60,14 +62,11 @@ class TagsState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/tagUsers", openapi_extra=body_of(TagUsersRequest))
-async def tag_users(request: Request, app: AppId) -> Response:
-    body = await parse(request, TagUsersRequest)
-    limit_ids(request, body.ext_ids)
-    await call(state_of(request, TagsState).tag_users, app, body.tags(), body.ext_ids)
-    return EMPTY
+add_writes(
+    router,
+    TagsState,
+    (WriteRoute("tagUsers", TagUsersRequest, lambda b: (b.tags(), b.ext_ids), lambda b: (b.ext_ids,)),),
+)
 
 
 @router.post("/untagUsers", openapi_extra=body_of(UntagUsersRequest))

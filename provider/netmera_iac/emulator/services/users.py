@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import Request, Response
-
 from ...models import (
     DeleteUsersRequest,
 )
 from .. import errors
 from ..http import (
-    EMPTY,
-    AppId,
+    WriteRoute,
+    add_writes,
     api_router,
-    body_of,
-    call,
-    limit_ids,
-    parse,
-    state_of,
 )
 from .base import StateBase, chunks, placeholders
 
@@ -41,11 +34,12 @@ class UsersState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/deleteUsersPermanently", openapi_extra=body_of(DeleteUsersRequest))
-async def delete_users_permanently(request: Request, app: AppId) -> Response:
-    body = await parse(request, DeleteUsersRequest)
-    limit_ids(request, body.ext_ids)
-    await call(state_of(request, UsersState).delete_users_permanently, app, body.ext_ids)
-    return EMPTY
+add_writes(
+    router,
+    UsersState,
+    (
+        WriteRoute(
+            "deleteUsersPermanently", DeleteUsersRequest, lambda b: (b.ext_ids,), lambda b: (b.ext_ids,)
+        ),
+    ),
+)

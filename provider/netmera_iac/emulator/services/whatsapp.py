@@ -7,7 +7,7 @@ from fastapi import Request, Response
 
 from ...models import RemoveContactRequest, UpdateWhatsAppRequest, WhatsAppPermissionRequest
 from .. import errors
-from ..http import EMPTY, AppId, api_router, body_of, call, limit_ids, parse, state_of
+from ..http import AppId, WriteRoute, add_writes, api_router, body_of, state_of
 from .base import StateBase, chunks, placeholders
 from .contacts import removing
 
@@ -64,30 +64,27 @@ class WhatsAppState(StateBase):
 
 
 router = api_router()
-
-
-@router.post("/enableWhatsApp", openapi_extra=body_of(WhatsAppPermissionRequest))
-async def enable_whats_app(request: Request, app: AppId) -> Response:
-    body = await parse(request, WhatsAppPermissionRequest)
-    limit_ids(request, body.ext_ids or [], body.wp_numbers)
-    await call(state_of(request, WhatsAppState).enable_whats_app, app, body.ext_ids, body.wp_numbers)
-    return EMPTY
-
-
-@router.post("/disableWhatsApp", openapi_extra=body_of(WhatsAppPermissionRequest))
-async def disable_whats_app(request: Request, app: AppId) -> Response:
-    body = await parse(request, WhatsAppPermissionRequest)
-    limit_ids(request, body.ext_ids or [], body.wp_numbers)
-    await call(state_of(request, WhatsAppState).disable_whats_app, app, body.ext_ids, body.wp_numbers)
-    return EMPTY
-
-
-@router.post("/updateWhatsApp", openapi_extra=body_of(UpdateWhatsAppRequest))
-async def update_whats_app(request: Request, app: AppId) -> Response:
-    body = await parse(request, UpdateWhatsAppRequest)
-    limit_ids(request, [body.ext_id])
-    await call(state_of(request, WhatsAppState).update_whats_app, app, body.ext_id, body.wp_numbers)
-    return EMPTY
+add_writes(
+    router,
+    WhatsAppState,
+    (
+        *(
+            WriteRoute(
+                name,
+                WhatsAppPermissionRequest,
+                lambda b: (b.ext_ids, b.wp_numbers),
+                lambda b: (b.ext_ids or [], b.wp_numbers),
+            )
+            for name in ("enableWhatsApp", "disableWhatsApp")
+        ),
+        WriteRoute(
+            "updateWhatsApp",
+            UpdateWhatsAppRequest,
+            lambda b: (b.ext_id, b.wp_numbers),
+            lambda b: ([b.ext_id],),
+        ),
+    ),
+)
 
 
 @router.post("/removeWhatsApp", openapi_extra=body_of(RemoveContactRequest))
