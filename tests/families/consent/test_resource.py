@@ -204,11 +204,13 @@ _wire_lines = st.sampled_from(
 )
 
 
+# A list's desired states, and a ledger, over the same few ids.
+_desired_states = st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"]))
+_ledgers = st.dictionaries(_ids, _wire_lines)
+
+
 @settings(max_examples=60, deadline=None)
-@given(
-    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
-    st.dictionaries(_ids, _wire_lines),
-)
+@given(_desired_states, _ledgers)
 def test_a_check_from_the_inputs_delta_plans_and_guards_as_from_the_whole_ledger(
     desired: dict[str, str], recorded: dict[str, str]
 ) -> None:
@@ -228,11 +230,7 @@ def test_a_check_from_the_inputs_delta_plans_and_guards_as_from_the_whole_ledger
 
 
 @settings(max_examples=80, deadline=None)
-@given(
-    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
-    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
-    st.dictionaries(_ids, _wire_lines),
-)
+@given(_desired_states, _desired_states, _ledgers)
 def test_a_check_of_a_changed_list_from_the_inputs_delta_plans_and_guards_as_from_the_whole_ledger(
     before: dict[str, str], desired: dict[str, str], recorded: dict[str, str]
 ) -> None:
@@ -278,11 +276,7 @@ class _Unsent(EmailConsentProvider):
 
 
 @settings(max_examples=80, deadline=None)
-@given(
-    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
-    st.dictionaries(_ids, st.sampled_from(["opted_in", "opted_out"])),
-    st.dictionaries(_ids, _wire_lines),
-)
+@given(_desired_states, _desired_states, _ledgers)
 def test_an_update_from_the_outputs_delta_sends_and_records_as_from_the_whole_ledger(
     before: dict[str, str], desired: dict[str, str], recorded: dict[str, str]
 ) -> None:

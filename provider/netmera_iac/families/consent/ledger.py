@@ -374,11 +374,11 @@ class DeltaView:
     diff: codec.MapDiff
 
 
-def delta_view(old_desired: str | None, new_desired: str | None, delta: str | None) -> DeltaView:
+def delta_view(old_desired: str | None, new_desired: str | None, delta: str) -> DeltaView:
     """One streamed merge of the two desired maps (with the values of the ids the delta names): what
     `change_consent` and `ledger_delta` need of a million-id list with a few changes. Planning and
     guarding the view gives the plan, the guard and the delta the whole list gives (tested)."""
-    named = {key[:-1].decode(): wire.decode() for key, wire in codec.entries(delta)}
+    named = codec.decode_str_map(delta)
     diff = codec.diff_str_maps(old_desired, new_desired, among=named)
     wanted = {k: new for k, (_, new) in diff.changed.items()} | diff.same
     lines = {k: wire for k, wire in named.items() if wire.encode() != _ABSENT}

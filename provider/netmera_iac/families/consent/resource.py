@@ -135,11 +135,12 @@ def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
     return known.recorded if before is not None and now is not None and before.digest == now.digest else None
 
 
-def _outputs_view(olds: dict[str, Any], news: dict[str, Any], known: KnownLedger) -> DeltaView | None:
-    """An update's delta view (ledger.py `delta_view`) from outputs that carry their ledger's delta
-    beside it (over their own desired states), when nothing is taken in over the ledger: the plan
-    and guard the whole ledger gives, from the change alone. The lines of the ids it sends are the
-    ledger's own where their time matters (an opt-in's opted-out line is always in the delta)."""
+def _delta_view_of(olds: dict[str, Any], news: dict[str, Any], known: KnownLedger) -> DeltaView | None:
+    """The delta view (ledger.py `delta_view`) of the change from `olds` to `news`, when `olds` hold
+    their ledger's delta over their own desired states (inputs hold only that; outputs hold it beside
+    the whole ledger) and nothing is taken in over the ledger: the plan and guard the whole ledger
+    gives, from the change alone. The lines of the ids it sends are the ledger's own where their time
+    matters (an opt-in's opted-out line is always in the delta)."""
     delta, desired = olds.get(codec.hidden(LEDGER_DELTA)), olds.get(codec.hidden(CONSENTS))
     if known.over or not isinstance(delta, str) or not isinstance(desired, str):
         return None
@@ -153,11 +154,8 @@ def _whole_delta(props: dict[str, Any], ledger: str | None) -> dict[str, str]:
 
 
 def _delta_output(props: dict[str, Any]) -> dict[str, Any]:
-    """Outputs as inputs: their ledger as its delta only (which the outputs carry beside it)."""
-    kept = {k: v for k, v in props.items() if k not in (codec.hidden(LEDGER), SETTLED)} | {LEDGER: None}
-    if isinstance(props.get(codec.hidden(LEDGER_DELTA)), str):
-        return kept
-    return {**kept, **_whole_delta(props, props.get(codec.hidden(LEDGER)))}
+    """Outputs as inputs: their ledger as its delta only (which a refresh writes beside it)."""
+    return {k: v for k, v in props.items() if k not in (codec.hidden(LEDGER), SETTLED)} | {LEDGER: None}
 
 
 def _settled_output(props: dict[str, Any]) -> dict[str, str]:
@@ -226,7 +224,14 @@ class ConsentProvider(LifecycleProvider):
     def _name(self, props: dict[str, Any]) -> str:
         return f"{type(self).__name__.removesuffix('Provider')} {props.get('name', '')!r}"
 
-    def _change(self, props: dict[str, Any], known: KnownLedger) -> ConsentChange:
+    def _change(
+        self, props: dict[str, Any], known: KnownLedger, view: DeltaView | None = None
+    ) -> ConsentChange:
+        """The change of the list, from its delta view when there is one (the whole list's change)."""
+        if view is not None:
+            return change_consent(
+                self.channel, props["addressing"], view.desired, view.ledger, _evidence(props)
+            )
         return change_consent(
             self.channel, props["addressing"], encoded_map(props, CONSENTS), known, _evidence(props)
         )
@@ -245,10 +250,6 @@ class ConsentProvider(LifecycleProvider):
             _evidence(props),
         )
 
-    def _view_change(self, props: dict[str, Any], view: DeltaView) -> ConsentChange:
-        """The change of the ids a delta view holds (ledger.py `delta_view`): the whole list's."""
-        return change_consent(self.channel, props["addressing"], view.desired, view.ledger, _evidence(props))
-
     def input_failures(self, news: dict[str, Any]) -> list[CheckFailure]:
         if news.get("addressing") not in ADDRESSINGS[self.channel]:
             return [CheckFailure("addressing", f"one of {', '.join(ADDRESSINGS[self.channel])} is required")]
@@ -265,11 +266,9 @@ class ConsentProvider(LifecycleProvider):
         view: DeltaView | None = None
         if own is not None:
             change = self._delta_change(news, own)
-        elif known.implied_by is not None and not known.over:  # the inputs' delta, the list changed
-            view = delta_view(known.implied_by, encoded_map(news, CONSENTS), known.recorded)
-            change = self._view_change(news, view)
-        else:
-            change = self._change(news, known)
+        else:  # the list changed: from the inputs' delta when they hold one
+            view = _delta_view_of(olds, news, known)
+            change = self._change(news, known, view)
         failures = preference_failure(CONSENTS, change.bad)
         if change.blocked:
             guarded = str(ConsentBlocked(self._name(news), change.blocked))
@@ -325,8 +324,8 @@ class ConsentProvider(LifecycleProvider):
         if _settled(olds, news):
             return False
         known = known_ledger(olds, news)
-        view = _outputs_view(olds, news, known)
-        change = self._view_change(news, view) if view is not None else self._change(news, known)
+        view = _delta_view_of(olds, news, known)
+        change = self._change(news, known, view)
         return not change.plan.empty
 
     def resource_id(self, props: dict[str, Any]) -> str:
@@ -339,7 +338,7 @@ class ConsentProvider(LifecycleProvider):
             seen = record_observed({}, observed, now_iso())
             recorded = _ledger_output(seen)[codec.hidden(LEDGER)] if seen else None
             known = KnownLedger(recorded, known.over)
-        return self._apply(news, known, resource_id, _outputs_view(olds, news, known))
+        return self._apply(news, known, resource_id, _delta_view_of(olds, news, known))
 
     # Deleting a list (`release`) changes nobody's consent.
 
@@ -358,7 +357,7 @@ class ConsentProvider(LifecycleProvider):
         # The outputs carry the ledger whole (with the times it was applied), not the inputs' delta.
         stale = (LEDGER_DELTA, codec.hidden(LEDGER_DELTA), SETTLED)  # its mark is written anew
         props = {k: v for k, v in props.items() if k not in stale}
-        change = self._view_change(props, view) if view is not None else self._change(props, known)
+        change = self._change(props, known, view)
         if change.blocked:  # against the stored outputs too, should inputs and outputs differ
             raise ConsentBlocked(self._name(props), change.blocked)
         plan, before = change.plan, change.before
