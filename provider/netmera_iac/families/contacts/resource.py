@@ -17,7 +17,7 @@ from pulumi.dynamic import Resource
 from ...adapters.interrupted import interrupted_ids, interrupted_input
 from ...adapters.lifecycle import Checked, LifecycleProvider
 from ...engine import PartialApplyError, codec
-from .planner import FIELDS, REMOVE, UPDATE, Contact, plan_contacts
+from .planner import FIELDS, REMOVE, UPDATE, Contact, ContactPlan, plan_contacts
 
 CONTACTS = "contacts"
 
@@ -36,6 +36,11 @@ def _applied(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
     return {u: v for u, v in _wire(olds).items() if u not in gone}
 
 
+def _plan(olds: dict[str, Any], news: dict[str, Any]) -> ContactPlan:
+    """The desired values against the last applied ones (those of an interrupted change unknown)."""
+    return plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news)))
+
+
 def contacts_input(wire: dict[str, Any]) -> dict[str, str]:
     return codec.collection(CONTACTS, codec.encode_json_map(wire), "users")
 
@@ -44,14 +49,14 @@ class ContactInfoProvider(LifecycleProvider):
     collection = CONTACTS
 
     def planned(self, olds: dict[str, Any], news: dict[str, Any]) -> Checked:
-        return Checked(plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news))))
+        return Checked(_plan(olds, news))
 
     def changed(self, olds: dict[str, Any], news: dict[str, Any]) -> bool:
         if self.settled(olds, news):
             return False
         if codec.is_legacy(olds, CONTACTS):
             return True  # rewritten once in the compact form, sending nothing
-        return not plan_contacts(_contacts(_wire(news)), _contacts(_applied(olds, news))).empty
+        return not _plan(olds, news).empty
 
     def resource_id(self, props: dict[str, Any]) -> str:
         return "contacts"

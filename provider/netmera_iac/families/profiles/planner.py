@@ -218,10 +218,13 @@ class PullProfileAttributes(PushProfileAttributes):
 def array_plan(attribute: str, push: ArrayValues, pull: ArrayValues) -> Plan:
     """The engine plan of `plan_array_values`' two maps: push before pull, users in order."""
     operations: list[Operation] = []
-    for kind, values in ((PushProfileAttributes, push), (PullProfileAttributes, pull)):
+    writes = (
+        (PushProfileAttributes, "pushProfileAttributes", push),
+        (PullProfileAttributes, "pullProfileAttributes", pull),
+    )
+    for kind, name, values in writes:
         if values:
             users = tuple(sorted(values))
-            name = "pushProfileAttributes" if kind is PushProfileAttributes else "pullProfileAttributes"
             operations.append(kind(name, attribute, users, values={u: tuple(values[u]) for u in users}))
     return Plan(tuple(operations))
 
