@@ -42,6 +42,19 @@ def test_str_map_round_trip(mapping: dict[str, str]) -> None:
     assert codec.decode_str_map(codec.encode_str_map(mapping)) == mapping
 
 
+@given(
+    st.dictionaries(
+        ids, st.sampled_from(["opted_in\tx", "opted_out\ty", "opted_out", "opted_outer\tz"]), max_size=40
+    ),
+    st.sampled_from(["opted_out\t", "opted_in\t", "opted_out"]),
+)
+def test_str_map_where_keeps_exactly_the_lines_whose_value_starts_so(
+    mapping: dict[str, str], prefix: str
+) -> None:
+    wanted = {k: v for k, v in mapping.items() if v.startswith(prefix)}
+    assert codec.str_map_where(codec.encode_str_map(mapping), prefix) == wanted
+
+
 @given(st.dictionaries(ids, json_values, max_size=20))
 def test_json_map_round_trip_keeps_number_types(mapping: dict[str, object]) -> None:
     decoded = codec.decode_json_map(codec.encode_json_map(mapping))

@@ -189,8 +189,11 @@ def test_a_shard_an_earlier_version_wrote_as_json_is_read_and_rewritten_compact(
         "id:probe": "opted_out",
         "id:gone": "opted_out",
     }
+    assert record.lines("email", "opted_out") == record.lines("email")  # a JSON shard's, filtered alike
+    assert dict(record.lines("email", "opted_in")) == {}
     record.write("email", {"id:probe": Line("opted_in", "applied", at(1), "email-users")})
     assert shard.read_bytes().startswith(b"nmc1:")  # rewritten compact, same key
+    assert dict(record.lines("email", "opted_out")) == {"id:gone": Line("opted_out", "observed", at(-9), "x")}
     lines = record.lines("email")
     assert (lines["id:probe"].state, lines["id:probe"].at) == ("opted_in", at(1))
     assert lines["id:gone"] == Line("opted_out", "observed", at(-9), "x")  # kept across the rewrite

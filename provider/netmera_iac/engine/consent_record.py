@@ -387,17 +387,21 @@ class ConsentRecord:
         parsed = {k: Line.from_wire(w) for k, w in value.items()}
         return None, {k: line.to_text() for k, line in parsed.items() if line is not None}
 
-    def lines(self, channel: str) -> RecordLines:
+    def lines(self, channel: str, state: Preference | None = None) -> RecordLines:
+        """The channel's lines; with `state`, only those of that state (a streamed pass that keeps
+        them alone: a guard of people who have one key each needs only the opted-out lines)."""
         texts: dict[str, str] = {}
+        prefix = f"{state}\t" if state is not None else ""
         for shard in range(SHARDS):
             key = self._key(channel, shard)
             encoded, legacy = self._line_shard(key)
-            texts.update(legacy)
+            texts.update((k, t) for k, t in legacy.items() if t.startswith(prefix))
             if encoded is not None:
                 try:
-                    texts.update(codec.decode_str_map(encoded))
+                    found = codec.str_map_where(encoded, prefix) if prefix else codec.decode_str_map(encoded)
                 except CodecError as exc:
                     raise self._unreadable(key, str(exc)) from None
+                texts.update(found)
         return RecordLines(texts)
 
     def _rewrite(

@@ -73,7 +73,9 @@ def read_links(users: Iterable[Any]) -> Iterator[tuple[str, str]]:
 
 
 def judge(spec: ConsentSection, record: Mapping[str, Mapping[str, Line]], links: Links) -> Judgement:
-    """`record`: the lines per channel. Nothing here sends or writes."""
+    """`record`: the lines per channel; without `links`, its opted-out lines are enough (a person of
+    one key is blocked by that key's own opt-out alone, and nothing else here reads a line). Nothing
+    here sends or writes."""
     verdict = Judgement()
     for channel in TYPES:
         lists = [c for c in spec.lists if c.channel == channel]
@@ -131,14 +133,20 @@ def _may_be_blocked(
     lists: list[ConsentListSpec], lines: Mapping[str, Line], links: Links
 ) -> Iterator[Wanted]:
     """The opt-ins the person guard must look at: those of people with more than one key, or whose
-    own line says opted out. A million opt-ins of people already opted in cost a lookup each."""
+    own line says opted out. A million opt-ins of people already opted in cost a lookup each; by
+    external id and without links, a set lookup among the ids of the opted-out lines."""
     for c in lists:
-        for shown, state in c.consents.items():
-            key = person_key(c.addressing, shown)
-            if state == OPTED_IN and (key in links or state_of(lines, key) == OPTED_OUT):
-                proof = c.evidence.get(shown)
-                evidence = (proof.at, proof.source) if proof else (None, None)
-                yield Wanted(c.source, shown, key, *evidence)
+        if not links and c.addressing == "extId":
+            outs = {k[3:] for k in lines if k.startswith("id:") and state_of(lines, k) == OPTED_OUT}
+            found = (s for s, state in c.consents.items() if state == OPTED_IN and s in outs) if outs else ()
+            pairs: Iterable[tuple[str, str]] = ((s, f"id:{s}") for s in found)
+        else:
+            keyed = ((s, person_key(c.addressing, s)) for s, state in c.consents.items() if state == OPTED_IN)
+            pairs = ((s, k) for s, k in keyed if k in links or state_of(lines, k) == OPTED_OUT)
+        for shown, key in pairs:
+            proof = c.evidence.get(shown)
+            evidence = (proof.at, proof.source) if proof else (None, None)
+            yield Wanted(c.source, shown, key, *evidence)
 
 
 def _stale(c: ConsentListSpec, lines: Mapping[str, Line], links: Links) -> dict[str, str]:

@@ -4,13 +4,15 @@ to be on the user already)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pulumi
 
 from ...adapters.own_state import exported_deployment
 from ...adapters.registration import Registration
-from ...engine.consent_record import linked
+from ...engine import OPTED_OUT, Preference
+from ...engine.consent_record import Line, linked
 from ...reads import SEEN_USERS
 from ..contacts.desired import NAME as CONTACTS
 from ..contacts.desired import ContactsSection
@@ -42,7 +44,11 @@ def judged(spec: ConsentSection, reg: Registration) -> Judgement:
     # An update keeps what it learnt; a preview only uses it.
     links = record.link(pairs) if not pulumi.runtime.is_dry_run() else linked(record.links(), pairs)
     channels = {c.channel for c in spec.lists}
-    return judge(spec, {channel: record.lines(channel) for channel in TYPES if channel in channels}, links)
+    # Without links a person is one key, judged by its own opt-out: the record's other lines (most of
+    # a million) are never read.
+    state: Preference | None = None if links else OPTED_OUT
+    lines: dict[str, Mapping[str, Line]] = {c: record.lines(c, state) for c in TYPES if c in channels}
+    return judge(spec, lines, links)
 
 
 def register(spec: ConsentSection, reg: Registration) -> None:
