@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -203,6 +204,25 @@ def test_a_streamed_patch_is_the_value_of_the_patched_map(
 ) -> None:
     patched = codec.patch_str_map(codec.encode_str_map(old) if old else None, updates)
     assert patched == codec.encode_str_map({**old, **updates})
+
+
+@given(maps, maps, st.sampled_from([4, 8, 12]))
+def test_a_patch_across_small_chunks_is_the_value_of_the_patched_map(
+    old: dict[str, str], updates: dict[str, str], chunk: int
+) -> None:
+    """Updates land in whichever decoded chunk holds their key's place, at its edges too."""
+    encoded = codec.encode_str_map(old) if old else None
+    with mock.patch.object(codec, "_CHUNK", chunk):
+        patched = codec.patch_str_map(encoded, updates)
+    assert patched == codec.encode_str_map({**old, **updates})
+
+
+def test_a_patch_of_each_chunk_s_last_line_replaces_it_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new value sorting after the old one still replaces its key's line, not a line further on."""
+    monkeypatch.setattr(codec, "_CHUNK", 64)
+    old = {f"k{n:04d}": "a" for n in range(2000)}
+    updates = dict.fromkeys(old, "b")
+    assert codec.patch_str_map(codec.encode_str_map(old), updates) == codec.encode_str_map(updates)
 
 
 def test_a_streamed_patch_over_many_batches_keeps_the_canonical_value(

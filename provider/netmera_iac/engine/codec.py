@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import json
 import zlib
@@ -259,39 +260,70 @@ def patched_entries(
     yield from pending[i:]
 
 
-def encode_entries(items: Iterable[tuple[bytes, bytes]]) -> str:
-    """Encode `(key with its tab, value)` entries given in line order, compressing as they come, so
-    the whole canonical text is never held (only its compressed form)."""
+def _encode_chunks(chunks: Iterable[list[bytes]]) -> str:
+    """Encode sorted lines given a chunk at a time, compressing as they come, so the whole canonical
+    text is never held (only its compressed form)."""
     deflate, sha, count, parts = zlib.compressobj(_LEVEL), hashlib.sha256(), 0, []
-    batch: list[bytes] = []
-
-    def flush() -> None:
-        text = b"\n".join(batch)
-        if count > len(batch):
+    for lines in chunks:
+        if not lines:
+            continue
+        text = b"\n".join(lines)
+        if count:
             text = b"\n" + text
+        count += len(lines)
         sha.update(text)
         parts.append(deflate.compress(text))
-        batch.clear()
-
-    for key, value in items:
-        batch.append(key + value)
-        count += 1
-        if len(batch) >= 65536:
-            flush()
-    if batch:
-        flush()
     parts.append(deflate.flush())
     return f"{FORMAT}:{count}:{sha.hexdigest()}:{base64.b64encode(b''.join(parts)).decode('ascii')}"
 
 
+def encode_entries(items: Iterable[tuple[bytes, bytes]]) -> str:
+    """Encode `(key with its tab, value)` entries given in line order, compressing as they come."""
+
+    def chunks() -> Iterator[list[bytes]]:
+        batch: list[bytes] = []
+        for key, value in items:
+            batch.append(key + value)
+            if len(batch) >= 65536:
+                yield batch
+                batch = []
+        yield batch
+
+    return _encode_chunks(chunks())
+
+
+def _patched_chunks(value: str, pending: list[bytes]) -> Iterator[list[bytes]]:
+    """The chunks of encoded map `value` with the sorted `key<TAB>value` lines `pending` put over
+    them: each goes by binary search to its key's line (replaced) or place (inserted), so the lines
+    between them are never split or compared one by one in Python."""
+    keys = [line[: line.index(b"\t") + 1] for line in pending]
+    i = 0
+    for lines in _stream_chunks(value):
+        at = 0
+        while i < len(pending) and lines and keys[i] <= lines[-1]:  # its key's line is no further
+            line, key = pending[i], keys[i]
+            at = bisect.bisect_left(lines, key, at)
+            if at < len(lines) and lines[at].startswith(key):
+                lines[at] = line
+            else:
+                lines.insert(at, line)
+            at += 1
+            i += 1
+        yield lines
+    yield pending[i:]
+
+
 def patch_str_map(value: str | None, updates: Mapping[str, str]) -> str:
     """Encoded map `value` with `updates` over it, the same value `encode_str_map` of the patched
-    dict gives, streamed."""
+    dict gives, streamed: a few thousand updates of a million lines cost a search each."""
     for key, line in updates.items():
         _check_key(key)
         if "\n" in line or "\r" in line:
             raise CodecError(f"cannot encode the value of {key!r}: it holds a line break")
-    return encode_entries(patched_entries(value, updates))
+    pending = sorted(f"{k}\t{v}".encode() for k, v in updates.items())
+    if value is None:
+        return _encode_chunks([pending])
+    return _encode_chunks(_patched_chunks(value, pending))
 
 
 def str_map_diff_in(olds: Mapping[str, Any], news: Mapping[str, Any], name: str) -> MapDiff:
