@@ -170,6 +170,27 @@ def test_the_streamed_map_difference_is_the_dict_difference(old: dict[str, str],
     assert diff.removed == {k: v for k, v in old.items() if k not in new}
 
 
+@given(maps, maps, st.lists(ids, max_size=8), st.sampled_from([4, 8, 64]))
+def test_the_map_difference_across_small_chunks_is_the_dict_difference_in_key_order(
+    old: dict[str, str], new: dict[str, str], among: list[str], chunk: int
+) -> None:
+    """Compared a key range at a time, ranges cut wherever either side's chunk ends."""
+    asked = [*among, *list(old)[:3], *list(new)[:3]]
+    with mock.patch.object(codec, "_CHUNK", chunk):
+        diff = codec.diff_str_maps(
+            codec.encode_str_map(old) if old else None, codec.encode_str_map(new) if new else None, asked
+        )
+    line = {k: f"{k}\t" for k in [*old, *new]}
+    changed = {
+        k: (old.get(k), v) for k, v in sorted(new.items(), key=lambda kv: line[kv[0]]) if old.get(k) != v
+    }
+    assert list(diff.changed.items()) == list(changed.items())
+    assert list(diff.removed.items()) == sorted(
+        ((k, v) for k, v in old.items() if k not in new), key=lambda kv: line[kv[0]]
+    )
+    assert diff.same == {k: old[k] for k in asked if k in old and new.get(k) == old[k]}
+
+
 def test_keys_holding_characters_below_the_tab_merge_in_line_order(monkeypatch: pytest.MonkeyPatch) -> None:
     """`a\\x01` sorts before `a` as a line (`a\\x01\\t…` < `a\\t…`) though after it as a key: the merge
     compares keys with their tab, so neither is taken for removed and added."""
