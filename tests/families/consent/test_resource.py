@@ -18,6 +18,7 @@ from netmera_iac.families.consent.ledger import (
     ledger_in,
     record_applied,
 )
+from netmera_iac.families.consent.person import ledger_lines
 from netmera_iac.families.consent.resource import (
     EmailConsentProvider,
     PushConsentProvider,
@@ -170,14 +171,17 @@ def test_push_consent_by_device_is_read_through_device_tokens(emulator: Emulator
 
 
 def test_the_inputs_do_not_repeat_the_lines_their_desired_states_imply(emulator: Emulator) -> None:
-    """The outputs hold the whole ledger with applied times (and, beside it, its delta, for the next
-    update); the inputs (which the next check reads) hold only what the desired states do not say:
-    here the one opt-out, not the 40 opt-ins."""
+    """The outputs hold the ledger with applied times (as its delta, the time its implied lines were
+    applied at, and those applied at another); the inputs (which the next check reads) hold only what
+    the desired states do not say: here the one opt-out, not the 40 opt-ins."""
     provider = configured(EmailConsentProvider(), emulator)
     wanted = {f"user_{i:04d}": "opted_in" for i in range(1, 41)} | {"cust_ayse": "opted_out"}
     checked = provider.check({}, props("extId", **wanted))
     created = provider.create(checked.inputs)
     assert len(ledger(created.outs)) == 41
+    applied_at = ledger(created.outs)["user-0001"].split(" ")[2]
+    assert created.outs["ledgerAppliedAt"] == applied_at  # the apply's own time: no line is listed apart
+    assert created.outs["ledgerTimes"].startswith("0 ") and "__ledger" not in created.outs
     opted_out = ledger(created.outs)["cust-ayse"]
     assert codec.decode_str_map(created.outs["__ledgerDelta"]) == {"cust-ayse": opted_out}
     again = provider.check(checked.inputs, props("extId", **wanted))
@@ -189,6 +193,20 @@ def test_the_inputs_do_not_repeat_the_lines_their_desired_states_imply(emulator:
     assert codec.decode_str_map(read.inputs["__ledgerDelta"]) == {
         "cust-ayse": ledger(created.outs)["cust-ayse"]
     }
+
+
+def test_rollback_and_seeding_read_every_line_of_the_outputs_with_its_time(emulator: Emulator) -> None:
+    """What rollback's guard and a record's seeding read of a list (person.py `ledger_lines`) is its
+    whole ledger, from the outputs' delta and times, keyed by person."""
+    provider = configured(EmailConsentProvider(), emulator)
+    wanted = {"user_0001": "opted_in", "cust_ayse": "opted_out"}
+    created = provider.create(provider.check({}, props("extId", **wanted)).inputs)
+    lines = ledger_lines([("EmailConsent", created.outs)])["email"]
+    whole = ledger_in(created.outs)
+    assert set(lines) == {"id:user-0001", "id:cust-ayse"}
+    for shown, line in whole.items():
+        assert (lines[f"id:{shown}"].state, lines[f"id:{shown}"].at) == (line.state, line.at)
+    assert lines["id:cust-ayse"].state == "opted_out" and lines["id:cust-ayse"].at
 
 
 _ids = st.sampled_from([f"u{n}" for n in range(10)])
@@ -312,6 +330,53 @@ def test_an_update_from_the_outputs_delta_sends_and_records_as_from_the_whole_le
             assert line == exact[key] or (
                 line == "opted_in planned" and key not in desired and exact[key].startswith("opted_in ")
             )
+
+
+_timed_lines = st.sampled_from(
+    [
+        "opted_in applied 2026-11-01T00:00:00.000Z",
+        "opted_in applied 2026-11-15T00:00:00.000Z",
+        "opted_in planned",
+        "opted_in uncertain 2026-11-01T00:00:00.000Z",
+        "opted_out applied 2026-11-15T00:00:00.000Z",
+        "opted_out observed 2026-11-30T00:00:00.000Z",
+    ]
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_desired_states, _desired_states, st.dictionaries(_ids, _timed_lines))
+def test_outputs_hold_the_ledger_as_delta_and_times_and_update_as_from_the_whole_ledger(
+    before: dict[str, str], desired: dict[str, str], recorded: dict[str, str]
+) -> None:
+    """Outputs keep the ledger as its delta over their desired states, the time most of its implied
+    lines were applied at and the implied lines applied at another time: every line comes back with
+    its time, and an update from them (planned from the change alone) sends, blocks and records the
+    very ledger, delta and times an update from the whole ledger (an earlier version's outputs) does."""
+    olds, news = props("extId", **before), props("extId", **desired)
+    whole = codec.encode_str_map(recorded)
+    outputs = {**olds, **codec.collection("ledger", whole)}
+    parts = consent_resource._whole_parts(olds, KnownLedger(whole, {}), {})
+    assert "__ledger" not in parts
+    assert ledger({**olds, **parts}) == recorded
+    results = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(consent_resource, "now_iso", lambda: "2026-12-03T00:00:00.000Z")
+        for outs in (outputs, {**olds, **parts}):
+            provider = _Unsent()
+            try:
+                results.append((provider.update("x", outs, dict(news)).outs, provider.sent, None))
+            except ConsentBlocked as exc:
+                results.append(({}, provider.sent, str(exc)))
+    (from_whole, sent_whole, blocked_whole), (from_parts, sent_parts, blocked_parts) = results
+    assert blocked_parts == blocked_whole and sent_parts == sent_whole
+    if blocked_whole is None:
+        assert "__ledger" not in from_parts and "__ledger" not in from_whole
+        assert ledger(from_parts) == ledger(from_whole)
+        assert codec.decode_str_map(from_parts["__ledgerDelta"]) == codec.decode_str_map(
+            from_whole["__ledgerDelta"]
+        )
+        assert from_parts.get("settledOver") == from_whole.get("settledOver")
 
 
 def test_mass_opt_out_is_guarded(emulator: Emulator) -> None:

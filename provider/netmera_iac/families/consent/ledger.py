@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
@@ -229,22 +229,38 @@ def _consent_plan(channel: Channel, addressing: Addressing, ins: list[str], outs
 # A list's collections: the desired states, the ledger in the outputs, and in the inputs the ledger's
 # lines its desired states do not imply (`ledger_delta`).
 CONSENTS, LEDGER, LEDGER_DELTA = "consents", "ledger", "ledgerDelta"
+# Outputs: the time most implied lines were applied at, and the implied lines applied at another.
+APPLIED_AT, TIMES = "ledgerAppliedAt", "ledgerTimes"
 # The lines a desired `opted_in` implies: nothing in them matters to a plan or the consent guard.
 _IMPLIED: Final = (b"opted_in applied", b"opted_in planned")
 _IMPLIED_LINE: Final = b"opted_in planned"
 _ABSENT: Final = b"absent"
 
 
-def ledger_delta(desired: str | None, ledger: Iterable[tuple[bytes, bytes]]) -> str:
+def applied_line(at: str | None) -> bytes:
+    """The line an id desired opted in is implied to have: applied at `at` (outputs), or planned."""
+    return f"opted_in applied {at}".encode() if at else _IMPLIED_LINE
+
+
+def ledger_delta(
+    desired: str | None,
+    ledger: Iterable[tuple[bytes, bytes]],
+    at: str | None = None,
+    times: dict[str, str] | None = None,
+) -> str:
     """The lines of `ledger` (entries in line order) that the encoded `desired` map does not imply,
     encoded. The inputs carry the ledger in this form: `check` sees only inputs, so they must hold
     the ledger, but repeating a million opted-in lines beside a million opted-in desired states would
-    make the state carry the list twice (the outputs hold the whole ledger, with applied times). What
+    make the state carry the list twice (the outputs hold it in this form too, with the times). What
     is left out is an opted-in line, applied or planned, of an id desired opted in: its time matters
     to nobody (the consent guard times opt-outs; an uncertain or observed line is kept), and
     `implied_entries` gives it back as a planned line. A desired id with no line at all (Netmera did
     not know it, or it was never applied) gets an `absent` line, so that none is implied for it: an
-    id the delta does not name is then always one desired opted in, holding that state."""
+    id the delta does not name is then always one desired opted in, holding that state.
+
+    With `times` (the outputs' form), an implied line that is not `applied_line(at)` is put there, so
+    the delta, `at` and `times` give back every line with its time (`KnownLedger`)."""
+    usual = applied_line(at)
 
     def kept() -> Iterator[tuple[bytes, bytes]]:
         wanted = codec.entries(desired)
@@ -257,6 +273,8 @@ def ledger_delta(desired: str | None, ledger: Iterable[tuple[bytes, bytes]]) -> 
                 implied = want[1] == b"opted_in" and wire.startswith(_IMPLIED)
                 want = next(wanted, None)
                 if implied:
+                    if times is not None and wire != usual:
+                        times[key[:-1].decode()] = wire.decode()
                     continue
             yield key, wire
         while want is not None:
@@ -266,9 +284,12 @@ def ledger_delta(desired: str | None, ledger: Iterable[tuple[bytes, bytes]]) -> 
     return codec.encode_entries(kept())
 
 
-def implied_entries(desired: str | None, delta: str | None) -> Iterator[tuple[bytes, bytes]]:
-    """The ledger a `ledger_delta` was taken from, streamed in line order: the delta's lines, and an
-    opted-in planned line for every other id `desired` opts in (none for an `absent` one)."""
+def implied_entries(
+    desired: str | None, delta: str | None, implied: bytes = _IMPLIED_LINE
+) -> Iterator[tuple[bytes, bytes]]:
+    """The ledger a `ledger_delta` was taken from, streamed in line order: the delta's lines, and the
+    `implied` line (opted in, planned unless told) for every other id `desired` opts in (none for an
+    `absent` one)."""
     lines = codec.entries(delta)
     line = next(lines, None)
     for key, want in codec.entries(desired):
@@ -281,7 +302,7 @@ def implied_entries(desired: str | None, delta: str | None) -> Iterator[tuple[by
                 yield line
             line = next(lines, None)
         elif want == b"opted_in":
-            yield key, _IMPLIED_LINE
+            yield key, implied
     while line is not None:
         if line[1] != _ABSENT:
             yield line
@@ -289,7 +310,7 @@ def implied_entries(desired: str | None, delta: str | None) -> Iterator[tuple[by
 
 
 def holds_whole_ledger(props: Mapping[str, Any]) -> bool:
-    """Outputs, and the inputs of earlier versions, hold the ledger whole (encoded, or as a map)."""
+    """Outputs and inputs of earlier versions hold the ledger whole (encoded, or as a map)."""
     return isinstance(props.get(codec.hidden(LEDGER)), str) or codec.is_legacy(props, LEDGER)
 
 
@@ -309,7 +330,9 @@ def recorded_ledger(props: Mapping[str, Any], over: Mapping[str, LedgerLine] | N
     delta = props.get(codec.hidden(LEDGER_DELTA))
     if not holds_whole_ledger(props) and isinstance(delta, str):
         desired = encoded_map(props, CONSENTS) or codec.encode_str_map({})
-        return KnownLedger(delta, over or {}, implied_by=desired)
+        at = props.get(APPLIED_AT)
+        times = codec.str_map_in(props, TIMES)
+        return KnownLedger(delta, over or {}, desired, at if isinstance(at, str) and at else None, times)
     return KnownLedger(encoded_map(props, LEDGER), over or {})
 
 
@@ -328,29 +351,29 @@ class KnownLedger:
     """The ledger as the stack knows it, never decoded whole on the common path: the lines recorded
     in the state (one encoded value, engine/codec.py) and the few taken in over them (an interrupted
     change's, or those of ids whose person changed under another key since). With `implied_by` (the
-    encoded desired states of the inputs that recorded it), `recorded` is a `ledger_delta`."""
+    encoded desired states of the inputs or outputs that recorded it), `recorded` is a `ledger_delta`;
+    outputs also say when its implied lines were applied (`applied_at`, and `times` for those applied
+    at another time), inputs do not (their implied lines read as planned)."""
 
     recorded: str | None
     over: Mapping[str, LedgerLine]
     implied_by: str | None = None
+    applied_at: str | None = None
+    times: Mapping[str, str] = field(default_factory=dict)
+
+    def implied(self, key: str) -> str:
+        """The line of an id whose line is implied by the desired states that recorded this ledger."""
+        return self.times.get(key) or applied_line(self.applied_at).decode()
 
     def _recorded_entries(self) -> Iterator[tuple[bytes, bytes]]:
         if self.implied_by is not None:
-            return implied_entries(self.implied_by, self.recorded)
+            entries = implied_entries(self.implied_by, self.recorded, applied_line(self.applied_at))
+            return codec.patched_entries(entries, self.times) if self.times else entries
         return codec.entries(self.recorded)
 
     def entries(self, updates: Mapping[str, LedgerLine] | None = None) -> Iterator[tuple[bytes, bytes]]:
         lines = {**self.over, **(updates or {})}
         return codec.patched_entries(self._recorded_entries(), {k: r.to_wire() for k, r in lines.items()})
-
-    def encoded(self, updates: Mapping[str, LedgerLine] | None = None) -> str:
-        """The ledger with `updates` over it, encoded (the recorded value itself when nothing changes)."""
-        lines = {**self.over, **(updates or {})}
-        if self.implied_by is not None:
-            return codec.encode_entries(self.entries(updates))
-        if not lines and self.recorded is not None:
-            return self.recorded
-        return codec.patch_str_map(self.recorded, {k: r.to_wire() for k, r in lines.items()})
 
     def delta(self, desired: str | None, updates: Mapping[str, LedgerLine] | None = None) -> str:
         """The ledger with `updates` over it, as the inputs of `desired` carry it (`ledger_delta`)."""
@@ -374,18 +397,23 @@ class DeltaView:
     diff: codec.MapDiff
 
 
-def delta_view(old_desired: str | None, new_desired: str | None, delta: str) -> DeltaView:
+def delta_view(
+    old_desired: str | None,
+    new_desired: str | None,
+    delta: str,
+    implied: Callable[[str], str] = lambda _: _IMPLIED_LINE.decode(),
+) -> DeltaView:
     """One streamed merge of the two desired maps (with the values of the ids the delta names): what
     `change_consent` and `ledger_delta` need of a million-id list with a few changes. Planning and
-    guarding the view gives the plan, the guard and the delta the whole list gives (tested)."""
+    guarding the view gives the plan, the guard and the delta the whole list gives (tested). An id
+    whose line was implied gets `implied(id)` (outputs know its time)."""
     named = codec.decode_str_map(delta)
     diff = codec.diff_str_maps(old_desired, new_desired, among=named)
     wanted = {k: new for k, (_, new) in diff.changed.items()} | diff.same
     lines = {k: wire for k, wire in named.items() if wire.encode() != _ABSENT}
-    implied = _IMPLIED_LINE.decode()
     for key, old in [*((k, old) for k, (old, _) in diff.changed.items()), *diff.removed.items()]:
         if key not in named and old == OPTED_IN:  # implied by the old desired state
-            lines[key] = implied
+            lines[key] = implied(key)
     return DeltaView(codec.encode_str_map(wanted), KnownLedger(codec.encode_str_map(lines), {}), diff)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine import OPTED_IN, OPTED_OUT, codec
+from ...engine import OPTED_IN, OPTED_OUT
 from ...engine.consent_record import (
     CHANNEL_HANDLES,
     ConsentRecord,
@@ -36,7 +36,7 @@ from ...engine.consent_record import (
     unknown_holder,
 )
 from .desired import TYPES, ConsentListSpec, ConsentSection
-from .ledger import LedgerLine, ledger_from_wire
+from .ledger import LedgerLine, ledger_in
 
 SHOWN = 20
 
@@ -184,7 +184,7 @@ def ledger_lines(resources: Iterable[tuple[str, Any]]) -> dict[str, dict[str, Li
             continue
         channel, name = channels[kind], str(outputs.get("name", ""))
         lines = found.setdefault(channel, {})
-        for shown, entry in ledger_from_wire(codec.str_map_in(outputs, "ledger")).items():
+        for shown, entry in ledger_in(outputs).items():  # whichever form the outputs hold it in
             key = person_key(str(outputs["addressing"]), shown)
             line = Line(entry.state, entry.how, entry.at, name)
             if key not in lines or line.newer_than(lines[key]):

@@ -6,8 +6,10 @@ a ledger: per id the last state applied or read back, and when. The consent guar
 *inputs*, so the ledger travels as an input too, as the lines the desired states do not imply
 (ledger.py `ledger_delta`: a million opted-in lines are not stored twice). `check` must return the same
 inputs at preview and at `up --plan`, so the lines its plan will write are marked `planned` (no clock
-time); `create`/`update` store the whole ledger with the times lines were applied in the outputs, and
-`read` (any refresh) copies the outputs' ledger back into the inputs. A blocked re-opt-in therefore
+time); `create`/`update` store the ledger with the times lines were applied in the outputs (as the
+same delta, the time its implied lines were applied at, and the implied lines applied at another:
+the list is not carried a third time), and `read` (any refresh) copies the delta back into the
+inputs. A blocked re-opt-in therefore
 fails the preview with every blocked id named, before any request is sent. Users leaving a list keep
 their permission; deleting a resource changes nobody.
 
@@ -23,7 +25,8 @@ reads back).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any, ClassVar
 
@@ -59,9 +62,11 @@ from ...engine import (
 from ...engine.consent_record import ConsentRecord, Line, person_key
 from .desired import LIST_NAMES
 from .ledger import (
+    APPLIED_AT,
     CONSENTS,
     LEDGER,
     LEDGER_DELTA,
+    TIMES,
     Addressing,
     Channel,
     ConsentBlocked,
@@ -74,6 +79,7 @@ from .ledger import (
     consent_guard,
     delta_view,
     encoded_map,
+    holds_whole_ledger,
     ledger_delta,
     ledger_from_wire,
     ledger_in,
@@ -137,25 +143,79 @@ def _own_delta(known: KnownLedger, news: dict[str, Any]) -> str | None:
 
 def _delta_view_of(olds: dict[str, Any], news: dict[str, Any], known: KnownLedger) -> DeltaView | None:
     """The delta view (ledger.py `delta_view`) of the change from `olds` to `news`, when `olds` hold
-    their ledger's delta over their own desired states (inputs hold only that; outputs hold it beside
-    the whole ledger) and nothing is taken in over the ledger: the plan and guard the whole ledger
-    gives, from the change alone. The lines of the ids it sends are the ledger's own where their time
-    matters (an opt-in's opted-out line is always in the delta)."""
+    their ledger's delta over their own desired states (inputs hold only that; outputs hold it with
+    the times of its implied lines) and nothing is taken in over the ledger: the plan and guard the
+    whole ledger gives, from the change alone. The lines of the ids it sends are the ledger's own
+    (an opt-in's opted-out line is always in the delta; an implied line is the one `known` implies)."""
     delta, desired = olds.get(codec.hidden(LEDGER_DELTA)), olds.get(codec.hidden(CONSENTS))
     if known.over or not isinstance(delta, str) or not isinstance(desired, str):
         return None
-    return delta_view(desired, encoded_map(news, CONSENTS), delta)
+    return delta_view(desired, encoded_map(news, CONSENTS), delta, known.implied)
 
 
-def _whole_delta(props: dict[str, Any], ledger: str | None) -> dict[str, str]:
-    """The delta of the whole encoded `ledger` over `props`' desired states, by one streamed pass."""
-    delta = ledger_delta(encoded_map(props, CONSENTS), codec.entries(ledger))
-    return codec.collection(LEDGER_DELTA, delta, "ids")
+# What outputs hold of the ledger, besides its delta, and inputs do not.
+_OUTPUT_LEDGER = (codec.hidden(LEDGER), APPLIED_AT, TIMES, codec.hidden(TIMES), SETTLED)
+
+
+def _ledger_parts(delta: str, at: str, times: Mapping[str, str]) -> dict[str, str]:
+    """The outputs' ledger: its delta over their desired states, the time its implied lines were
+    applied at, and those applied at another time (ledger.py `KnownLedger`); the visible `ledger`
+    names all three, so it changes exactly when a line does."""
+    encoded = codec.encode_str_map(dict(times))
+    heads = [codec.header(v) for v in (delta, encoded)]
+    shown = [h.digest[: codec.DIGEST_SHOWN] if h is not None else "" for h in heads]
+    return {
+        **codec.collection(LEDGER_DELTA, delta, "ids"),
+        **codec.collection(TIMES, encoded, "ids"),
+        APPLIED_AT: at,
+        LEDGER: f"delta {shown[0]}; implied opt-ins applied {at}, {len(times)} at other times ({shown[1]})",
+    }
+
+
+def _applied_at(known: KnownLedger, entries: Iterable[tuple[bytes, bytes]] | None = None) -> str:
+    """The time the outputs' implied lines share: the one recorded, or, over a whole ledger (an
+    earlier version's outputs, a refresh), its most common opt-in time, or now."""
+    if known.applied_at:
+        return known.applied_at
+    counts: Counter[bytes] = Counter(
+        wire for _, wire in entries or () if wire.startswith(b"opted_in applied ")
+    )
+    common = counts.most_common(1)
+    return common[0][0].decode().removeprefix("opted_in applied ") if common else now_iso()
+
+
+def _whole_parts(
+    props: dict[str, Any], known: KnownLedger, updates: Mapping[str, LedgerLine]
+) -> dict[str, str]:
+    """The outputs' ledger from the whole of `known` with `updates`, by streamed passes."""
+    at = _applied_at(known, known.entries(updates) if not known.applied_at else None)
+    times: dict[str, str] = {}
+    delta = ledger_delta(encoded_map(props, CONSENTS), known.entries(updates), at, times)
+    return _ledger_parts(delta, at, times)
+
+
+def _view_parts(known: KnownLedger, view: DeltaView, updates: Mapping[str, LedgerLine]) -> dict[str, str]:
+    """The outputs' ledger from the change alone: every id outside the view keeps its implied line,
+    so only the view's ids can enter or leave `times`."""
+    at = _applied_at(known, ((b"", r.to_wire().encode()) for r in updates.values()))
+    delta = view.ledger.delta(view.desired, updates)
+    desired = codec.decode_str_map(view.desired)
+    lines = {
+        **codec.decode_str_map(view.ledger.recorded or codec.encode_str_map({})),
+        **{k: r.to_wire() for k, r in updates.items()},
+    }
+    times = {k: t for k, t in known.times.items() if k not in lines and k not in desired}
+    usual = f"opted_in applied {at}"
+    for key, wire in lines.items():
+        implied = wire.startswith(("opted_in applied", "opted_in planned"))
+        if desired.get(key) == OPTED_IN and implied and wire != usual:
+            times[key] = wire
+    return _ledger_parts(delta, at, times)
 
 
 def _delta_output(props: dict[str, Any]) -> dict[str, Any]:
     """Outputs as inputs: their ledger as its delta only (which a refresh writes beside it)."""
-    return {k: v for k, v in props.items() if k not in (codec.hidden(LEDGER), SETTLED)} | {LEDGER: None}
+    return {k: v for k, v in props.items() if k not in _OUTPUT_LEDGER} | {LEDGER: None}
 
 
 def _settled_output(props: dict[str, Any]) -> dict[str, str]:
@@ -338,7 +398,9 @@ class ConsentProvider(LifecycleProvider):
             seen = record_observed({}, observed, now_iso())
             recorded = _ledger_output(seen)[codec.hidden(LEDGER)] if seen else None
             known = KnownLedger(recorded, known.over)
-        return self._apply(news, known, resource_id, _delta_view_of(olds, news, known))
+        # Outputs of an earlier version hold the times of their lines only in the whole ledger.
+        view = None if holds_whole_ledger(olds) else _delta_view_of(olds, news, known)
+        return self._apply(news, known, resource_id, view)
 
     # Deleting a list (`release`) changes nobody's consent.
 
@@ -352,10 +414,10 @@ class ConsentProvider(LifecycleProvider):
         """Send the plan; the outputs carry the ledger as applied, or, if the plan failed part-way,
         with the lines it may have changed marked uncertain. The lines it may change are journaled
         first (engine/journal.py), so a killed apply is finished by the next run. With `view`, the
-        plan comes from the change alone, and so does the delta the outputs carry beside the whole
-        ledger (for the next update's view; without one it is taken from the whole ledger once)."""
-        # The outputs carry the ledger whole (with the times it was applied), not the inputs' delta.
-        stale = (LEDGER_DELTA, codec.hidden(LEDGER_DELTA), SETTLED)  # its mark is written anew
+        plan comes from the change alone, and so do the outputs' delta and times; without one they
+        are taken from the whole ledger, streamed."""
+        # The outputs carry the ledger with the times it was applied (`_ledger_parts`), anew.
+        stale = (LEDGER_DELTA, codec.hidden(LEDGER_DELTA), *_OUTPUT_LEDGER)
         props = {k: v for k, v in props.items() if k not in stale}
         change = self._change(props, known, view)
         if change.blocked:  # against the stored outputs too, should inputs and outputs differ
@@ -363,12 +425,10 @@ class ConsentProvider(LifecycleProvider):
         plan, before = change.plan, change.before
 
         def recorded(updates: dict[str, LedgerLine] | None = None) -> dict[str, str]:
-            """The whole ledger with `updates`, and its delta beside it."""
-            whole = known.encoded(updates)
+            """The ledger with `updates`, from the view when there is one."""
             if view is None:
-                return {**_ledger_output(whole), **_whole_delta(props, whole)}
-            delta = view.ledger.delta(view.desired, updates)
-            return {**_ledger_output(whole), **codec.collection(LEDGER_DELTA, delta, "ids")}
+                return _whole_parts(props, known, updates or {})
+            return _view_parts(known, view, updates or {})
 
         if plan.empty:
             return {**props, **recorded(), **not_found_output(props, ()), **_settled_output(props)}
@@ -405,7 +465,7 @@ class ConsentProvider(LifecycleProvider):
             # recorded now (see Journal.failed); ids never recorded and not sent count as unknown.
             never_recorded = record_uncertain({}, plan, ids, now)
             kept = {i: (after[i] if i in after else never_recorded[i]).to_wire() for i in ids}
-            outputs = {**props, **_ledger_output(known.encoded(changed))}  # no delta: taken anew next time
+            outputs = {**props, **_whole_parts(props, known, changed)}
             return outputs, reason, {"ledger": codec.encode_str_map(kept)}
 
         self.send_journaled(plan, ids, entry, partial, resource_id)
@@ -432,8 +492,13 @@ class ConsentProvider(LifecycleProvider):
         if changed:
             outs.pop(SETTLED, None)  # drift: the next diff plans from what was observed
             self._record().write(self.channel, _lines(props, changed, "observed", now))
-        whole = _ledger_output(record_observed(ledger, observed, now))
-        outs.update({**whole, **_whole_delta(outs, whole[codec.hidden(LEDGER)])})
+        seen = record_observed(ledger, observed, now)
+        outs = {k: v for k, v in outs.items() if k not in _OUTPUT_LEDGER or k == SETTLED}
+        at = recorded_ledger(props).applied_at
+        whole = KnownLedger(
+            codec.encode_str_map({k: r.to_wire() for k, r in seen.items()}), {}, applied_at=at
+        )
+        outs.update(_whole_parts(outs, whole, {}))
         if unstated:  # said in the refresh's output, and kept in the state until a read states it
             outs[OBSERVATION] = (
                 f"Netmera's answer did not state the permission of {len(unstated)} listed id(s) "
