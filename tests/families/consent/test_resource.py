@@ -293,15 +293,31 @@ class _Unsent(EmailConsentProvider):
         self.sent.append(plan)
 
 
+def _updated(
+    news: dict[str, Any], *outputs: dict[str, Any]
+) -> list[tuple[dict[str, Any], list[Plan], str | None]]:
+    """Per outputs, an update to `news` at one fixed time: (new outputs, what it sent, why blocked)."""
+    results: list[tuple[dict[str, Any], list[Plan], str | None]] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(consent_resource, "now_iso", lambda: "2026-12-03T00:00:00.000Z")
+        for outs in outputs:
+            provider = _Unsent()
+            try:
+                results.append((provider.update("x", outs, dict(news)).outs, provider.sent, None))
+            except ConsentBlocked as exc:
+                results.append(({}, provider.sent, str(exc)))
+    return results
+
+
 @settings(max_examples=80, deadline=None)
 @given(_desired_states, _desired_states, _ledgers)
 def test_an_update_from_the_outputs_delta_sends_and_records_as_from_the_whole_ledger(
     before: dict[str, str], desired: dict[str, str], recorded: dict[str, str]
 ) -> None:
-    """Outputs carry their ledger's delta beside it, and an update plans from the change of the
-    desired states and that delta (`delta_view`): it sends, blocks and records the whole ledger as
-    an update planned over the whole ledger does; the delta it records beside it differs at most
-    where an id that left the list keeps an implied line (its time only in the whole ledger)."""
+    """Outputs of the previous version carried their ledger's delta beside the whole ledger: an
+    update from them sends, blocks and records as one from the whole ledger alone (the whole ledger
+    wins: it alone has the times); the delta it records differs at most where an id that left the
+    list keeps an implied line."""
     olds, news = props("extId", **before), props("extId", **desired)
     whole = codec.encode_str_map(recorded)
     outputs = {**olds, **codec.collection("ledger", whole)}
@@ -309,16 +325,9 @@ def test_an_update_from_the_outputs_delta_sends_and_records_as_from_the_whole_le
         **outputs,
         **codec.collection("ledgerDelta", ledger_delta(olds["__consents"], codec.entries(whole))),
     }
-    results = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(consent_resource, "now_iso", lambda: "2026-12-03T00:00:00.000Z")
-        for outs in (outputs, with_delta):
-            provider = _Unsent()
-            try:
-                results.append((provider.update("x", outs, dict(news)).outs, provider.sent, None))
-            except ConsentBlocked as exc:
-                results.append(({}, provider.sent, str(exc)))
-    (from_whole, sent_whole, blocked_whole), (from_delta, sent_delta, blocked_delta) = results
+    (from_whole, sent_whole, blocked_whole), (from_delta, sent_delta, blocked_delta) = _updated(
+        news, outputs, with_delta
+    )
     assert blocked_delta == blocked_whole and sent_delta == sent_whole
     if blocked_whole is None:
         assert ledger(from_delta) == ledger(from_whole)
@@ -359,16 +368,9 @@ def test_outputs_hold_the_ledger_as_delta_and_times_and_update_as_from_the_whole
     parts = consent_resource._whole_parts(olds, KnownLedger(whole, {}), {})
     assert "__ledger" not in parts
     assert ledger({**olds, **parts}) == recorded
-    results = []
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(consent_resource, "now_iso", lambda: "2026-12-03T00:00:00.000Z")
-        for outs in (outputs, {**olds, **parts}):
-            provider = _Unsent()
-            try:
-                results.append((provider.update("x", outs, dict(news)).outs, provider.sent, None))
-            except ConsentBlocked as exc:
-                results.append(({}, provider.sent, str(exc)))
-    (from_whole, sent_whole, blocked_whole), (from_parts, sent_parts, blocked_parts) = results
+    (from_whole, sent_whole, blocked_whole), (from_parts, sent_parts, blocked_parts) = _updated(
+        news, outputs, {**olds, **parts}
+    )
     assert blocked_parts == blocked_whole and sent_parts == sent_whole
     if blocked_whole is None:
         assert "__ledger" not in from_parts and "__ledger" not in from_whole
