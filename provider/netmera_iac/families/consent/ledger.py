@@ -237,9 +237,17 @@ _IMPLIED_LINE: Final = b"opted_in planned"
 _ABSENT: Final = b"absent"
 
 
+APPLIED_PREFIX: Final = _IMPLIED[0] + b" "
+
+
 def applied_line(at: str | None) -> bytes:
     """The line an id desired opted in is implied to have: applied at `at` (outputs), or planned."""
-    return f"opted_in applied {at}".encode() if at else _IMPLIED_LINE
+    return APPLIED_PREFIX + at.encode() if at else _IMPLIED_LINE
+
+
+def is_implied(wire: str) -> bool:
+    """A line the desired state opted in implies (`ledger_delta` leaves it out of the delta)."""
+    return wire.encode().startswith(_IMPLIED)
 
 
 def ledger_delta(

@@ -63,6 +63,7 @@ from ...engine.consent_record import ConsentRecord, Line, person_key
 from .desired import LIST_NAMES
 from .ledger import (
     APPLIED_AT,
+    APPLIED_PREFIX,
     CONSENTS,
     LEDGER,
     LEDGER_DELTA,
@@ -75,14 +76,15 @@ from .ledger import (
     Evidence,
     KnownLedger,
     LedgerLine,
+    applied_line,
     change_consent,
     consent_guard,
     delta_view,
     encoded_map,
     holds_whole_ledger,
+    is_implied,
     ledger_delta,
     ledger_from_wire,
-    ledger_in,
     now_iso,
     plan_consent,
     push_state,
@@ -177,11 +179,9 @@ def _applied_at(known: KnownLedger, entries: Iterable[tuple[bytes, bytes]] | Non
     earlier version's outputs, a refresh), its most common opt-in time, or now."""
     if known.applied_at:
         return known.applied_at
-    counts: Counter[bytes] = Counter(
-        wire for _, wire in entries or () if wire.startswith(b"opted_in applied ")
-    )
+    counts: Counter[bytes] = Counter(wire for _, wire in entries or () if wire.startswith(APPLIED_PREFIX))
     common = counts.most_common(1)
-    return common[0][0].decode().removeprefix("opted_in applied ") if common else now_iso()
+    return common[0][0].removeprefix(APPLIED_PREFIX).decode() if common else now_iso()
 
 
 def _whole_parts(
@@ -200,15 +200,12 @@ def _view_parts(known: KnownLedger, view: DeltaView, updates: Mapping[str, Ledge
     at = _applied_at(known, ((b"", r.to_wire().encode()) for r in updates.values()))
     delta = view.ledger.delta(view.desired, updates)
     desired = codec.decode_str_map(view.desired)
-    lines = {
-        **codec.decode_str_map(view.ledger.recorded or codec.encode_str_map({})),
-        **{k: r.to_wire() for k, r in updates.items()},
-    }
+    lines = codec.decode_str_map(view.ledger.recorded) if view.ledger.recorded else {}
+    lines.update((k, r.to_wire()) for k, r in updates.items())
     times = {k: t for k, t in known.times.items() if k not in lines and k not in desired}
-    usual = f"opted_in applied {at}"
+    usual = applied_line(at).decode()
     for key, wire in lines.items():
-        implied = wire.startswith(("opted_in applied", "opted_in planned"))
-        if desired.get(key) == OPTED_IN and implied and wire != usual:
+        if desired.get(key) == OPTED_IN and is_implied(wire) and wire != usual:
             times[key] = wire
     return _ledger_parts(delta, at, times)
 
@@ -483,7 +480,8 @@ class ConsentProvider(LifecycleProvider):
         return here.consent
 
     def observed(self, props: dict[str, Any]) -> dict[str, Any] | None:
-        ledger = ledger_in(props)
+        known = recorded_ledger(props)
+        ledger = known.whole()
         ids = read_sample(set(_consents(props)) | set(ledger))  # unread ids keep their lines
         observed, unstated = self.observe(props.get("addressing"), ids) if ids else ({}, [])
         outs = {k: v for k, v in props.items() if k != OBSERVATION}
@@ -494,9 +492,8 @@ class ConsentProvider(LifecycleProvider):
             self._record().write(self.channel, _lines(props, changed, "observed", now))
         seen = record_observed(ledger, observed, now)
         outs = {k: v for k, v in outs.items() if k not in _OUTPUT_LEDGER or k == SETTLED}
-        at = recorded_ledger(props).applied_at
         whole = KnownLedger(
-            codec.encode_str_map({k: r.to_wire() for k, r in seen.items()}), {}, applied_at=at
+            codec.encode_str_map({k: r.to_wire() for k, r in seen.items()}), {}, applied_at=known.applied_at
         )
         outs.update(_whole_parts(outs, whole, {}))
         if unstated:  # said in the refresh's output, and kept in the state until a read states it
