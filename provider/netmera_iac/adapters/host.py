@@ -11,6 +11,9 @@ hands its servicer a context whose `abort` sends such a partial failure when a p
 tools/pulumi/build.sh installs `pulumi-resource-pulumi-python` to run this module instead of
 `pulumi.dynamic`; under Pulumi's own script a `PartialApply` is reported as a plain error (its message
 says what was applied) and the stack keeps the previous state.
+
+Two more changes are about memory at a million users: the allocator gives back what a request freed
+(`tuned_allocator`), and the requests that carry collections are parsed lean (lean.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from google.rpc import status_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from .lean import LeanHandler
 from .process import PartialApply, serving
 
 HOST_ENV = "NETMERA_IAC_PROVIDER_HOST"
@@ -141,6 +145,7 @@ def _install() -> None:
                 name,
                 _wrap(getattr(servicer, name), lambda request: str(getattr(request, "id", ""))),
             )
+        server.add_generic_rpc_handlers((LeanHandler(servicer),))  # asked first
         return original(servicer, server)
 
     provider_pb2_grpc.add_ResourceProviderServicer_to_server = add

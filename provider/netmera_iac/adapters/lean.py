@@ -1,0 +1,159 @@
+"""Requests of a million users, parsed without the copies Pulumi's host never reads.
+
+An `Update` of one profiles resource at 1,000,000 users carries three collections of ~39 MB (the
+old outputs, the new inputs and the old inputs); `Check` and `Diff` carry three too. gRPC hands the
+host each message as bytes, which it keeps until the call ends; the generated deserializer parses
+all of it into one protobuf message, which the servicer also keeps until it returns, while it turns
+two of the three collections into Python strings and the provider works on them.
+
+So the host's requests that carry collections are parsed here instead. The fields the servicer
+never reads are skipped (`old_inputs`, and `Check`'s `old_outputs`: Pulumi's dynamic providers see
+the old outputs or the old inputs, never both). Each field that carries the collections (`olds`,
+`news`, `properties`) is a message of its own, handed out once, so it is freed as soon as the
+servicer has turned it into Python values. The rest is the generated message, as protobuf parses
+it. A field handed out is not handed out again: a second read raises, because an empty value there
+would read as an empty state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf.message import Message
+from pulumi.runtime.proto import provider_pb2
+
+SERVICE = "pulumirpc.ResourceProvider"
+
+# Wire types (protobuf encoding): a varint, 8 bytes, a length-prefixed body, 4 bytes.
+_VARINT, _FIXED64, _DELIMITED, _FIXED32 = 0, 1, 2, 5
+
+
+@dataclass(frozen=True)
+class LeanRequest:
+    """One request type as the host parses it."""
+
+    request: type[Message]
+    response: type[Message]
+    once: tuple[str, ...]  # Struct fields handed out once
+    skipped: tuple[str, ...] = ()  # fields Pulumi's dynamic servicer never reads
+
+
+LEAN_REQUESTS: dict[str, LeanRequest] = {
+    "Check": LeanRequest(
+        provider_pb2.CheckRequest, provider_pb2.CheckResponse, ("olds", "news"), ("old_outputs",)
+    ),
+    "Diff": LeanRequest(
+        provider_pb2.DiffRequest, provider_pb2.DiffResponse, ("olds", "news"), ("old_inputs",)
+    ),
+    "Update": LeanRequest(
+        provider_pb2.UpdateRequest, provider_pb2.UpdateResponse, ("olds", "news"), ("old_inputs",)
+    ),
+    "Create": LeanRequest(provider_pb2.CreateRequest, provider_pb2.CreateResponse, ("properties",)),
+    # `inputs` stays with the rest: the servicer reads it twice when the outputs are empty.
+    "Read": LeanRequest(provider_pb2.ReadRequest, provider_pb2.ReadResponse, ("properties",)),
+    "Delete": LeanRequest(provider_pb2.DeleteRequest, empty_pb2.Empty, ("properties",), ("old_inputs",)),
+}
+
+
+class NotHandedOut(RuntimeError):
+    """A field the host did not parse (skipped, or handed out already) was read: a Pulumi whose
+    servicer reads more than this one's must not see it empty."""
+
+
+class Parsed:
+    """The request's other fields, and its collections handed out once each."""
+
+    def __init__(self, rest: Message, once: dict[str, struct_pb2.Struct], skipped: tuple[str, ...]) -> None:
+        self._rest = rest
+        self._once = once
+        self._gone = {name: "skipped" for name in skipped}
+
+    def __getattr__(self, name: str) -> Any:
+        once, gone = self.__dict__["_once"], self.__dict__["_gone"]
+        if name in once:
+            gone[name] = "handed out once already"
+            return once.pop(name)
+        if name in gone:
+            raise NotHandedOut(f"the provider host did not keep the request's {name!r}: {gone[name]}")
+        return getattr(self.__dict__["_rest"], name)
+
+
+def _varint(data: memoryview, at: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
+
+
+def fields(data: memoryview) -> Iterator[tuple[int, int, int, int]]:
+    """(field number, start, body start, end) of each top-level field of a serialized message, in
+    wire order; a body start equal to end means no length-prefixed body."""
+    at, size = 0, len(data)
+    while at < size:
+        start = at
+        tag, at = _varint(data, at)
+        number, kind = tag >> 3, tag & 7
+        body = at
+        if kind == _VARINT:
+            _, at = _varint(data, at)
+            body = at
+        elif kind == _FIXED64:
+            at += 8
+            body = at
+        elif kind == _FIXED32:
+            at += 4
+            body = at
+        elif kind == _DELIMITED:
+            length, body = _varint(data, at)
+            at = body + length
+        else:  # groups: none in Pulumi's protocol
+            raise ValueError(f"unsupported wire type {kind} for field {number}")
+        if at > size:
+            raise ValueError(f"field {number} runs past the end of the message ({at} > {size})")
+        yield number, start, body, at
+
+
+def parser(lean: LeanRequest) -> Callable[[bytes], Parsed]:
+    by_name = lean.request.DESCRIPTOR.fields_by_name
+    once = {by_name[name].number: name for name in lean.once}
+    skipped = {by_name[name].number for name in lean.skipped}
+
+    def parse(data: bytes) -> Parsed:
+        view = memoryview(data)
+        rest, structs = lean.request(), {name: struct_pb2.Struct() for name in lean.once}
+        for number, start, body, end in fields(view):
+            if number in skipped:
+                continue
+            if number in once:  # a field repeated on the wire merges, as protobuf merges it
+                structs[once[number]].MergeFromString(view[body:end])
+            else:
+                rest.MergeFromString(view[start:end])
+        return Parsed(rest, structs, lean.skipped)
+
+    return parse
+
+
+class LeanHandler(grpc.GenericRpcHandler):  # type: ignore[misc]
+    """Serves the lean requests with the servicer's own methods; gRPC asks it before the generated
+    handler, which keeps every other method."""
+
+    def __init__(self, servicer: Any, names: Sequence[str] = tuple(LEAN_REQUESTS)) -> None:
+        self._handlers = {
+            f"/{SERVICE}/{name}": grpc.unary_unary_rpc_method_handler(
+                getattr(servicer, name),
+                request_deserializer=parser(LEAN_REQUESTS[name]),
+                response_serializer=LEAN_REQUESTS[name].response.SerializeToString,
+            )
+            for name in names
+        }
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> grpc.RpcMethodHandler | None:
+        return self._handlers.get(handler_call_details.method)
