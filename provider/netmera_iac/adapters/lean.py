@@ -26,6 +26,8 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 from pulumi.runtime.proto import provider_pb2
 
+from ..engine.errors import NetmeraIacError
+
 SERVICE = "pulumirpc.ResourceProvider"
 
 # Wire types (protobuf encoding): a varint, 8 bytes, a length-prefixed body, 4 bytes.
@@ -59,7 +61,7 @@ LEAN_REQUESTS: dict[str, LeanRequest] = {
 }
 
 
-class NotHandedOut(RuntimeError):
+class NotHandedOut(NetmeraIacError, RuntimeError):
     """A field the host did not parse (skipped, or handed out already) was read: a Pulumi whose
     servicer reads more than this one's must not see it empty."""
 

@@ -26,7 +26,9 @@
     ├── BackendError                the stack's backend (a folder, bucket or database) cannot be read
     │   │                           or written: the journal, old checkpoints (backends/)
     │   └── JournalSettingError     no place for the journal, or `netmera-iac:journal` is unusable
-    └── MigrationError              a legacy state cannot be migrated (workflow/migrate.py)
+    ├── MigrationError              a legacy state cannot be migrated (workflow/migrate.py)
+    └── NotHandedOut                the provider host was asked for a request field it did not keep
+                                    (adapters/lean.py; also a `RuntimeError`)
 
 Each message names what to change (the file and value, the flag that allows a change on purpose),
 and none carries the API key.
