@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import struct_pb2
 from google.protobuf.message import Message
 from pulumi.runtime.proto import provider_pb2
 
@@ -39,25 +39,18 @@ class LeanRequest:
     """One request type as the host parses it."""
 
     request: type[Message]
-    response: type[Message]
     once: tuple[str, ...]  # Struct fields handed out once
     skipped: tuple[str, ...] = ()  # fields Pulumi's dynamic servicer never reads
 
 
 LEAN_REQUESTS: dict[str, LeanRequest] = {
-    "Check": LeanRequest(
-        provider_pb2.CheckRequest, provider_pb2.CheckResponse, ("olds", "news"), ("old_outputs",)
-    ),
-    "Diff": LeanRequest(
-        provider_pb2.DiffRequest, provider_pb2.DiffResponse, ("olds", "news"), ("old_inputs",)
-    ),
-    "Update": LeanRequest(
-        provider_pb2.UpdateRequest, provider_pb2.UpdateResponse, ("olds", "news"), ("old_inputs",)
-    ),
-    "Create": LeanRequest(provider_pb2.CreateRequest, provider_pb2.CreateResponse, ("properties",)),
+    "Check": LeanRequest(provider_pb2.CheckRequest, ("olds", "news"), ("old_outputs",)),
+    "Diff": LeanRequest(provider_pb2.DiffRequest, ("olds", "news"), ("old_inputs",)),
+    "Update": LeanRequest(provider_pb2.UpdateRequest, ("olds", "news"), ("old_inputs",)),
+    "Create": LeanRequest(provider_pb2.CreateRequest, ("properties",)),
     # `inputs` stays with the rest: the servicer reads it twice when the outputs are empty.
-    "Read": LeanRequest(provider_pb2.ReadRequest, provider_pb2.ReadResponse, ("properties",)),
-    "Delete": LeanRequest(provider_pb2.DeleteRequest, empty_pb2.Empty, ("properties",), ("old_inputs",)),
+    "Read": LeanRequest(provider_pb2.ReadRequest, ("properties",)),
+    "Delete": LeanRequest(provider_pb2.DeleteRequest, ("properties",), ("old_inputs",)),
 }
 
 
@@ -103,21 +96,19 @@ def fields(data: memoryview) -> Iterator[tuple[int, int, int, int]]:
         start = at
         tag, at = _varint(data, at)
         number, kind = tag >> 3, tag & 7
-        body = at
-        if kind == _VARINT:
-            _, at = _varint(data, at)
-            body = at
-        elif kind == _FIXED64:
-            at += 8
-            body = at
-        elif kind == _FIXED32:
-            at += 4
-            body = at
-        elif kind == _DELIMITED:
+        if kind == _DELIMITED:
             length, body = _varint(data, at)
             at = body + length
-        else:  # groups: none in Pulumi's protocol
-            raise ValueError(f"unsupported wire type {kind} for field {number}")
+        else:
+            if kind == _VARINT:
+                _, at = _varint(data, at)
+            elif kind == _FIXED64:
+                at += 8
+            elif kind == _FIXED32:
+                at += 4
+            else:  # groups: none in Pulumi's protocol
+                raise ValueError(f"unsupported wire type {kind} for field {number}")
+            body = at
         if at > size:
             raise ValueError(f"field {number} runs past the end of the message ({at} > {size})")
         yield number, start, body, at
@@ -143,6 +134,13 @@ def parser(lean: LeanRequest) -> Callable[[bytes], Parsed]:
     return parse
 
 
+def _serialized(response: Message) -> bytes:
+    """Whatever message the servicer answers with serializes itself (the generated handler's
+    serializers are each type's `SerializeToString`)."""
+    serialized: bytes = response.SerializeToString()
+    return serialized
+
+
 class LeanHandler(grpc.GenericRpcHandler):  # type: ignore[misc]
     """Serves the lean requests with the servicer's own methods; gRPC asks it before the generated
     handler, which keeps every other method."""
@@ -152,7 +150,7 @@ class LeanHandler(grpc.GenericRpcHandler):  # type: ignore[misc]
             f"/{SERVICE}/{name}": grpc.unary_unary_rpc_method_handler(
                 getattr(servicer, name),
                 request_deserializer=parser(LEAN_REQUESTS[name]),
-                response_serializer=LEAN_REQUESTS[name].response.SerializeToString,
+                response_serializer=_serialized,
             )
             for name in names
         }
