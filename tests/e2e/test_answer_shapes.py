@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from netmera_iac.engine import codec
 from netmera_iac.families import BY_TYPE, FAMILIES
 from tests.conftest import Emulator
 from tests.e2e.conftest import writes
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.e2e
 def _outputs(stack: NetmeraStack, kind: str, name: str) -> dict[str, Any]:
     deployment = stack.stack.export_stack().deployment
     (resource,) = [r for r in deployment["resources"] if r["urn"].endswith(f":{kind}::{name}")]
-    return dict(resource["outputs"])
+    return codec.resolved(resource["outputs"], resource["inputs"])  # as the workflow reads them
 
 
 def test_a_refresh_of_every_family_passes_in_the_alternative_shapes(

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 def camp_outputs(stack: NetmeraStack) -> dict[str, object]:
     exported = json.loads(stack.cli("stack", "export", check=True).stdout)
     (camp,) = [r for r in exported["deployment"]["resources"] if r["urn"].endswith(":TagMembership::camp")]
-    return dict(camp["outputs"])
+    return codec.resolved(camp["outputs"], camp["inputs"])  # as the workflow reads them
 
 
 def test_a_failed_update_then_a_revert_leaves_exactly_the_reverted_users(tmp_path: Path) -> None:

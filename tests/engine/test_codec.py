@@ -253,3 +253,16 @@ def test_a_streamed_patch_over_many_batches_keeps_the_canonical_value(
     old = {f"user-{n:06d}": "opted_in applied 2026-12-01T00:00:00.000Z" for n in range(70_000)}
     updates = {"user-000005": "opted_out planned", "user-999999": "opted_in planned", "a\x01": "x"}
     assert codec.patch_str_map(codec.encode_str_map(old), updates) == codec.encode_str_map({**old, **updates})
+
+
+def test_a_reference_has_its_collections_header_and_no_body() -> None:
+    value = codec.encode_ids(["a", "b", "c"])
+    ref = codec.reference(value)
+    assert codec.header(ref) == codec.header(value) and len(ref) < 100
+    assert codec.is_reference(ref) and not codec.is_reference(value)
+    assert not codec.is_reference(codec.reference(codec.encode_ids([])) + ":")  # an empty body is a value
+    for decode in (codec.decode_lines, codec.decode_ids, lambda v: list(codec.diff_ids(v, value))):
+        with pytest.raises(CodecError, match="kept by reference"):
+            decode(ref)
+    with pytest.raises(CodecError, match="kept by reference"):
+        codec.reference(ref)

@@ -16,6 +16,13 @@ policy pack all read collections through it.
 
 Values written before this format (maps keyed by external id under the visible key) are still read, so
 a stack applied by an older version upgrades in place.
+
+A resource's outputs keep a collection its inputs already hold as a *reference*, the same head
+without the body (`nmc1:<count>:<sha256>`): at a million profiles the collection is 39 MB, and the
+engine sends the outputs and the inputs together in every Diff, Update and Delete, so a copy in each
+was a third of every request and half the resource's state. The provider host puts the inputs' value
+back in place of the reference before a provider sees it (adapters/lean.py); readers of an exported
+state do the same (`resolved`). A reference reaching a decoder unresolved raises.
 """
 
 from __future__ import annotations
@@ -74,21 +81,61 @@ def _pack(count: int, digest: str, text: bytes) -> str:
 
 
 def header(value: Any) -> Header | None:
-    """The count and digest of an encoded value, without decoding it; None if it is not one."""
+    """The count and digest of an encoded value or of a reference to one, without decoding it; None
+    if it is neither."""
     if not isinstance(value, str) or not value.startswith(FORMAT + ":"):
         return None
     # Split the head only: splitting the whole value would copy the data (tens of MB) on every look.
     parts = value[: len(FORMAT) + 100].split(":", 3)
-    if len(parts) != 4 or not parts[1].isdigit() or len(parts[2]) != 64:
+    if len(parts) not in (3, 4) or not parts[1].isdigit() or len(parts[2]) != 64:
         return None
     return Header(int(parts[1]), parts[2])
+
+
+def reference(value: str) -> str:
+    """The reference to encoded value `value`: its head without the body."""
+    head = _required_header(value)
+    return f"{FORMAT}:{head.count}:{head.digest}"
+
+
+def is_reference(value: Any) -> bool:
+    return isinstance(value, str) and value.count(":") == 2 and header(value) is not None
 
 
 def _required_header(value: str) -> Header:
     head = header(value)
     if head is None:
         raise CodecError(f"not an encoded collection (expected {FORMAT}:…): {value[:40]!r}")
+    if value.count(":", 0, len(FORMAT) + 100) == 2:
+        raise CodecError(
+            f"the collection {head.summary()} is kept by reference to the resource's inputs and "
+            "reached a decoder unresolved: the request or state it came from does not hold those inputs"
+        )
     return head
+
+
+def referencing(outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """`outputs` with each collection that `inputs` holds the same (by count and digest) kept as a
+    reference: the state then holds it once, with the inputs."""
+    kept = dict(outputs)
+    for key, value in outputs.items():
+        if not key.startswith("__") or not isinstance(value, str) or is_reference(value):
+            continue
+        head, held = header(value), inputs.get(key)
+        if head is not None and not is_reference(held) and header(held) == head:
+            kept[key] = reference(value)
+    return kept
+
+
+def resolved(outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """`outputs` (of an exported state) with each reference replaced by the collection of `inputs`
+    it names; one the inputs do not hold the same stays, and raises when decoded."""
+    whole = dict(outputs)
+    for key, value in outputs.items():
+        held = inputs.get(key)
+        if is_reference(value) and not is_reference(held) and header(held) == header(value):
+            whole[key] = held
+    return whole
 
 
 def decode_lines(value: str) -> list[str]:

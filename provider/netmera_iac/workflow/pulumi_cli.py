@@ -25,6 +25,7 @@ import yaml
 
 from ..backends import Backend, open_backend
 from ..backends.url import BackendUrl
+from ..engine import codec
 from ..engine.errors import NetmeraIacError
 from ..engine.journal import Store, current_backend
 
@@ -202,11 +203,13 @@ def stack_outputs(deployment: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def resource_outputs(deployment: Mapping[str, Any], type_suffix: str) -> dict[str, dict[str, Any]]:
-    """Outputs of every resource whose type ends with `type_suffix`, by resource name."""
+    """Outputs of every resource whose type ends with `type_suffix`, by resource name, each collection
+    kept by reference to the inputs read from them."""
     found = {}
     for resource in (deployment.get("deployment") or {}).get("resources") or []:
         if str(resource.get("type", "")).endswith(type_suffix):
-            found[str(resource["urn"]).split("::")[-1]] = dict(resource.get("outputs") or {})
+            outputs = codec.resolved(resource.get("outputs") or {}, resource.get("inputs") or {})
+            found[str(resource["urn"]).split("::")[-1]] = outputs
     return found
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...engine import OPTED_IN, OPTED_OUT
+from ...engine import OPTED_IN, OPTED_OUT, codec
 from ...engine.consent_record import (
     CHANNEL_HANDLES,
     ConsentRecord,
@@ -168,9 +168,11 @@ def _stale(c: ConsentListSpec, lines: Mapping[str, Line], links: Links) -> dict[
 
 
 def deployment_outputs(deployment: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(resource type, outputs) of every resource of an exported deployment."""
+    """(resource type, outputs) of every resource of an exported deployment, each collection kept by
+    reference to the inputs read from them."""
     for resource in deployment.get("resources") or []:
-        yield str(resource.get("type", "")).rsplit(":", 1)[-1], resource.get("outputs") or {}
+        outputs = codec.resolved(resource.get("outputs") or {}, resource.get("inputs") or {})
+        yield str(resource.get("type", "")).rsplit(":", 1)[-1], outputs
 
 
 def ledger_lines(resources: Iterable[tuple[str, Any]]) -> dict[str, dict[str, Line]]:
