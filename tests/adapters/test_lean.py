@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from netmera_iac.adapters.lean import LEAN_REQUESTS, LeanHandler, NotHandedOut, fields, parser
+from netmera_iac.adapters.lean import LEAN_REQUESTS, LeanHandler, NotHandedOut, parser
+from netmera_iac.adapters.wire import fields
 
 _values = st.recursive(
     st.none() | st.booleans() | st.floats(allow_nan=False) | st.text(max_size=30),

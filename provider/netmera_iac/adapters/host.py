@@ -12,8 +12,9 @@ tools/pulumi/build.sh installs `pulumi-resource-pulumi-python` to run this modul
 `pulumi.dynamic`; under Pulumi's own script a `PartialApply` is reported as a plain error (its message
 says what was applied) and the stack keeps the previous state.
 
-Two more changes are about memory at a million users: the allocator gives back what a request freed
-(`tuned_allocator`), and the requests that carry collections are parsed lean (lean.py).
+Three more changes are about memory at a million users: the allocator gives back what a request
+freed (`tuned_allocator`), the requests that carry collections are parsed lean (lean.py), and the
+outputs keep the inputs' collections by reference (references.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from .lean import LeanHandler
 from .process import PartialApply, serving
+from .references import answered
 
 HOST_ENV = "NETMERA_IAC_PROVIDER_HOST"
 DEBUG_ENV = "NETMERA_IAC_DEBUG"
@@ -123,12 +125,15 @@ def _as_it_is() -> None:
 _release: Callable[[], None] = _as_it_is  # main() sets the tuned allocator's
 
 
-def _wrap(method: Callable[[Any, Any], Any], id_of: Callable[[Any], str]) -> Callable[[Any, Any], Any]:
+def _wrap(
+    name: str, method: Callable[[Any, Any], Any], id_of: Callable[[Any], str]
+) -> Callable[[Any, Any], Any]:
     def call(request: Any, context: grpc.ServicerContext) -> Any:
         serving.partial = None
         serving.urn = str(getattr(request, "urn", "") or "")
+        serving.by_reference = frozenset()
         try:
-            return method(request, _PartialContext(context, id_of(request)))
+            return answered(name, request, method(request, _PartialContext(context, id_of(request))))
         finally:
             _release()
 
@@ -143,7 +148,7 @@ def _install() -> None:
             setattr(
                 servicer,
                 name,
-                _wrap(getattr(servicer, name), lambda request: str(getattr(request, "id", ""))),
+                _wrap(name, getattr(servicer, name), lambda request: str(getattr(request, "id", ""))),
             )
         server.add_generic_rpc_handlers((LeanHandler(servicer),))  # asked first
         return original(servicer, server)

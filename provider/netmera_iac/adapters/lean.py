@@ -13,11 +13,16 @@ the old outputs or the old inputs, never both). Each field that carries the coll
 servicer has turned it into Python values. The rest is the generated message, as protobuf parses
 it. A field handed out is not handed out again: a second read raises, because an empty value there
 would read as an empty state.
+
+Parsing is also where the outputs get back a collection they keep by reference to the inputs
+(references.py): merged from the inputs' bytes before the servicer reads the outputs. The parsed
+request keeps the references it met and the headers of its new inputs' collections, for the
+answer's rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +31,12 @@ from google.protobuf import struct_pb2
 from google.protobuf.message import Message
 from pulumi.runtime.proto import provider_pb2
 
+from ..engine import codec
 from ..engine.errors import NetmeraIacError
+from .references import heads, resolve
+from .wire import fields
 
 SERVICE = "pulumirpc.ResourceProvider"
-
-# Wire types (protobuf encoding): a varint, 8 bytes, a length-prefixed body, 4 bytes.
-_VARINT, _FIXED64, _DELIMITED, _FIXED32 = 0, 1, 2, 5
 
 
 @dataclass(frozen=True)
@@ -41,16 +46,25 @@ class LeanRequest:
     request: type[Message]
     once: tuple[str, ...]  # Struct fields handed out once
     skipped: tuple[str, ...] = ()  # fields Pulumi's dynamic servicer never reads
+    # (the outputs, the inputs they resolve from): both Struct fields, the first one handed out once
+    resolves: tuple[str, str] | None = None
+    news: str | None = None  # the new inputs, whose collections' headers are kept
 
 
 LEAN_REQUESTS: dict[str, LeanRequest] = {
     "Check": LeanRequest(provider_pb2.CheckRequest, ("olds", "news"), ("old_outputs",)),
-    "Diff": LeanRequest(provider_pb2.DiffRequest, ("olds", "news"), ("old_inputs",)),
-    "Update": LeanRequest(provider_pb2.UpdateRequest, ("olds", "news"), ("old_inputs",)),
-    "Create": LeanRequest(provider_pb2.CreateRequest, ("properties",)),
+    "Diff": LeanRequest(
+        provider_pb2.DiffRequest, ("olds", "news"), ("old_inputs",), ("olds", "old_inputs"), "news"
+    ),
+    "Update": LeanRequest(
+        provider_pb2.UpdateRequest, ("olds", "news"), ("old_inputs",), ("olds", "old_inputs"), "news"
+    ),
+    "Create": LeanRequest(provider_pb2.CreateRequest, ("properties",), news="properties"),
     # `inputs` stays with the rest: the servicer reads it twice when the outputs are empty.
-    "Read": LeanRequest(provider_pb2.ReadRequest, ("properties",)),
-    "Delete": LeanRequest(provider_pb2.DeleteRequest, ("properties",), ("old_inputs",)),
+    "Read": LeanRequest(provider_pb2.ReadRequest, ("properties",), resolves=("properties", "inputs")),
+    "Delete": LeanRequest(
+        provider_pb2.DeleteRequest, ("properties",), ("old_inputs",), ("properties", "old_inputs")
+    ),
 }
 
 
@@ -62,10 +76,19 @@ class NotHandedOut(NetmeraIacError, RuntimeError):
 class Parsed:
     """The request's other fields, and its collections handed out once each."""
 
-    def __init__(self, rest: Message, once: dict[str, struct_pb2.Struct], skipped: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        rest: Message,
+        once: dict[str, struct_pb2.Struct],
+        skipped: tuple[str, ...],
+        references: dict[str, codec.Header] | None = None,
+        news: dict[str, codec.Header] | None = None,
+    ) -> None:
         self._rest = rest
         self._once = once
         self._gone = {name: "skipped" for name in skipped}
+        self.references = references or {}  # the outputs' collections held by reference, by key
+        self.heads = news or {}  # the headers of the new inputs' collections, by key
 
     def __getattr__(self, name: str) -> Any:
         once, gone = self.__dict__["_once"], self.__dict__["_gone"]
@@ -77,59 +100,30 @@ class Parsed:
         return getattr(self.__dict__["_rest"], name)
 
 
-def _varint(data: memoryview, at: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
-
-
-def fields(data: memoryview) -> Iterator[tuple[int, int, int, int]]:
-    """(field number, start, body start, end) of each top-level field of a serialized message, in
-    wire order; a body start equal to end means no length-prefixed body."""
-    at, size = 0, len(data)
-    while at < size:
-        start = at
-        tag, at = _varint(data, at)
-        number, kind = tag >> 3, tag & 7
-        if kind == _DELIMITED:
-            length, body = _varint(data, at)
-            at = body + length
-        else:
-            if kind == _VARINT:
-                _, at = _varint(data, at)
-            elif kind == _FIXED64:
-                at += 8
-            elif kind == _FIXED32:
-                at += 4
-            else:  # groups: none in Pulumi's protocol
-                raise ValueError(f"unsupported wire type {kind} for field {number}")
-            body = at
-        if at > size:
-            raise ValueError(f"field {number} runs past the end of the message ({at} > {size})")
-        yield number, start, body, at
-
-
 def parser(lean: LeanRequest) -> Callable[[bytes], Parsed]:
     by_name = lean.request.DESCRIPTOR.fields_by_name
     once = {by_name[name].number: name for name in lean.once}
     skipped = {by_name[name].number for name in lean.skipped}
+    outputs, inputs = (by_name[name].number for name in lean.resolves) if lean.resolves else (-1, -1)
+    news = by_name[lean.news].number if lean.news else -1
 
     def parse(data: bytes) -> Parsed:
         view = memoryview(data)
         rest, structs = lean.request(), {name: struct_pb2.Struct() for name in lean.once}
+        wires: dict[int, list[memoryview]] = {outputs: [], inputs: [], news: []}
         for number, start, body, end in fields(view):
+            if number in wires:
+                wires[number].append(view[body:end])
             if number in skipped:
                 continue
             if number in once:  # a field repeated on the wire merges, as protobuf merges it
                 structs[once[number]].MergeFromString(view[body:end])
             else:
                 rest.MergeFromString(view[start:end])
-        return Parsed(rest, structs, lean.skipped)
+        references = None
+        if lean.resolves:
+            references = resolve(structs[lean.resolves[0]], wires[outputs], wires[inputs])
+        return Parsed(rest, structs, lean.skipped, references, heads(wires[news]))
 
     return parse
 

@@ -12,6 +12,9 @@ and what deleting the resource changes (`release`). The order every family keeps
 - `diff`: a change of an input in `replaced_by` replaces the resource; otherwise `changed` (digests
   by default) says whether there is an update.
 - `create` / `update`: `apply` with the old outputs (none when created), returning the new outputs.
+  The host may keep the collection in them by reference to the inputs (references.py): `diff`
+  reports every change of its digest (`settled` compares them), the other collections (what a
+  journal handed back, what is uncertain) come and go between runs without an update.
 - `read`: the outputs with what Netmera states now, or kept as they are where nothing can be read
   back, and given back as inputs too, so after a part-way apply the next preview plans from what
   was applied.
@@ -30,6 +33,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 
 from ..engine import Plan, codec
 from .interrupted import interrupted_is_new
+from .process import keep_by_reference
 from .provider import NetmeraProvider, encoded_failure
 from .reviewed import Summarised, adopting, with_adopt_plan, with_plan
 
@@ -137,12 +141,19 @@ class LifecycleProvider(NetmeraProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         resource_id = self.resource_id(props)
+        self._by_reference()
         return CreateResult(resource_id, self.apply({}, props, resource_id))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._by_reference()
         return UpdateResult(self.apply(olds, news, None))
 
+    def _by_reference(self) -> None:
+        if self.collection is not None:
+            keep_by_reference(codec.hidden(self.collection))
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        self._by_reference()
         outputs = self.observed(props)
         outputs = props if outputs is None else outputs
         return ReadResult(id_, outputs, self.read_inputs(outputs))

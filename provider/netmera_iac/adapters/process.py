@@ -14,7 +14,8 @@
 3. The stack config `netmera-iac:journal`, read in `configure()`: where the stack's journal lives
    when its backend cannot hold it (backends/).
 4. What our provider host (adapters/host.py) knows about the request a thread serves: its URN (the
-   journal is kept per resource) and a `PartialApply` raised while serving it. They live here, not in
+   journal is kept per resource), a `PartialApply` raised while serving it, and the collections the
+   provider lets its answer keep by reference (references.py). They live here, not in
    host.py, so that no module of the package imports the host, which runs as `python -m`.
 """
 
@@ -49,6 +50,17 @@ def current_urn() -> str | None:
     """The URN of the resource whose request this thread serves (Pulumi's dynamic providers are not
     told it); None outside our provider host."""
     return getattr(serving, "urn", None) or None
+
+
+def keep_by_reference(*keys: str) -> None:
+    """Let the host keep these collections of the answer to this thread's request by reference to
+    the inputs (adapters/references.py): those whose difference the provider's diff always reports,
+    so that a reference is never left beside inputs that no longer hold its collection."""
+    serving.by_reference = frozenset(keys)
+
+
+def kept_by_reference() -> frozenset[str]:
+    return frozenset(getattr(serving, "by_reference", None) or ())
 
 
 class PartialApply(Exception):
