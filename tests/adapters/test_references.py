@@ -200,7 +200,6 @@ def test_a_diff_whose_reference_no_longer_matches_the_inputs_is_a_change(
 
 def test_exported_outputs_read_whole_through_their_inputs() -> None:
     inputs = {"__members": MEMBERS, "tag": "vip"}
-    outputs = codec.referencing({**inputs, "applied": True}, inputs)
-    assert outputs["__members"] == codec.reference(MEMBERS)
+    outputs = {**inputs, "__members": codec.reference(MEMBERS), "applied": True}
     assert codec.resolved(outputs, inputs) == {**inputs, "applied": True}
     assert codec.resolved(outputs, {"__members": OTHERS}) == outputs  # not the same: kept, and raises

@@ -82,13 +82,13 @@ class Parsed:
         once: dict[str, struct_pb2.Struct],
         skipped: tuple[str, ...],
         references: dict[str, codec.Header] | None = None,
-        news: dict[str, codec.Header] | None = None,
+        heads: dict[str, codec.Header] | None = None,
     ) -> None:
         self._rest = rest
         self._once = once
         self._gone = {name: "skipped" for name in skipped}
         self.references = references or {}  # the outputs' collections held by reference, by key
-        self.heads = news or {}  # the headers of the new inputs' collections, by key
+        self.heads = heads or {}  # the headers of the new inputs' collections, by key
 
     def __getattr__(self, name: str) -> Any:
         once, gone = self.__dict__["_once"], self.__dict__["_gone"]

@@ -46,17 +46,23 @@ def _on_wire(text: memoryview) -> tuple[codec.Header | None, bool]:
     return codec.header(head), len(text) <= _HEAD and codec.is_reference(head)
 
 
-def heads(wires: list[memoryview]) -> dict[str, codec.Header]:
-    """The header of each whole collection of a Struct given on the wire (in parts, merged)."""
-    found: dict[str, codec.Header] = {}
+def _last_of_each(wires: list[memoryview]) -> dict[str, tuple[codec.Header, bool]]:
+    """Each key's collection in a Struct given on the wire (in parts, merged: a later entry of a key
+    replaces an earlier one, as protobuf parses it): its header and whether it is a reference."""
+    found: dict[str, tuple[codec.Header, bool]] = {}
     for wire in wires:
         for key, _, text in struct_strings(wire):
             head, is_reference = _on_wire(text)
-            if head is not None and not is_reference:
-                found[key] = head
+            if head is None:
+                found.pop(key, None)
             else:
-                found.pop(key, None)  # a later entry of the key replaces an earlier one
+                found[key] = (head, is_reference)
     return found
+
+
+def heads(wires: list[memoryview]) -> dict[str, codec.Header]:
+    """The header of each whole collection (not a reference) of a Struct given on the wire."""
+    return {key: head for key, (head, is_reference) in _last_of_each(wires).items() if not is_reference}
 
 
 def resolve(
@@ -64,14 +70,8 @@ def resolve(
 ) -> dict[str, codec.Header]:
     """Merge into `outputs` the inputs' entry of each collection the outputs hold by reference, when
     the inputs hold the same one; the references, by key (rule 2)."""
-    references: dict[str, codec.Header] = {}
-    for wire in outputs_wire:
-        for key, _, text in struct_strings(wire):
-            head, is_reference = _on_wire(text)
-            if head is not None and is_reference:
-                references[key] = head
-            else:
-                references.pop(key, None)
+    found = _last_of_each(outputs_wire)
+    references = {key: head for key, (head, is_reference) in found.items() if is_reference}
     if references:
         for wire in inputs_wire:
             for key, entry, text in struct_strings(wire):
@@ -94,10 +94,12 @@ def _referenced(outputs: struct_pb2.Struct, inputs: dict[str, codec.Header]) -> 
         del text
 
 
-def _string_heads(props: struct_pb2.Struct) -> dict[str, codec.Header]:
+def _string_heads(props: struct_pb2.Struct, keys: frozenset[str]) -> dict[str, codec.Header]:
+    """The headers of the whole collections `props` holds under `keys` (read one at a time)."""
     found = {}
-    for key, value in props.fields.items():
-        if key.startswith("__") and value.WhichOneof("kind") == "string_value":
+    for key in sorted(keys & props.fields.keys()):
+        value = props.fields[key]
+        if value.WhichOneof("kind") == "string_value":
             text = value.string_value
             head = codec.header(text)
             if head is not None and not codec.is_reference(text):
@@ -110,9 +112,9 @@ def answered(method: str, request: Any, response: Message) -> Message:
     """`response` with rules 1 and 3 applied; `request` as lean.py parsed it (an answer to a request
     parsed otherwise is left as it is)."""
     if method in ("Create", "Update"):
-        _referenced(response.properties, dict(getattr(request, "heads", None) or {}))
+        _referenced(response.properties, getattr(request, "heads", None) or {})
     elif method == "Read":
-        _referenced(response.properties, _string_heads(response.inputs))
+        _referenced(response.properties, _string_heads(response.inputs, kept_by_reference()))
     elif method == "Diff":
         references: dict[str, codec.Header] = getattr(request, "references", None) or {}
         news: dict[str, codec.Header] = getattr(request, "heads", None) or {}

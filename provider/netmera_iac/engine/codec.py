@@ -99,32 +99,22 @@ def reference(value: str) -> str:
 
 
 def is_reference(value: Any) -> bool:
-    return isinstance(value, str) and value.count(":") == 2 and header(value) is not None
+    """Whether `value` is a reference; reads its head only (a collection's value is tens of MB)."""
+    if not isinstance(value, str) or value.count(":", 0, len(FORMAT) + 100) != 2:
+        return False
+    return header(value) is not None
 
 
 def _required_header(value: str) -> Header:
     head = header(value)
     if head is None:
         raise CodecError(f"not an encoded collection (expected {FORMAT}:…): {value[:40]!r}")
-    if value.count(":", 0, len(FORMAT) + 100) == 2:
+    if is_reference(value):
         raise CodecError(
             f"the collection {head.summary()} is kept by reference to the resource's inputs and "
             "reached a decoder unresolved: the request or state it came from does not hold those inputs"
         )
     return head
-
-
-def referencing(outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """`outputs` with each collection that `inputs` holds the same (by count and digest) kept as a
-    reference: the state then holds it once, with the inputs."""
-    kept = dict(outputs)
-    for key, value in outputs.items():
-        if not key.startswith("__") or not isinstance(value, str) or is_reference(value):
-            continue
-        head, held = header(value), inputs.get(key)
-        if head is not None and not is_reference(held) and header(held) == head:
-            kept[key] = reference(value)
-    return kept
 
 
 def resolved(outputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
